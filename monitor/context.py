@@ -1,0 +1,39 @@
+"""What every CLI command shares: settings and the store, built once per invocation from --db/--config."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import click
+
+from monitor.config import Settings, load_settings
+from storage.repository import Store
+
+
+@dataclass
+class AppContext:
+    db_url: str | None = None
+    config_path: str | None = None
+    _settings: Settings | None = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+            if self.db_url:
+                self._settings.db_url = self.db_url
+        return self._settings
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.settings.db_url)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+pass_app = click.make_pass_decorator(AppContext, ensure=True)

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def _doc(**over):  # type: ignore[no-untyped-def]
+    base = dict(
+        item_id="yonhap-en/AEN20251012000300315", source_key="yonhap-en", url="https://en.yna.co.kr/view/x?utm=1",
+        canonical_url="https://en.yna.co.kr/view/AEN20251012000300315", title="Student held in Cambodia",
+        body="A 22-year-old student was held.", lang="en", published_at=datetime(2025, 10, 12, 3, tzinfo=UTC),
+    )  # fmt: skip
+    base.update(over)
+    return base
+
+
+def test_upsert_document_is_idempotent_and_detects_change(store) -> None:  # type: ignore[no-untyped-def]
+    first = store.upsert_document(_doc())
+    again = store.upsert_document(_doc())
+    changed = store.upsert_document(_doc(body="A 22-year-old student was held for ransom."))
+    assert first.created and first.changed
+    assert not again.created and not again.changed and again.id == first.id
+    assert changed.changed and not changed.created and changed.id == first.id
+    assert store.stats()["documents"] == 1
+    assert store.get_document(first.id)["published_at"] == "2025-10-12T03:00:00+00:00"
+
+
+def test_changed_document_is_queued_for_extraction_again(store) -> None:  # type: ignore[no-untyped-def]
+    doc_id = store.upsert_document(_doc()).id
+    store.save_extraction(doc_id, {"relevant": True, "incident_types": ["kidnapping"], "ransoms": []}, "1.0")
+    assert store.documents_to_extract("1.0") == []
+    assert [d["id"] for d in store.documents_to_extract("2.0", reprocess=True)] == [doc_id]
+    store.upsert_document(_doc(body="changed"))
+    assert [d["id"] for d in store.documents_to_extract("1.0")] == [doc_id]
+
+
+def test_advisory_rows_only_on_change(store) -> None:  # type: ignore[no-untyped-def]
+    adv = dict(issuer="us-state", country="KH", level=2, level_native="Level 2: Exercise Increased Caution")
+    assert store.upsert_advisory(adv).created
+    assert not store.upsert_advisory(adv).changed
+    up = store.upsert_advisory({**adv, "level": 3, "level_native": "Level 3: Reconsider Travel"})
+    assert up.changed and not up.created
+    current = store.current_advisories(country="kh")
+    assert [(a["level"], a["previous_level"]) for a in current] == [(3, 2)]
+    assert len(store.advisory_history(country="KH")) == 2
+
+
+def test_run_health_counts_consecutive_failures(store) -> None:  # type: ignore[no-untyped-def]
+    store.sync_sources([dict(key="s", name="S", kind="news", country="KR", lang="ko", fetch="rss",
+                             url="https://example.com/rss", schedule="30m", enabled=True)])
+    for status in ("failed", "failed"):
+        run = store.start_run("s")
+        store.finish_run(run, pages=1, items=0, new_items=0, errors=1, status=status, error_summary="HTTP 503")
+    src = store.list_sources()[0]
+    assert src["consecutive_failures"] == 2 and src["last_error"] == "HTTP 503"
+    run = store.start_run("s")
+    store.finish_run(run, pages=3, items=2, new_items=2, errors=0, status="ok")
+    assert store.list_sources()[0]["consecutive_failures"] == 0
