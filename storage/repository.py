@@ -211,13 +211,16 @@ class Store:
             row = s.get(Document, doc_id)
             return document_dict(row, with_extraction=True) if row else None
 
-    def documents_to_extract(self, version: str, *, reprocess: bool = False, limit: int = 200) -> list[dict[str, Any]]:
-        """Documents with no extraction, or (reprocess) one made by another pipeline version."""
+    def documents_to_extract(
+        self, version: str, *, reprocess: bool = False, limit: int = 200, after_id: int = 0
+    ) -> list[dict[str, Any]]:
+        """Documents with no extraction, or (reprocess) one made by another pipeline version, by id
+        from `after_id` on (a cursor, so a caller can step past documents it failed on)."""
         with self.read() as s:
             cond = Document.extraction_version.is_(None)
             if reprocess:
                 cond = cond | (Document.extraction_version != version)
-            q = select(Document).where(cond).order_by(Document.id).limit(limit)
+            q = select(Document).where(cond, Document.id > after_id).order_by(Document.id).limit(limit)
             return [document_dict(r) for r in s.scalars(q)]
 
     def save_extraction(self, doc_id: int, data: dict[str, Any], version: str) -> None:

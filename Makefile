@@ -1,0 +1,36 @@
+# deskwatch: two commands do all set-up on a fresh machine — `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test install bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job, offline: replay bundled sample sites on 127.0.0.1, crawl, extract, store (SQLite), alert, digest.
+demo: $(STAMP)
+	$(BIN)/deskwatch demo
+
+## The test suite (PostgreSQL and Redis tests skip when those servers are not running).
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/extract.py --docs 200
+	$(BIN)/python bench/search.py --docs 20000
+	$(BIN)/python bench/ingest.py --pages 300
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check . || true
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
