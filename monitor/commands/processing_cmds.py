@@ -1,0 +1,28 @@
+"""`deskwatch process`: the batched nlp step over stored documents."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from monitor.context import AppContext, pass_app
+from monitor.processing import process_pending
+
+
+@click.command("process")
+@click.option("--reprocess", is_flag=True, help="Also redo documents extracted by an older pipeline version.")
+@click.option("--batch", default=200, show_default=True, help="Documents per batch.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@pass_app
+def process(app: AppContext, reprocess: bool, batch: int, as_json: bool) -> None:
+    """Extract places, ages, ransoms and incident types from new documents and merge them into stories."""
+    with click.progressbar(length=0, label="extracting", hidden=as_json) as bar:
+        report = process_pending(app.store, reprocess=reprocess, batch=batch, progress=bar.update)
+    if as_json:
+        click.echo(json.dumps(report.to_dict()))
+        return
+    d = report.to_dict()
+    click.echo(
+        f"processed {d['documents']} documents ({d['relevant']} relevant, {d['failed']} failed); "
+        f"stories: {d['stories_created']} new, {d['stories_updated']} updated"
+    )

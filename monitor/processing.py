@@ -1,0 +1,85 @@
+"""The batched step after a crawl: run nlp over new or changed documents, store what it found,
+and merge the documents into stories. Also brings old documents up to a new pipeline version."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import nlp
+from storage.repository import Store
+from storage.stories import StoryChange, assign_stories
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ProcessReport:
+    documents: int = 0
+    relevant: int = 0
+    failed: int = 0
+    stories_created: int = 0
+    stories_updated: int = 0
+    changes: list[StoryChange] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents, "relevant": self.relevant, "failed": self.failed,
+            "stories_created": self.stories_created, "stories_updated": self.stories_updated,
+        }  # fmt: skip
+
+
+def extract_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """nlp's Extraction for one stored document, as the contract dict."""
+    result = nlp.extract(doc.get("body") or "", lang=doc.get("lang") or None, title=doc.get("title") or None)
+    data = result.to_dict()
+    data["id"] = doc["id"]
+    return data
+
+
+def process_pending(
+    store: Store,
+    *,
+    reprocess: bool = False,
+    batch: int = 200,
+    progress: Callable[[int], None] | None = None,
+) -> ProcessReport:
+    """Extract every document that has no extraction at the current pipeline version, in batches,
+    then assign the batch to stories. A document that fails extraction is logged and skipped (it stays
+    pending, so a fixed pipeline picks it up), never lost."""
+    report = ProcessReport()
+    cursor = 0
+    while docs := store.documents_to_extract(nlp.PIPELINE_VERSION, reprocess=reprocess, limit=batch, after_id=cursor):
+        cursor = docs[-1]["id"]
+        done = _extract_batch(store, docs, report)
+        if done:
+            _record_changes(report, assign_stories(store, done))
+        if progress:
+            progress(len(docs))
+    return report
+
+
+def _extract_batch(store: Store, docs: list[dict[str, Any]], report: ProcessReport) -> list[int]:
+    done: list[int] = []
+    for doc in docs:
+        try:
+            data = extract_document(doc)
+        except Exception:  # noqa: BLE001 - one bad document must not stop the batch
+            log.exception("extraction failed for document %s (%s)", doc["id"], doc.get("url"))
+            report.failed += 1
+            continue
+        store.save_extraction(doc["id"], data, nlp.PIPELINE_VERSION)
+        report.documents += 1
+        report.relevant += bool(data.get("relevant"))
+        done.append(doc["id"])
+    return done
+
+
+def _record_changes(report: ProcessReport, changes: list[StoryChange]) -> None:
+    for change in changes:
+        report.changes.append(change)
+        if change.created:
+            report.stories_created += 1
+        elif change.facts_changed:
+            report.stories_updated += 1
