@@ -1,0 +1,110 @@
+"""The gold check: run nlp over the gold articles (tests/gold/*.jsonl, each with a boolean `alert`),
+apply each incident rule's conditions, and score precision and recall against the labels."""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from monitor.alerts.match import incident_matches, view_of_article
+from monitor.alerts.rules import Rule
+
+log = logging.getLogger(__name__)
+
+Extractor = Callable[[str, str | None], dict[str, Any]]
+
+
+class GoldError(ValueError):
+    """A gold file or line that cannot be used; says which file and line."""
+
+
+@dataclass(frozen=True)
+class GoldArticle:
+    id: str
+    lang: str | None
+    text: str
+    alert: bool
+    source: str | None = None
+
+
+@dataclass
+class RuleScore:
+    rule: str
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+    false_positives: list[str] = field(default_factory=list)
+    false_negatives: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule, "articles": self.tp + self.fp + self.fn + self.tn, "tp": self.tp, "fp": self.fp,
+            "fn": self.fn, "tn": self.tn, "precision": round(self.precision, 4), "recall": round(self.recall, 4),
+            "false_positives": self.false_positives, "false_negatives": self.false_negatives,
+        }  # fmt: skip
+
+
+def read_gold(folder: str | Path) -> Iterator[GoldArticle]:
+    """Every labelled article of every *.jsonl file in `folder` (or one file)."""
+    folder = Path(folder)
+    files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else [folder]
+    if not files or not files[0].exists():
+        raise GoldError(f"{folder}: no gold *.jsonl files")
+    for file in files:
+        for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                yield _gold_article(file, n, line)
+
+
+def _gold_article(file: Path, n: int, line: str) -> GoldArticle:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise GoldError(f"{file}:{n}: not JSON ({exc.msg})") from exc
+    if not isinstance(row, dict) or not isinstance(row.get("alert"), bool) or not isinstance(row.get("text"), str):
+        raise GoldError(f"{file}:{n}: a gold line needs a string 'text' and a boolean 'alert'")
+    text = f"{row['title']}\n{row['text']}" if row.get("title") else row["text"]
+    return GoldArticle(str(row.get("id", f"{file.stem}:{n}")), row.get("lang"), text, row["alert"], row.get("source"))
+
+
+def nlp_extractor(text: str, lang: str | None) -> dict[str, Any]:
+    """nlp.extract as a dict (imported late: loading the pipelines takes seconds)."""
+    import nlp
+
+    return nlp.extract(text, lang=lang).to_dict()
+
+
+def score_rules(rules: list[Rule], articles: list[GoldArticle], extractor: Extractor = nlp_extractor) -> list[RuleScore]:
+    """Precision/recall of each incident rule's conditions on the gold articles."""
+    incident_rules = [r for r in rules if r.subject == "incident" and r.enabled]
+    scores = {r.name: RuleScore(r.name) for r in incident_rules}
+    for article in articles:
+        view = view_of_article(extractor(article.text, article.lang), article.text, article.lang, article.source)
+        for rule in incident_rules:
+            _tally(scores[rule.name], article, incident_matches(rule, view))
+    return list(scores.values())
+
+
+def _tally(score: RuleScore, article: GoldArticle, predicted: bool) -> None:
+    if predicted and article.alert:
+        score.tp += 1
+    elif predicted:
+        score.fp += 1
+        score.false_positives.append(article.id)
+    elif article.alert:
+        score.fn += 1
+        score.false_negatives.append(article.id)
+    else:
+        score.tn += 1
