@@ -115,7 +115,7 @@ class Document(Base):
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     content_hash: Mapped[str] = mapped_column(String(64))
-    signature: Mapped[str | None] = mapped_column(Text)  # near-duplicate signature (simhash hex)
+    signature: Mapped[str | None] = mapped_column(Text)  # near-duplicate signature (MinHash values, hex)
     quality_flags: Mapped[list[Any]] = mapped_column(default=list)  # fragment | paywall | cookie_wall
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
     extraction_version: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -154,7 +154,7 @@ class DocumentFacet(Base):
     __tablename__ = "document_facets"
 
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
-    facet: Mapped[str] = mapped_column(String(20), primary_key=True)  # incident_type|country|admin1|place
+    facet: Mapped[str] = mapped_column(String(20), primary_key=True)  # incident_type|country|admin1|place|has_ransom
     value: Mapped[str] = mapped_column(String(200), primary_key=True)
 
     __table_args__ = (Index("ix_document_facets_value", "facet", "value", "document_id"),)
@@ -171,6 +171,18 @@ class StoryLink(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     score: Mapped[float] = mapped_column(Float, default=0.0)
     linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DocumentBand(Base):
+    """One MinHash LSH band key of a document: documents sharing a band are near-duplicate candidates,
+    so finding them is an index lookup instead of a comparison with every stored document."""
+
+    __tablename__ = "document_bands"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    band: Mapped[str] = mapped_column(String(24), primary_key=True)
+
+    __table_args__ = (Index("ix_document_bands_band", "band", "document_id"),)
 
 
 class Advisory(Base):

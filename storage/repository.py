@@ -85,7 +85,7 @@ class Store:
     def create_schema(self) -> None:
         from storage.schema import ensure_schema
 
-        ensure_schema(self.engine)
+        ensure_schema(self.engine, self.read_engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -242,7 +242,8 @@ class Store:
             s.add(row)
             doc.extraction_version = version
             s.query(DocumentFacet).filter(DocumentFacet.document_id == doc_id).delete()
-            s.add_all(DocumentFacet(document_id=doc_id, facet=f, value=v) for f, v in facet_values(data))
+            # Sorted: concurrent writers touch facet rows in one order, so they cannot deadlock.
+            s.add_all(DocumentFacet(document_id=doc_id, facet=f, value=v) for f, v in sorted(facet_values(data)))
 
     # ---- advisories ---------------------------------------------------------------------
     def upsert_advisory(self, adv: dict[str, Any]) -> UpsertResult:
@@ -312,7 +313,9 @@ class Store:
 
 
 def facet_values(data: dict[str, Any]) -> set[tuple[str, str]]:
+    """The (facet, value) rows search filters and counts on: incident types, places, has_ransom."""
     values = {("incident_type", t) for t in data.get("incident_types", [])}
+    values.add(("has_ransom", "true" if data.get("ransoms") else "false"))
     for place in data.get("places", []):
         if place.get("country"):
             values.add(("country", place["country"]))

@@ -1,0 +1,234 @@
+"""Stories: documents that report one real-world event, merged across outlets (MinHash near-duplicates)
+and across languages (shared victim age, place, ransom in USD within a date window). Every merge is
+recorded in story_links with the reason the document joined."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
+
+from storage.models import Document, DocumentBand, Extraction, Story, StoryLink
+from storage.repository import Store, as_utc, document_dict, utcnow
+from storage.story_facts import (
+    NEAR_DUPLICATE_JACCARD,
+    band_keys,
+    compare_facts,
+    days_between,
+    document_facts,
+    empty_facts,
+    estimated_jaccard,
+    facts_key,
+    merge_facts,
+    minhash_signature,
+    signature_from_text,
+    signature_to_text,
+)
+
+log = logging.getLogger(__name__)
+
+STORY_WINDOW = timedelta(days=10)  # reports of one incident more than 10 days apart are not merged on facts
+PG_STORY_LOCK = 0x73746F72  # "stor": one story assigner at a time on PostgreSQL
+
+
+@dataclass
+class StoryChange:
+    story_id: int
+    created: bool
+    facts_changed: bool
+    doc_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Placement:
+    story: Story
+    created: bool
+    reason: str
+    score: float
+    matched_document_id: int | None = None
+
+
+def assign_stories(store: Store, doc_ids: list[int]) -> list[StoryChange]:
+    """Put each relevant document into a story (a new one or the one it reports), one transaction per
+    document; returns one change per touched story, in the order first touched."""
+    changes: dict[int, StoryChange] = {}
+    for doc_id in doc_ids:
+        with store.write() as s:
+            if s.get_bind().dialect.name == "postgresql":
+                s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_STORY_LOCK})
+            result = _assign_one(s, doc_id)
+        if result is None:
+            continue
+        story_id, created, facts_changed = result
+        change = changes.setdefault(story_id, StoryChange(story_id, created=created, facts_changed=False))
+        change.created = change.created or created
+        change.facts_changed = change.facts_changed or facts_changed or created
+        change.doc_ids.append(doc_id)
+    return list(changes.values())
+
+
+def _assign_one(s: Session, doc_id: int) -> tuple[int, bool, bool] | None:
+    doc = s.get(Document, doc_id)
+    extraction = s.get(Extraction, doc_id)
+    if doc is None or extraction is None or not extraction.relevant:
+        return None
+    sig = _store_signature(s, doc)
+    doc_facts = document_facts(extraction.data or {})
+    seen = as_utc(doc.published_at) or as_utc(doc.fetched_at) or utcnow()
+    joined = doc.story_id is None
+    if not joined:
+        placement = _Placement(s.get(Story, doc.story_id), False, "", 0.0)  # type: ignore[arg-type]
+    else:
+        placement = (
+            _near_duplicate(s, doc, sig)
+            or _same_incident(s, doc_facts, seen)
+            or _new_story(s, doc, seen)
+        )
+        doc.story_id = placement.story.id
+        s.merge(StoryLink(
+            document_id=doc.id, story_id=placement.story.id, matched_document_id=placement.matched_document_id,
+            reason=placement.reason, score=placement.score, linked_at=utcnow(),
+        ))  # fmt: skip
+    changed = _fold_into_story(s, placement.story, doc, doc_facts, seen, joined=joined)
+    return placement.story.id, placement.created, changed
+
+
+def _store_signature(s: Session, doc: Document) -> Any:
+    sig = minhash_signature(f"{doc.title}\n{doc.body}")
+    doc.signature = signature_to_text(sig) if sig is not None else None
+    s.execute(delete(DocumentBand).where(DocumentBand.document_id == doc.id))
+    if sig is not None:
+        s.add_all(DocumentBand(document_id=doc.id, band=key) for key in band_keys(sig))
+    s.flush()
+    return sig
+
+
+def _near_duplicate(s: Session, doc: Document, sig: Any) -> _Placement | None:
+    """The story of the most similar already-placed document sharing an LSH band, if similar enough."""
+    if sig is None:
+        return None
+    keys = band_keys(sig)
+    rows = s.execute(
+        select(Document.id, Document.signature, Document.story_id)
+        .join(DocumentBand, DocumentBand.document_id == Document.id)
+        .where(DocumentBand.band.in_(keys), Document.id != doc.id, Document.story_id.is_not(None))
+        .distinct()
+    ).all()
+    best: tuple[float, int, int] | None = None
+    for other_id, other_sig_text, story_id in rows:
+        other = signature_from_text(other_sig_text)
+        if other is None:
+            continue
+        jaccard = estimated_jaccard(sig, other)
+        if jaccard >= NEAR_DUPLICATE_JACCARD and (best is None or jaccard > best[0]):
+            best = (jaccard, other_id, story_id)
+    if best is None:
+        return None
+    jaccard, other_id, story_id = best
+    return _Placement(s.get(Story, story_id), False, f"minhash {jaccard:.2f} with doc {other_id}",  # type: ignore[arg-type]
+                      jaccard, other_id)
+
+
+def _same_incident(s: Session, doc_facts: dict[str, Any], seen: datetime) -> _Placement | None:
+    """The story in the date window whose facts agree best with the document's, if they agree enough."""
+    if not (doc_facts["ages"] or doc_facts["ransoms_usd"] or doc_facts["places"]):
+        return None
+    candidates = s.scalars(
+        select(Story).where(Story.last_seen >= seen - STORY_WINDOW, Story.first_seen <= seen + STORY_WINDOW)
+    ).all()
+    best = None
+    for story in candidates:
+        gap = min(days_between(seen, as_utc(story.first_seen)) or 0, days_between(seen, as_utc(story.last_seen)) or 0)
+        match = compare_facts(doc_facts, story.facts or {}, gap)
+        if match.merges and (best is None or match.score > best[0].score):
+            best = (match, story)
+    if best is None:
+        return None
+    match, story = best
+    first_doc = s.scalar(select(StoryLink.document_id).where(StoryLink.story_id == story.id)
+                         .order_by(StoryLink.linked_at).limit(1))
+    return _Placement(story, False, match.reason(), match.score, first_doc)
+
+
+def _new_story(s: Session, doc: Document, seen: datetime) -> _Placement:
+    story = Story(
+        title=doc.title or "", first_seen=seen, last_seen=seen, updated_at=utcnow(), incident_types=[],
+        is_incident=False, countries=[], doc_count=0, facts=empty_facts(), facts_key="",
+    )  # fmt: skip
+    s.add(story)
+    s.flush()
+    return _Placement(story, True, "first report", 1.0)
+
+
+def _fold_into_story(
+    s: Session, story: Story, doc: Document, doc_facts: dict[str, Any], seen: datetime, *, joined: bool
+) -> bool:
+    """Add the document's facts and dates to the story; True when a new fact appeared."""
+    facts = merge_facts(story.facts or {}, doc_facts)
+    new_key = facts_key(facts)
+    changed = new_key != story.facts_key
+    story.facts, story.facts_key = facts, new_key
+    story.incident_types = facts["types"]
+    story.is_incident = bool(set(facts["types"]) - {"advisory"})
+    story.countries = sorted({p["country"] for p in facts["places"] if p.get("country")})
+    story.max_ransom_usd = max(facts["ransoms_usd"]) if facts["ransoms_usd"] else None
+    extraction = doc.extraction
+    story.victim_nationality = story.victim_nationality or (extraction.victim_nationality if extraction else None)
+    story.first_seen = min(as_utc(story.first_seen) or seen, seen)
+    story.last_seen = max(as_utc(story.last_seen) or seen, seen)
+    story.doc_count = s.scalar(select(func.count()).select_from(Document).where(Document.story_id == story.id))
+    if changed or joined:
+        story.updated_at = utcnow()
+    return changed
+
+
+def story_dict(r: Story) -> dict[str, Any]:
+    iso = lambda v: v.isoformat() if (v := as_utc(v)) else None  # noqa: E731
+    return {
+        "id": r.id, "title": r.title, "first_seen": iso(r.first_seen), "last_seen": iso(r.last_seen),
+        "updated_at": iso(r.updated_at), "incident_types": r.incident_types or [], "is_incident": r.is_incident,
+        "countries": r.countries or [], "victim_nationality": r.victim_nationality,
+        "max_ransom_usd": r.max_ransom_usd, "doc_count": r.doc_count, "facts": r.facts or empty_facts(),
+        "facts_key": r.facts_key,
+    }  # fmt: skip
+
+
+def get_story(store: Store, story_id: int) -> dict[str, Any] | None:
+    """One story with its documents (each with its extraction), why each joined, and a timeline."""
+    with store.read() as s:
+        story = s.get(Story, story_id)
+        if story is None:
+            return None
+        docs = s.scalars(select(Document).where(Document.story_id == story_id)
+                         .order_by(Document.published_at, Document.id)).all()
+        links = s.scalars(select(StoryLink).where(StoryLink.story_id == story_id)).all()
+        out = story_dict(story)
+        out["documents"] = [document_dict(d, with_extraction=True) for d in docs]
+    by_doc = {link.document_id: link for link in links}
+    out["links"] = [
+        {"document_id": link.document_id, "matched_document_id": link.matched_document_id,
+         "reason": link.reason, "score": link.score}
+        for link in sorted(links, key=lambda x: (as_utc(x.linked_at), x.document_id))
+    ]  # fmt: skip
+    out["timeline"] = [
+        {"at": d["published_at"] or d["fetched_at"], "document_id": d["id"], "source": d["source"],
+         "title": d["title"], "lang": d["lang"], "reason": by_doc[d["id"]].reason if d["id"] in by_doc else ""}
+        for d in out["documents"]
+    ]  # fmt: skip
+    return out
+
+
+def list_stories(
+    store: Store, *, incidents_only: bool = False, since: datetime | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Stories most recently updated first; `since` keeps those updated at or after that time."""
+    with store.read() as s:
+        q = select(Story).order_by(Story.updated_at.desc(), Story.id.desc()).limit(limit)
+        if incidents_only:
+            q = q.where(Story.is_incident.is_(True))
+        if since is not None:
+            q = q.where(Story.updated_at >= since)
+        return [story_dict(r) for r in s.scalars(q)]
