@@ -1,0 +1,86 @@
+"""What the six advisory spiders share on top of the base spider: the country scope, turning a payload
+into items through a pure parser (a bad payload is a counted error, never a crash), and retiring
+regional rows an issuer no longer lists, so a lifted regional warning is an event too."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Iterable, Iterator
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from crawler.advisory_levels import AdvisoryPayloadError, ParsedAdvisories
+from crawler.items import AdvisoryItem
+from crawler.spiders.base import START_META, SourceSpider
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SCOPE = ("KH", "TH", "LA", "MM", "VN", "PH")  # Cambodia and the neighbours where Koreans are held
+LIFTED = "lifted"
+
+
+def advisory_scope(value: Any) -> frozenset[str] | None:
+    """The registry's `countries` option: a list of ISO codes, or ["*"] for every country."""
+    if value is None:
+        return frozenset(DEFAULT_SCOPE)
+    if isinstance(value, str):
+        value = [v for v in value.replace(",", " ").split() if v]
+    codes = {str(v).strip().upper() for v in value if str(v).strip()}
+    if "*" in codes:
+        return None
+    if not codes:
+        raise ValueError("`countries` is empty: list ISO codes, or [\"*\"] for every country")
+    return frozenset(codes)
+
+
+class AdvisorySpider(SourceSpider):
+    """Base of the issuer spiders; `name = ""` keeps it out of Scrapy's spider list."""
+
+    name = ""
+    issuer = ""
+
+    def configure(self, crawler: Crawler) -> None:
+        super().configure(crawler)
+        self.scope: frozenset[str] | None = advisory_scope(self.entry.option("countries"))
+
+    def read_payload(
+        self, response: Response, parse: Callable[[bytes], ParsedAdvisories]
+    ) -> ParsedAdvisories | None:
+        """Run a pure parser on a response; None (and a counted error) when the payload is unusable."""
+        if self.not_modified(response):
+            return None
+        try:
+            parsed = parse(response.body)
+        except AdvisoryPayloadError as exc:
+            if response.meta.get(START_META):
+                self.start_failed = True
+            self.record_error("parse", f"{response.url}: {exc}")
+            return None
+        for problem in parsed.problems:
+            self.record_error("parse", f"{response.url}: {problem}")
+        self.commit_validators(response)
+        return parsed
+
+    def with_retired_regions(
+        self, items: list[AdvisoryItem], countries: Iterable[str] | None = None, keep: Collection[str] = ()
+    ) -> Iterator[AdvisoryItem]:
+        """The items, then a 'lifted' row for each region the store holds for these countries that the
+        issuer no longer lists (its level falls back to the country's). `keep`: regions to leave alone."""
+        yield from items
+        listed = {(i.country, i.region) for i in items}
+        whole = {i.country: i for i in items if not i.region}
+        for country in sorted(set(countries) if countries is not None else set(whole)):
+            if country not in whole:
+                continue
+            for row in self.store.current_advisories(country=country, issuer=self.issuer):
+                region = row["region"]
+                if not region or (country, region) in listed or region in keep or row["level_native"] == LIFTED:
+                    continue
+                base = whole[country]
+                yield AdvisoryItem(
+                    issuer=self.issuer, country=country, level=base.level, level_native=LIFTED,
+                    label="Regional advice no longer listed", region=region,
+                    summary=f"{self.issuer} no longer lists separate advice for this area", url=base.url,
+                    issued_at=base.issued_at,
+                )  # fmt: skip
