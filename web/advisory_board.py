@@ -1,0 +1,104 @@
+"""The advisories board: current level per issuer for each country and region, the last change of
+each, and a level-history chart, built from the store's advisory rows (pure functions, no I/O)."""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from web.render import parse_time
+
+log = logging.getLogger(__name__)
+
+CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 640, 120, 28
+
+
+@dataclass
+class BoardRow:
+    """One country (region "") or one region of it, with the newest advisory of each issuer."""
+
+    country: str
+    region: str
+    cells: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def last_changes(history: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """(issuer, country, region) -> the newest row that changed the level (or the first row seen)."""
+    changes: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in history:  # oldest first
+        key = (row["issuer"], row["country"], row["region"] or "")
+        if key not in changes or row.get("previous_level") != row.get("level"):
+            changes[key] = row
+    return changes
+
+
+def build_board(
+    current: list[dict[str, Any]], history: list[dict[str, Any]], countries: list[str]
+) -> tuple[list[str], list[BoardRow]]:
+    """Issuers (columns) and rows for `countries` in the given order, each cell carrying the current
+    advisory plus `last_change`; countries without any advisory still get an empty row."""
+    changes = last_changes(history)
+    issuers = sorted({row["issuer"] for row in current if row["country"] in countries})
+    rows: dict[tuple[str, str], BoardRow] = {(c, ""): BoardRow(c, "") for c in countries}
+    for adv in current:
+        if adv["country"] not in countries:
+            continue
+        key = (adv["country"], adv["region"] or "")
+        row = rows.setdefault(key, BoardRow(*key))
+        row.cells[adv["issuer"]] = {**adv, "last_change": changes.get((adv["issuer"], *key))}
+    order = {c: i for i, c in enumerate(countries)}
+    ordered = sorted(rows.values(), key=lambda r: (order.get(r.country, len(order)), r.region != "", r.region))
+    return issuers, ordered
+
+
+@dataclass
+class ChartSeries:
+    issuer: str
+    points: str  # SVG polyline points
+    last_level: int | None
+
+
+@dataclass
+class LevelChart:
+    """A step chart of levels 1–4 over time, one series per issuer (whole-country advice only)."""
+
+    width: int
+    height: int
+    series: list[ChartSeries]
+    y_ticks: list[tuple[int, float]]
+    x_labels: list[tuple[str, float]]
+
+
+def level_chart(history: list[dict[str, Any]], now: datetime) -> LevelChart | None:
+    """The chart for one country's history, or None when no row has a level."""
+    rows = [r for r in history if r.get("level") and not r.get("region")]
+    stamps = [t for r in rows if (t := _when(r))]
+    if not stamps:
+        return None
+    start = min(stamps)
+    span = max((now - start).total_seconds(), 86400.0)
+    x = lambda t: CHART_PAD + (t - start).total_seconds() / span * (CHART_WIDTH - 2 * CHART_PAD)  # noqa: E731
+    y = lambda level: CHART_HEIGHT - CHART_PAD / 2 - (level - 1) / 3 * (CHART_HEIGHT - CHART_PAD)  # noqa: E731
+    by_issuer: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
+    for r in rows:
+        if (t := _when(r)) is not None:
+            by_issuer[r["issuer"]].append((t, int(r["level"])))
+    series = []
+    for issuer, points in sorted(by_issuer.items()):
+        points.sort()
+        coords: list[str] = []
+        for i, (t, level) in enumerate(points):
+            if i:
+                coords.append(f"{x(t):.1f},{y(points[i - 1][1]):.1f}")
+            coords.append(f"{x(t):.1f},{y(level):.1f}")
+        coords.append(f"{x(now):.1f},{y(points[-1][1]):.1f}")
+        series.append(ChartSeries(issuer, " ".join(coords), points[-1][1]))
+    ticks = [(level, y(level)) for level in (1, 2, 3, 4)]
+    labels = [(start.strftime("%Y-%m-%d"), x(start)), (now.strftime("%Y-%m-%d"), x(now))]
+    return LevelChart(CHART_WIDTH, CHART_HEIGHT, series, ticks, labels)
+
+
+def _when(row: dict[str, Any]) -> datetime | None:
+    return parse_time(row.get("issued_at")) or parse_time(row.get("fetched_at"))
