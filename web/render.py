@@ -106,7 +106,8 @@ def money(value: float | None) -> str:
 
 def build_templates(timezone: str) -> Jinja2Templates:
     """The Jinja2 environment: autoescape on for every template, helpers as filters/globals."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True)
+    loader = jinja2.FileSystemLoader(str(TEMPLATE_DIR))
+    env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
     templates = Jinja2Templates(env=env)
     env.filters.update(
         time=make_time_formatter(timezone), country=country_name, language=language_name, issuer=issuer_name,

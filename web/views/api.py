@@ -1,0 +1,121 @@
+"""The JSON API (/api/...): the same store calls and search() as the pages, documented in /openapi.json."""
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+
+from storage.alerts import alert_counts, list_alerts
+from storage.digests import get_digest, list_digests
+from storage.search import DEFAULT_FACETS, search
+from storage.stories import get_story, list_stories
+from web.params import SearchQuery
+from web.views.common import store_of
+
+log = logging.getLogger(__name__)
+
+router = APIRouter()
+
+Country = Annotated[str | None, Query(max_length=3, pattern=r"^[A-Za-z]{2,3}$", description="ISO country code")]
+Issuer = Annotated[str | None, Query(max_length=40, description="e.g. us_state, uk_fcdo, kr_mofa")]
+
+
+def _since(day: date | None) -> datetime | None:
+    return datetime.combine(day, time.min, tzinfo=UTC) if day else None
+
+
+@router.get("/search", summary="Search reports with filters and facets")
+def api_search(request: Request, params: Annotated[SearchQuery, Query()]) -> dict[str, Any]:
+    """Full-text search: words (AND), "quoted phrases", OR, -exclusion; Korean works. A malformed query is
+    a 400 with the reason; a bad filter value a 422."""
+    result = search(
+        store_of(request), params.q, params.filters(), facets=DEFAULT_FACETS, sort=params.sort,
+        page=params.page, per_page=params.per_page,
+    )  # fmt: skip
+    return result.to_dict()
+
+
+@router.get("/stories", summary="Stories, most recently updated first")
+def api_stories(
+    request: Request,
+    incidents_only: bool = False,
+    since: Annotated[date | None, Query(description="Updated on or after (YYYY-MM-DD)")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[dict[str, Any]]:
+    return list_stories(store_of(request), incidents_only=incidents_only, since=_since(since), limit=limit)
+
+
+@router.get("/stories/{story_id}", summary="One story: its reports with extractions, merge reasons, timeline")
+def api_story(request: Request, story_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+    story = get_story(store_of(request), story_id)
+    if story is None:
+        raise HTTPException(404, f"no story {story_id}")
+    return story
+
+
+@router.get("/documents/{doc_id}", summary="One stored report with its extraction")
+def api_document(request: Request, doc_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+    doc = store_of(request).get_document(doc_id)
+    if doc is None:
+        raise HTTPException(404, f"no document {doc_id}")
+    return doc
+
+
+@router.get("/advisories", summary="Current advisory per issuer, country and region")
+def api_advisories(request: Request, country: Country = None, issuer: Issuer = None) -> list[dict[str, Any]]:
+    return store_of(request).current_advisories(country=country, issuer=issuer)
+
+
+@router.get("/advisories/history", summary="Every recorded advisory change, oldest first")
+def api_advisory_history(
+    request: Request,
+    country: Country = None,
+    issuer: Issuer = None,
+    since: Annotated[date | None, Query(description="Recorded on or after (YYYY-MM-DD)")] = None,
+) -> list[dict[str, Any]]:
+    return store_of(request).advisory_history(country=country, issuer=issuer, since=_since(since))
+
+
+@router.get("/sources", summary="Registered sources with their health")
+def api_sources(request: Request) -> list[dict[str, Any]]:
+    return store_of(request).list_sources()
+
+
+@router.get("/runs", summary="Recent crawl runs, newest first")
+def api_runs(
+    request: Request,
+    source: Annotated[str | None, Query(max_length=80)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> list[dict[str, Any]]:
+    return store_of(request).recent_runs(source_key=source, limit=limit)
+
+
+@router.get("/alerts", summary="The alerts log, newest first")
+def api_alerts(
+    request: Request,
+    status: Annotated[str | None, Query(pattern=r"^(pending|sent|failed)$")] = None,
+    rule: Annotated[str | None, Query(max_length=120)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    return list_alerts(store_of(request), status=status, rule=rule, limit=limit)
+
+
+@router.get("/digests", summary="Archived daily digests, newest first (without bodies)")
+def api_digests(request: Request, limit: Annotated[int, Query(ge=1, le=366)] = 30) -> list[dict[str, Any]]:
+    return list_digests(store_of(request), limit=limit)
+
+
+@router.get("/digests/{day}", summary="One digest with its HTML and Markdown")
+def api_digest(request: Request, day: Annotated[date, Path(description="YYYY-MM-DD")]) -> dict[str, Any]:
+    digest = get_digest(store_of(request), day)
+    if digest is None:
+        raise HTTPException(404, f"no digest for {day.isoformat()}")
+    return digest
+
+
+@router.get("/stats", summary="Counts of documents, advisories, stories, incidents, alerts, digests")
+def api_stats(request: Request) -> dict[str, Any]:
+    store = store_of(request)
+    return {**store.stats(), "alerts_by_status": alert_counts(store)}

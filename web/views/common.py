@@ -1,0 +1,26 @@
+"""What every view needs: the store and settings from app state, template rendering, the role check."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from starlette.responses import Response
+
+from storage.repository import Store
+from web.security import ADMIN, AccessDenied
+
+
+def store_of(request: Request) -> Store:
+    return request.app.state.store
+
+
+def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
+    """An HTML page from `template`; the role and current path are always in the context."""
+    context = {"role": request.state.role, "auth_required": request.app.state.auth.required, **context}
+    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def require_admin(request: Request) -> None:
+    """Refuse a change that only an admin may make (analysts read rules, admins edit them)."""
+    if request.state.role != ADMIN:
+        raise AccessDenied(403, "only an admin may change alert rules; sign in with the admin token")
