@@ -1,0 +1,230 @@
+"""One search API for the CLI, the web UI and digests: free text (Korean, English, Khmer) with
+filters, facet counts, highlighted snippets, sorting and pagination, on SQLite FTS5 or PostgreSQL.
+
+Ranking is recency-first within a bounded candidate set: at most CANDIDATE_CAP matching documents,
+newest first, are ranked, paginated and counted for facets, so a common term costs the same at one
+million documents as at ten thousand. `total_exact` says whether `total` hit that cap."""
+from __future__ import annotations
+
+import html
+import logging
+import re
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import Document
+from storage.query_syntax import Node, SearchError, Term, parse_query, positive_terms
+from storage.repository import Store, as_utc, document_dict
+from storage.search_sql import (
+    DOCUMENT_FACETS,
+    FACET_TABLE_FACETS,
+    KNOWN_FACETS,
+    candidate_query,
+    facet_count_query,
+    fts5_match,
+    normalize_filters,
+    trigram_prefix_query,
+)
+
+__all__ = ["DEFAULT_FACETS", "Hit", "SearchError", "SearchResult", "search"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FACETS = ("incident_type", "country", "admin1", "place", "source", "lang", "has_ransom")
+SORTS = ("relevance", "newest", "oldest")
+CANDIDATE_CAP = 2000
+MAX_PER_PAGE = 100
+FACET_VALUES = 30  # values listed per facet
+TRIGRAM_EXPANSION = 400  # trigrams OR-ed for one 2-character term
+SNIPPET_CHARS = 240
+
+
+@dataclass
+class Hit:
+    document: dict[str, Any]  # document_dict fields, body omitted
+    snippet_html: str  # HTML-escaped text; only <mark>…</mark> added
+    score: float
+    extraction: dict[str, Any] | None
+
+
+@dataclass
+class SearchResult:
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]]
+    took_ms: float
+    total_exact: bool = True
+    sort: str = "relevance"
+    query: str = ""
+    filters: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query, "filters": {k: _jsonable(v) for k, v in self.filters.items()}, "sort": self.sort,
+            "total": self.total, "total_exact": self.total_exact, "page": self.page, "per_page": self.per_page,
+            "took_ms": round(self.took_ms, 2),
+            "hits": [
+                {"document": h.document, "snippet_html": h.snippet_html, "score": h.score, "extraction": h.extraction}
+                for h in self.hits
+            ],
+            "facets": {name: [[value, count] for value, count in values] for name, values in self.facets.items()},
+        }  # fmt: skip
+
+
+def search(
+    store: Store,
+    query: str = "",
+    filters: dict[str, Any] | None = None,
+    facets: Sequence[str] = DEFAULT_FACETS,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchResult:
+    """Documents matching `query` and `filters`: one page of hits, the total and facet counts.
+    Raises SearchError (a ValueError) for bad syntax or a bad filter value; never an SQL error."""
+    started = time.perf_counter()
+    node, flt = _validate(query, filters, facets, sort, page, per_page)
+    if node is None and sort == "relevance":
+        sort = "newest"
+    with store.read() as s:
+        dialect = s.get_bind().dialect.name
+        match = fts5_match(node, lambda t: _expand_trigrams(s, t)) if node is not None and dialect == "sqlite" else None
+        q = candidate_query(dialect, node, flt, oldest_first=sort == "oldest", cap=CANDIDATE_CAP, match=match)
+        rows = s.execute(q).all()
+        total, exact = _total(s, rows, node, flt)
+        ordered = _rank(rows, sort)
+        page_rows = ordered[(page - 1) * per_page : page * per_page]
+        hits = _hydrate(s, page_rows, positive_terms(node))
+        facet_counts = _facets(s, rows, facets)
+    took = (time.perf_counter() - started) * 1000
+    return SearchResult(total, page, per_page, hits, facet_counts, took, exact, sort, query, flt)
+
+
+def _validate(
+    query: str, filters: dict[str, Any] | None, facets: Sequence[str], sort: str, page: int, per_page: int
+) -> tuple[Node | None, dict[str, Any]]:
+    if sort not in SORTS:
+        raise SearchError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+    if not isinstance(page, int) or page < 1:
+        raise SearchError(f"page must be a whole number from 1 (got {page!r})")
+    if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
+        raise SearchError(f"per_page must be from 1 to {MAX_PER_PAGE} (got {per_page!r})")
+    unknown = set(facets) - KNOWN_FACETS
+    if unknown:
+        raise SearchError(f"unknown facet(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(KNOWN_FACETS))}")
+    return parse_query(query or ""), normalize_filters(filters)
+
+
+def _expand_trigrams(s: Session, term: str) -> list[str]:
+    return list(s.scalars(trigram_prefix_query(term, TRIGRAM_EXPANSION)))
+
+
+def _total(s: Session, rows: Sequence[Any], node: Node | None, flt: dict[str, Any]) -> tuple[int, bool]:
+    """Exact below the cap; the unfiltered, empty query counts the table; otherwise 'at least cap'."""
+    if len(rows) < CANDIDATE_CAP:
+        return len(rows), True
+    if node is None and not flt:
+        return s.scalar(select(func.count()).select_from(Document)) or 0, True
+    return len(rows), False
+
+
+def _rank(rows: Sequence[Any], sort: str) -> list[Any]:
+    def published(row: Any) -> float:
+        value = as_utc(row.published_at)
+        return value.timestamp() if isinstance(value, datetime) else float("-inf")
+
+    if sort == "relevance":
+        return sorted(rows, key=lambda r: (-(r.score or 0.0), -published(r), -r.id))
+    if sort == "oldest":
+        return sorted(rows, key=lambda r: (published(r) == float("-inf"), published(r), r.id))
+    return sorted(rows, key=lambda r: (-published(r), -r.id))
+
+
+def _hydrate(s: Session, page_rows: Sequence[Any], terms: list[Term]) -> list[Hit]:
+    ids = [r.id for r in page_rows]
+    if not ids:
+        return []
+    docs = {d.id: d for d in s.scalars(select(Document).where(Document.id.in_(ids)).options(
+        selectinload(Document.extraction)))}  # fmt: skip
+    hits = []
+    for row in page_rows:
+        doc = docs[row.id]
+        data = document_dict(doc)
+        body = data.pop("body")
+        snippet = make_snippet(_snippet_source(terms, body, data["summary"], data["title"]), terms)
+        extraction = doc.extraction.data if doc.extraction else None
+        hits.append(Hit(data, snippet, round(float(row.score or 0.0), 4), extraction))
+    return hits
+
+
+def _snippet_source(terms: list[Term], *texts: str | None) -> str:
+    """The first of body, summary, title that contains a search term (else the first non-empty one)."""
+    pattern = _terms_pattern(terms)
+    present = [t for t in texts if t]
+    for candidate in present:
+        if pattern is not None and pattern.search(candidate):
+            return candidate
+    return present[0] if present else ""
+
+
+def _facets(s: Session, rows: Sequence[Any], facets: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+    out: dict[str, list[tuple[str, int]]] = {}
+    for name in DOCUMENT_FACETS:
+        if name in facets:
+            counts = Counter(getattr(r, "source_key" if name == "source" else name) for r in rows)
+            out[name] = _top(counts)
+    wanted = [f for f in FACET_TABLE_FACETS if f in facets]
+    if wanted and rows:
+        per_facet: dict[str, Counter[str]] = {f: Counter() for f in wanted}
+        for facet, value, n in s.execute(facet_count_query(wanted), {"ids": [r.id for r in rows]}):
+            per_facet[facet][value] = n
+        out.update({f: _top(c) for f, c in per_facet.items()})
+    else:
+        out.update({f: [] for f in wanted})
+    return {f: out[f] for f in facets}
+
+
+def _top(counts: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(((v, n) for v, n in counts.items() if v), key=lambda x: (-x[1], x[0]))[:FACET_VALUES]
+
+
+def make_snippet(text: str, terms: Sequence[Term], width: int = SNIPPET_CHARS) -> str:
+    """A window of `text` around the first matched term, HTML-escaped, every term occurrence in <mark>."""
+    text = " ".join((text or "").split())
+    pattern = _terms_pattern(terms)
+    first = pattern.search(text) if pattern else None
+    start = 0
+    if first and first.start() > width // 3:
+        start = text.rfind(" ", 0, first.start() - width // 3) + 1
+    window = text[start : start + width]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + width < len(text) else ""
+    if pattern is None:
+        return prefix + html.escape(window) + suffix
+    pieces, last = [], 0
+    for m in pattern.finditer(window):
+        pieces.append(html.escape(window[last : m.start()]))
+        pieces.append(f"<mark>{html.escape(m.group(0))}</mark>")
+        last = m.end()
+    pieces.append(html.escape(window[last:]))
+    return prefix + "".join(pieces) + suffix
+
+
+def _terms_pattern(terms: Sequence[Term]) -> re.Pattern[str] | None:
+    texts = sorted({t.text for t in terms}, key=len, reverse=True)
+    if not texts:
+        return None
+    return re.compile("|".join(r"\s+".join(map(re.escape, t.split())) for t in texts), re.IGNORECASE)
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value

@@ -1,0 +1,234 @@
+"""SQL for search, built apart from running it so each statement is unit-testable: the FTS5 MATCH
+text (SQLite), trigram/tsvector conditions (PostgreSQL), filters, the bounded candidate query and
+facet counts."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any as AnyType
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    column,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    table,
+    text,
+    true,
+)
+
+from storage.models import Document, DocumentFacet, Extraction, Story
+from storage.query_syntax import All, Any, Node, SearchError, Term
+
+LIST_FILTERS = ("source", "lang", "country", "admin1", "place", "incident_type")
+FACET_TABLE_FILTERS = {"country", "admin1", "place", "incident_type"}
+FACET_TABLE_FACETS = ("incident_type", "country", "admin1", "place", "has_ransom")
+DOCUMENT_FACETS = ("source", "lang")
+KNOWN_FACETS = set(FACET_TABLE_FACETS) | set(DOCUMENT_FACETS)
+FLOAT_FILTERS = ("ransom_usd_min", "ransom_usd_max")
+INT_FILTERS = ("age_min", "age_max", "story_id")
+BOOL_FILTERS = ("has_ransom", "relevant", "incidents_only")
+DATE_FILTERS = ("date_from", "date_to")
+KNOWN_FILTERS = set(LIST_FILTERS) | set(FLOAT_FILTERS) | set(INT_FILTERS) | set(BOOL_FILTERS) | set(DATE_FILTERS)
+
+FTS = table("documents_fts", column("rowid"))
+BM25 = literal_column("bm25(documents_fts, 4.0, 1.0)")  # title hits weigh four times body hits
+PG_TEXT = literal_column("(documents.title || ' ' || documents.body)")  # the pg_trgm index's expression
+PG_TSV = literal_column("documents.search_tsv")
+
+
+# ---- query tree -> FTS5 MATCH (SQLite) ----------------------------------------------------------
+def fts5_match(node: Node, expand: Callable[[str], list[str]]) -> str:
+    """FTS5 MATCH text for the tree. Terms are always quoted strings, so nothing the user typed is FTS5
+    syntax. A 2-character term (below the trigram minimum) becomes an OR of the indexed trigrams that
+    start with it, which `expand` supplies."""
+    if isinstance(node, Term):
+        if len(node.text) >= 3:
+            return _fts5_string(node.text)
+        grams = expand(node.text.lower())
+        return "(" + " OR ".join(_fts5_string(g) for g in grams) + ")" if grams else _fts5_string(node.text)
+    if isinstance(node, Any):
+        return "(" + " OR ".join(fts5_match(item, expand) for item in node.items) + ")"
+    out = "(" + " AND ".join(fts5_match(item, expand) for item in node.items) + ")"
+    for item in node.excluded:
+        out = f"({out} NOT {fts5_match(item, expand)})"
+    return out
+
+
+def _fts5_string(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def trigram_prefix_query(prefix: str, limit: int) -> Select:
+    """Indexed trigrams that start with a 2-character term, most widespread first (fts5vocab)."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    vocab = table("documents_fts_vocab", column("term"), column("doc"))
+    return (
+        select(vocab.c.term)
+        .where(vocab.c.term >= bindparam("lo", prefix), vocab.c.term < bindparam("hi", upper))
+        .order_by(vocab.c.doc.desc())
+        .limit(limit)
+    )
+
+
+# ---- query tree -> PostgreSQL conditions --------------------------------------------------------
+def pg_condition(node: Node) -> ColumnElement[bool]:
+    """Substring terms (3+ characters) through the pg_trgm index; 2-character terms as word prefixes
+    (Korean) or whole words (Latin) through the 'simple' tsvector."""
+    if isinstance(node, Term):
+        if len(node.text) >= 3:
+            return PG_TEXT.ilike(bindparam(None, f"%{_like_escape(node.text)}%", unique=True), escape="\\")
+        return PG_TSV.op("@@")(func.to_tsquery("simple", bindparam(None, _tsquery_lexeme(node.text), unique=True)))
+    if isinstance(node, Any):
+        return or_(*(pg_condition(item) for item in node.items))
+    return and_(*(pg_condition(item) for item in node.items), *(not_(pg_condition(x)) for x in node.excluded))
+
+
+def pg_rank_tsquery(terms: Sequence[Term]) -> str:
+    """A tsquery OR-ing every word of the positive terms as prefixes: the basis of ts_rank_cd."""
+    words = {w for t in terms for w in t.text.split() if w.strip()}
+    return " | ".join(_tsquery_lexeme(w, prefix=True) for w in sorted(words)) or "''"
+
+
+def _tsquery_lexeme(word: str, *, prefix: bool | None = None) -> str:
+    quoted = "'" + word.lower().replace("\\", "\\\\").replace("'", "''") + "'"
+    if prefix is None:
+        prefix = not word.isascii()  # Korean words carry particles and endings: match them as prefixes
+    return quoted + (":*" if prefix else "")
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# ---- filters ------------------------------------------------------------------------------------
+def normalize_filters(filters: dict[str, AnyType] | None) -> dict[str, AnyType]:
+    """Validated, typed filters with empty values dropped; SearchError names the bad key or value."""
+    out: dict[str, AnyType] = {}
+    for key, value in (filters or {}).items():
+        if key not in KNOWN_FILTERS:
+            raise SearchError(f"unknown filter {key!r}; known filters: {', '.join(sorted(KNOWN_FILTERS))}")
+        if value is None or value == "" or value == [] or value == ():
+            continue
+        out[key] = _coerce_filter(key, value)
+    for low, high in (("date_from", "date_to"), ("ransom_usd_min", "ransom_usd_max"), ("age_min", "age_max")):
+        if low in out and high in out and out[low] > out[high]:
+            raise SearchError(f"{low} ({out[low]}) is after {high} ({out[high]})")
+    return out
+
+
+def _coerce_filter(key: str, value: AnyType) -> AnyType:
+    try:
+        if key in LIST_FILTERS:
+            values = [value] if isinstance(value, str) else list(value)
+            return sorted({str(v).strip() for v in values if str(v).strip()})
+        if key in DATE_FILTERS:
+            return value if isinstance(value, date) and not isinstance(value, datetime) else (
+                value.date() if isinstance(value, datetime) else date.fromisoformat(str(value).strip()))
+        if key in FLOAT_FILTERS:
+            return float(value)
+        if key in INT_FILTERS:
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError("not a whole number")
+            return int(value)
+        if isinstance(value, bool):
+            return value
+        text_value = str(value).strip().lower()
+        if text_value not in {"true", "false", "1", "0", "yes", "no"}:
+            raise ValueError("expected true or false")
+        return text_value in {"true", "1", "yes"}
+    except (TypeError, ValueError) as exc:
+        raise SearchError(f"filter {key}: {value!r} is not valid ({exc})") from None
+
+
+def filter_conditions(f: dict[str, AnyType]) -> list[ColumnElement[bool]]:
+    """WHERE conditions on documents for normalized filters."""
+    conds: list[ColumnElement[bool]] = []
+    if "date_from" in f:
+        conds.append(Document.published_at >= datetime.combine(f["date_from"], time(), UTC))
+    if "date_to" in f:
+        conds.append(Document.published_at < datetime.combine(f["date_to"] + timedelta(days=1), time(), UTC))
+    if "source" in f:
+        conds.append(Document.source_key.in_(f["source"]))
+    if "lang" in f:
+        conds.append(Document.lang.in_(f["lang"]))
+    for key in sorted(FACET_TABLE_FILTERS & set(f)):
+        conds.append(_has_facet(key, f[key]))
+    if "has_ransom" in f:
+        conds.append(_has_facet("has_ransom", ["true" if f["has_ransom"] else "false"]))
+    extraction_conds = _extraction_conditions(f)
+    if extraction_conds:
+        conds.append(exists().where(Extraction.document_id == Document.id, *extraction_conds))
+    if "story_id" in f:
+        conds.append(Document.story_id == f["story_id"])
+    if f.get("incidents_only"):
+        conds.append(Document.story_id.in_(select(Story.id).where(Story.is_incident.is_(True))))
+    return conds
+
+
+def _has_facet(facet: str, values: list[str]) -> ColumnElement[bool]:
+    return exists().where(
+        DocumentFacet.document_id == Document.id, DocumentFacet.facet == facet, DocumentFacet.value.in_(values)
+    )
+
+
+def _extraction_conditions(f: dict[str, AnyType]) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if "ransom_usd_min" in f:
+        conds.append(Extraction.max_ransom_usd >= f["ransom_usd_min"])
+    if "ransom_usd_max" in f:
+        conds.append(Extraction.max_ransom_usd <= f["ransom_usd_max"])
+    if "age_min" in f:  # the document's victim ages [min_age, max_age] overlap the asked range
+        conds.append(Extraction.max_age >= f["age_min"])
+    if "age_max" in f:
+        conds.append(Extraction.min_age <= f["age_max"])
+    if "relevant" in f:
+        conds.append(Extraction.relevant.is_(true()) if f["relevant"] else Extraction.relevant.is_(false()))
+    return conds
+
+
+# ---- statements -----------------------------------------------------------------------------------
+def candidate_query(
+    dialect: str, node: Node | None, filters: dict[str, AnyType], *, oldest_first: bool, cap: int,
+    match: str | None = None,
+) -> Select:
+    """At most `cap` matching documents, newest ids first (oldest first on request): the bounded
+    candidate set that ranking, pagination and facets work on. Columns: id, published_at, source_key,
+    lang, score (higher is better)."""
+    cols = (Document.id, Document.published_at, Document.source_key, Document.lang)
+    if node is None:
+        q = select(*cols, literal(0.0).label("score")).select_from(Document)
+        order = Document.id
+    elif dialect == "sqlite":
+        q = (
+            select(*cols, (-BM25).label("score"))
+            .select_from(FTS.join(Document, Document.id == FTS.c.rowid))
+            .where(text("documents_fts MATCH :match").bindparams(match=match))
+        )
+        order = FTS.c.rowid
+    else:
+        from storage.query_syntax import positive_terms
+
+        rank = func.ts_rank_cd(PG_TSV, func.to_tsquery("simple", pg_rank_tsquery(positive_terms(node))))
+        q = select(*cols, rank.label("score")).select_from(Document).where(pg_condition(node))
+        order = Document.id
+    q = q.where(*filter_conditions(filters))
+    return q.order_by(order.asc() if oldest_first else order.desc()).limit(cap)
+
+
+def facet_count_query(facets: Sequence[str]) -> Select:
+    """Counts per (facet, value) over the candidate ids (bound as the expanding parameter `ids`)."""
+    return (
+        select(DocumentFacet.facet, DocumentFacet.value, func.count().label("n"))
+        .where(DocumentFacet.document_id.in_(bindparam("ids", expanding=True)), DocumentFacet.facet.in_(facets))
+        .group_by(DocumentFacet.facet, DocumentFacet.value)
+    )

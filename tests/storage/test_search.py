@@ -1,0 +1,161 @@
+"""search(): syntax, SQL building, and behaviour on both backends (Korean 2-character terms included)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from storage import search as search_module
+from storage.query_syntax import All, Any, SearchError, Term, parse_query
+from storage.search import make_snippet, search
+from storage.search_sql import candidate_query, fts5_match, normalize_filters
+
+DOCS = [
+    # (n, lang, day, title, body, extraction)
+    (1, "ko", 1, "캄보디아서 대학생 납치", "경북 예천 출신 대학생이 캄보디아 보코르산 인근에서 감금됐다. 몸값 요구.",
+     dict(types=["kidnapping"], ages=[22], usd=[38500], places=[("KH", "Kampot", "Bokor")])),
+    (2, "en", 2, "Student kidnapped in Cambodia", "A 22-year-old student was kidnapped near Bokor and held for ransom.",
+     dict(types=["kidnapping"], ages=[22], usd=[38500], places=[("KH", "Kampot", "Bokor")])),
+    (3, "en", 3, "Workers rescued from compound", "Police rescued 40 South Koreans from a scam compound in "
+     "Sihanoukville; no ransom was paid.", dict(types=["rescue"], ages=[], usd=[],
+                                                 places=[("KH", "Preah Sihanouk", "Sihanoukville")])),
+    (4, "ko", 4, "보이스피싱 조직 검거", "경찰이 캄보디아 거점 보이스피싱 조직원을 체포했다.",
+     dict(types=["arrest"], ages=[35], usd=[], places=[("KH", "Phnom Penh", "Phnom Penh")])),
+    (5, "en", 5, "Exports rose", "Semiconductor exports rose 5% in September, the trade ministry said.", None),
+]
+
+
+def _load(store) -> dict[int, int]:  # type: ignore[no-untyped-def]
+    ids = {}
+    for n, lang, day, title, body, ex in DOCS:
+        ids[n] = store.upsert_document(dict(
+            item_id=f"t/{n}", source_key=f"src-{lang}", url=f"https://e.com/{n}", canonical_url=f"https://e.com/{n}",
+            title=title, body=body, lang=lang, published_at=datetime(2025, 9, day, tzinfo=UTC),
+        )).id  # fmt: skip
+        if ex is not None:
+            store.save_extraction(ids[n], {
+                "relevant": True, "incident_types": ex["types"], "victim_ages": [{"value": a} for a in ex["ages"]],
+                "ransoms": [{"amount": u, "currency": "USD", "usd": u} for u in ex["usd"]],
+                "places": [{"name": p, "country": c, "admin1": a} for c, a, p in ex["places"]],
+            }, "t")  # fmt: skip
+    return ids
+
+
+def _ids(result) -> set[int]:  # type: ignore[no-untyped-def]
+    return {h.document["id"] for h in result.hits}
+
+
+# ---- syntax --------------------------------------------------------------------------------------
+def test_parse_builds_the_tree() -> None:
+    assert parse_query("  ") is None
+    assert parse_query('납치 "North Gyeongsang" -rescue') == All(
+        (Term("납치"), Term("North Gyeongsang", phrase=True)), (Term("rescue"),))
+    assert parse_query("(kidnap OR 납치) Cambodia,") == All(
+        (Any((Term("kidnap"), Term("납치"))), Term("Cambodia")))
+    assert parse_query("call-centre") == Term("call-centre")
+
+
+@pytest.mark.parametrize("query, message", [
+    ('"unclosed', "unclosed quote"), ('""', "empty quotes"), ("(a1 b2", "never closed"),
+    ("a1 b2)", "without a matching"), ("OR", "both sides"), ("kidnap OR", "both sides"),
+    ("- kidnap", "followed directly"), ("-kidnap", "cannot only exclude"), ("()", "empty parentheses"),
+    ("a", "too short"), ("x" * 600, "too long"), ("AND kidnap", "both sides"),
+])  # fmt: skip
+def test_bad_syntax_is_a_clear_search_error(query: str, message: str) -> None:
+    with pytest.raises(SearchError, match=message):
+        parse_query(query)
+
+
+def test_fts5_match_quotes_every_term_and_expands_two_character_terms() -> None:
+    node = parse_query('납치 "north korea" OR x\'y DROP -(rescue OR 구출)')
+    expand = {"납치": ["납치돼", "납치 "], "구출": []}.__getitem__
+    assert fts5_match(node, expand) == (
+        '((("납치돼" OR "납치 ") AND "north korea") OR (("x\'y" AND "DROP") NOT ("rescue" OR "구출")))'
+    )
+    assert fts5_match(Term('a"b NEAR(c'), expand) == '"a""b NEAR(c"'
+
+
+def test_filters_are_validated_and_typed() -> None:
+    f = normalize_filters({"date_from": "2025-09-01", "country": "KH", "has_ransom": "yes", "age_max": 30, "lang": []})
+    assert f == {"date_from": datetime(2025, 9, 1).date(), "country": ["KH"], "has_ransom": True, "age_max": 30}
+    for bad in ({"date_from": "yesterday"}, {"age_min": "old"}, {"nope": 1}, {"age_min": 40, "age_max": 20},
+                {"relevant": "maybe"}):  # fmt: skip
+        with pytest.raises(SearchError):
+            normalize_filters(bad)
+
+
+def test_candidate_query_compiles_for_both_dialects() -> None:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    node = parse_query("납치 Cambodia")
+    lite = str(candidate_query("sqlite", node, {"country": ["KH"]}, oldest_first=False, cap=50, match="m")
+               .compile(dialect=sqlite.dialect()))
+    assert "documents_fts MATCH" in lite and "ORDER BY documents_fts.rowid DESC" in lite and "document_facets" in lite
+    pg = str(candidate_query("postgresql", node, {}, oldest_first=True, cap=50).compile(dialect=postgresql.dialect()))
+    assert "ILIKE" in pg and "@@ to_tsquery" in pg and "ORDER BY documents.id ASC" in pg
+
+
+def test_snippet_is_escaped_and_marks_terms() -> None:
+    snippet = make_snippet("<b>Held</b> in Bokor & released; bokor again", [Term("bokor")])
+    assert snippet == "&lt;b&gt;Held&lt;/b&gt; in <mark>Bokor</mark> &amp; released; <mark>bokor</mark> again"
+
+
+# ---- behaviour on both backends ---------------------------------------------------------------------
+def test_korean_two_character_terms_match(store) -> None:  # type: ignore[no-untyped-def]
+    ids = _load(store)
+    assert _ids(search(store, "납치")) == {ids[1]}  # ends the title: no character after it
+    assert _ids(search(store, "감금")) == {ids[1]}
+    assert _ids(search(store, "캄보디아 체포")) == {ids[4]}
+    assert search(store, "납치").hits[0].snippet_html == "캄보디아서 대학생 <mark>납치</mark>"  # only in the title
+    assert "<mark>감금</mark>됐다" in search(store, "감금").hits[0].snippet_html
+
+
+def test_english_phrases_or_and_exclusion(store) -> None:  # type: ignore[no-untyped-def]
+    ids = _load(store)
+    assert _ids(search(store, '"held for ransom"')) == {ids[2]}
+    assert _ids(search(store, "ransom -rescued")) == {ids[2]}
+    assert _ids(search(store, "sihanoukville OR 보이스피싱")) == {ids[3], ids[4]}
+    assert _ids(search(store, "kidnap")) == {ids[2]}  # substring: kidnapped
+    result = search(store, "kidnapped")
+    assert "<mark>kidnapped</mark>" in result.hits[0].snippet_html
+    assert "body" not in result.hits[0].document and result.hits[0].extraction["incident_types"] == ["kidnapping"]
+
+
+def test_filters_facets_sort_and_pages(store) -> None:  # type: ignore[no-untyped-def]
+    ids = _load(store)
+    everything = search(store, per_page=2)
+    assert everything.total == 5 and everything.total_exact and len(everything.hits) == 2
+    assert [h.document["id"] for h in everything.hits] == [ids[5], ids[4]]  # newest first
+    assert [h.document["id"] for h in search(store, per_page=2, page=3).hits] == [ids[1]]
+    assert [h.document["id"] for h in search(store, sort="oldest", per_page=1).hits] == [ids[1]]
+    assert dict(everything.facets["incident_type"]) == {"kidnapping": 2, "rescue": 1, "arrest": 1}
+    assert dict(everything.facets["lang"]) == {"en": 3, "ko": 2}
+    assert dict(everything.facets["has_ransom"]) == {"true": 2, "false": 2}
+    assert _ids(search(store, filters={"has_ransom": True, "lang": ["ko"]})) == {ids[1]}
+    assert _ids(search(store, filters={"admin1": "Kampot", "age_min": 20, "age_max": 25})) == {ids[1], ids[2]}
+    assert _ids(search(store, filters={"ransom_usd_min": 30000, "date_from": "2025-09-02"})) == {ids[2]}
+    assert _ids(search(store, filters={"incident_type": ["rescue", "arrest"], "date_to": "2025-09-03"})) == {ids[3]}
+    assert _ids(search(store, "캄보디아", filters={"relevant": False})) == set()
+    facets = search(store, "Cambodia OR 캄보디아", facets=["country", "place"]).facets
+    assert list(facets) == ["country", "place"] and dict(facets["country"]) == {"KH": 3}
+
+
+def test_bad_input_is_search_error_never_sql_error(store) -> None:  # type: ignore[no-untyped-def]
+    _load(store)
+    for kwargs in ({"query": '"open'}, {"sort": "best"}, {"page": 0}, {"per_page": 1000},
+                   {"facets": ["colour"]}, {"filters": {"age_min": "x"}}, {"query": "x --"}):  # fmt: skip
+        with pytest.raises(SearchError):
+            search(store, **kwargs)
+    # Injection attempts are only text to look for.
+    assert search(store, "'; DROP TABLE documents; /*").total == 0
+    assert search(store, 'NEAR(ab cd) "xy" OR title:foo*').total == 0
+    assert store.stats()["documents"] == 5
+
+
+def test_candidate_cap_bounds_the_work_and_reports_it(store, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    ids = _load(store)
+    monkeypatch.setattr(search_module, "CANDIDATE_CAP", 2)
+    capped = search(store, "캄보디아 OR Cambodia")
+    assert not capped.total_exact and capped.total == 2
+    assert _ids(capped) == {ids[4], ids[2]}  # the newest two of the three matches
+    assert search(store).total == 5 and search(store).total_exact  # the plain count stays exact
