@@ -1,0 +1,245 @@
+"""The one base every deskwatch spider stands on: a registry entry in, requests and items out.
+
+A spider is created with `source` (a registry key or a SourceEntry), optionally `url` (another start URL:
+replays, tests) and `store` (a storage.repository.Store; else one is opened from DESKWATCH_DB_URL). The
+instance takes the source key as its name, so logs, stats and Redis keys are per source. It gives:
+stable item ids, source metadata, dates in UTC from the source's zone, conditional GET on feeds, the
+store-backed seen-set, article pages through trafilatura with date fallbacks and quality flags, and
+error accounting for the run's health row (see crawler.pipelines.store). Advisory spiders subclass it
+too: set `name` to the registry key and yield AdvisoryItem from `parse_start`.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.dates import first_plausible, parse_date, zone_for
+from crawler.items import ArticleItem
+from crawler.sources import SourceEntry, registry_by_key
+from crawler.text import PageText, extract_page, html_to_text, quality_flags
+from crawler.urls import canonical_url, item_id, url_hash
+
+log = logging.getLogger(__name__)
+
+START_META = "deskwatch_start"
+CONDITIONAL_META = "deskwatch_conditional"
+VALIDATORS_META = "deskwatch_validators"
+
+
+@dataclass
+class FeedEntry:
+    """One article as a listing (feed, API, sitemap, index page) announces it, before its page is read."""
+
+    url: str
+    title: str = ""
+    summary: str = ""  # plain text
+    content: str = ""  # plain text of a full body the listing carries (content:encoded, WP content)
+    published: str | datetime | None = None
+    updated: str | datetime | None = None
+    guid: str | None = None
+    native_id: str | None = None  # the outlet's id when the listing gives one (WordPress post id)
+    author: str | None = None
+
+
+class SourceSpider(scrapy.Spider):
+    """Base spider: subclasses implement `parse_start` (and may override `first_requests`)."""
+
+    name = "source"
+    custom_settings: dict[str, Any] = {}
+
+    def __init__(self, source: str | SourceEntry | None = None, url: str | None = None, store: Any = None,
+                 **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(**kwargs)
+        self._source_arg, self._url_arg, self.store = source, url, store
+        self._own_store = False
+        self.errors: list[str] = []
+        self.start_failed = False
+        self.run_id: int | None = None
+        self._idle_since: float | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.configure(crawler)
+        return spider
+
+    # ---- set-up ---------------------------------------------------------------------------------------
+    def configure(self, crawler: Crawler) -> None:
+        """Resolve the registry entry, the store and the per-source options (read settings only here)."""
+        settings = crawler.settings
+        self.entry = self._resolve_entry(self._source_arg or getattr(self, "source_key", None), settings)
+        self.name = self.entry.key
+        self.start_url = self._url_arg or self.entry.url
+        if self.store is None:
+            from storage.repository import Store
+
+            self.store, self._own_store = Store(settings.get("DESKWATCH_DB_URL")), True
+        self.zone = zone_for(self.entry.country, self.entry.option("timezone"))
+        founded = self.entry.option("founded")
+        self.founded = parse_date(str(founded), "UTC") if founded else None
+        self.item_prefix = self.entry.option("item_prefix", self.entry.key)
+        self.max_articles = int(self.entry.option("max_articles", settings.getint("DESKWATCH_MAX_ARTICLES_PER_RUN")))
+        self.min_body_chars = settings.getint("DESKWATCH_MIN_BODY_CHARS")
+        self.fetch_articles = bool(self.entry.option("fetch_articles", settings.getbool("DESKWATCH_FETCH_ARTICLES")))
+        self.redis_idle_close_s = settings.getfloat("DESKWATCH_REDIS_IDLE_CLOSE_S")
+        self.shared_queue = bool(settings.get("DESKWATCH_REDIS_URL"))
+        crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self._on_closed, signal=signals.spider_closed)
+
+    def _resolve_entry(self, source: str | SourceEntry | None, settings: Any) -> SourceEntry:
+        if isinstance(source, SourceEntry):
+            return source
+        if not source:
+            raise ValueError(f"spider {type(self).__name__} needs a source (registry key or SourceEntry)")
+        registry = registry_by_key(settings.get("DESKWATCH_SOURCES_FILE"))
+        if source not in registry:
+            raise ValueError(f"unknown source {source!r} (not in the registry)")
+        return registry[source]
+
+    def _on_idle(self) -> None:
+        """With a shared Redis queue, peers may still add requests: wait until it stayed empty a while."""
+        if not self.shared_queue:
+            return
+        now = time.monotonic()
+        self._idle_since = self._idle_since or now
+        if now - self._idle_since < self.redis_idle_close_s:
+            raise DontCloseSpider
+
+    def _on_closed(self, reason: str) -> None:
+        if self._own_store and self.store is not None:
+            self.store.close()
+
+    # ---- requests -------------------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        for request in self.first_requests():
+            yield request
+
+    def first_requests(self) -> Iterable[scrapy.Request]:
+        yield self.listing_request(self.start_url, self.parse_start, start=True)
+
+    def listing_request(self, url: str, callback: Any, *, start: bool = False, conditional: bool = True,
+                        **kwargs: Any) -> scrapy.Request:  # fmt: skip
+        """A request for a feed/API/listing: conditional GET, 304 passed through, errors counted."""
+        meta = {CONDITIONAL_META: conditional, START_META: start, "handle_httpstatus_list": [304]}
+        meta.update(kwargs.pop("meta", {}))
+        return scrapy.Request(url, callback=callback, errback=self.on_request_error, meta=meta,
+                              dont_filter=start and not self.shared_queue, **kwargs)  # fmt: skip
+
+    def parse_start(self, response: Response) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def on_request_error(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        response = getattr(failure.value, "response", None)
+        reason = f"HTTP {response.status}" if response is not None else failure.getErrorMessage() or failure.type.__name__
+        if request is not None and request.meta.get(START_META):
+            self.start_failed = True
+        self.record_error("fetch", f"{url}: {reason}")
+
+    def record_error(self, kind: str, message: str) -> None:
+        """Count and keep one error of this run (the run goes on; the summary lands in crawl_runs)."""
+        self.crawler.stats.inc_value("deskwatch/errors")
+        self.crawler.stats.inc_value(f"deskwatch/errors/{kind}")
+        self.errors.append(f"{kind}: {message}")
+        self.logger.warning("%s error: %s", kind, message)
+
+    def not_modified(self, response: Response) -> bool:
+        if response.status == 304:
+            self.crawler.stats.inc_value("deskwatch/not_modified")
+            self.logger.info("not modified since last run: %s", response.url)
+            return True
+        return False
+
+    def commit_validators(self, response: Response) -> None:
+        """Remember ETag/Last-Modified only once the listing was parsed, so a failed parse is retried."""
+        validators = response.meta.get(VALIDATORS_META)
+        if validators and any(validators):
+            self.store.set_validators(response.request.url, *validators)
+
+    # ---- articles -------------------------------------------------------------------------------------
+    def follow_entries(self, entries: list[FeedEntry]) -> Iterator[Any]:
+        """Article requests (or items straight from the listing) for entries not yet in the store or
+        changed since stored, at most `max_articles` per run."""
+        entries = [e for e in entries if e.url]
+        seen = self.store.seen_documents([url_hash(e.url) for e in entries])
+        budget = self.max_articles
+        for entry in entries:
+            stored_at = seen.get(url_hash(entry.url), "absent")
+            if stored_at != "absent" and not self._changed_since(entry, stored_at):
+                self.crawler.stats.inc_value("deskwatch/skipped_seen")
+                continue
+            if budget <= 0:
+                self.crawler.stats.inc_value("deskwatch/skipped_budget")
+                continue
+            budget -= 1
+            if self.fetch_articles:
+                yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.on_request_error,
+                                     cb_kwargs={"entry": entry})  # fmt: skip
+            else:
+                item = self.build_item(entry, None, entry.url)
+                if item is not None:
+                    yield item
+
+    def _changed_since(self, entry: FeedEntry, stored_at: datetime | None) -> bool:
+        updated = parse_date(entry.updated, self.zone) if entry.updated else None
+        return bool(updated and stored_at and updated > stored_at)
+
+    def parse_article(self, response: Response, entry: FeedEntry) -> Iterator[ArticleItem]:
+        if not hasattr(response, "text"):
+            self.record_error("parse", f"{response.url}: not a text page")
+            return
+        page = extract_page(response.text, response.url)
+        item = self.build_item(entry, page, response.url)
+        if item is not None:
+            yield item
+
+    def build_item(self, entry: FeedEntry, page: PageText | None, url: str) -> ArticleItem | None:
+        """One ArticleItem from what the listing and the page said; flagged when the page is no article."""
+        page = page or PageText(via="none")
+        feed_text = entry.content or entry.summary
+        flags = quality_flags(page.body, entry.summary, min_chars=self.min_body_chars) if self.fetch_articles else []
+        body = page.body
+        if flags or not body:
+            body = max((page.body, entry.content, entry.summary), key=len)
+            if not self.fetch_articles:
+                flags = quality_flags(body, "", min_chars=self.min_body_chars) if not entry.content else []
+        title = (entry.title or page.title).strip()
+        if not title and not body:
+            self.record_error("parse", f"{url}: neither title nor text")
+            return None
+        published = self.pick_date(entry, page, url)
+        native = entry.native_id
+        stable_id = f"{self.item_prefix}/{native}" if native else item_id(
+            self.item_prefix, entry.url, guid=entry.guid, id_pattern=self.entry.option("id_pattern"))
+        return ArticleItem(
+            item_id=stable_id, source_key=self.entry.key, url=url, canonical_url=canonical_url(entry.url),
+            title=title, body=body.strip(), lang=self.entry.lang, country=self.entry.country,
+            summary=(entry.summary or feed_text)[:2000],
+            author=(entry.author or page.author or None), published_at=published,
+            quality_flags=[f for f in flags if f != "empty"] or ([] if body else ["empty"]),
+        )  # fmt: skip
+
+    def pick_date(self, entry: FeedEntry, page: PageText, url: str) -> datetime | None:
+        """Feed date, then the page's structured metadata, then htmldate's guess; implausible ones rejected."""
+        candidates = [parse_date(entry.published, self.zone)] + [parse_date(d, self.zone) for d in page.dates]
+        chosen, rejected = first_plausible(candidates, founded=self.founded, now=datetime.now(UTC))
+        for bad in rejected:
+            self.crawler.stats.inc_value("deskwatch/dates_rejected")
+            self.logger.info("rejected implausible date %s for %s", bad.isoformat(), url)
+        return chosen
+
+    @staticmethod
+    def plain(fragment: str | None) -> str:
+        return html_to_text(fragment or "")
