@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -126,7 +127,7 @@ def _unauthenticated(request: Request) -> Response:
             status_code=401, headers={"WWW-Authenticate": "Bearer"},
         )  # fmt: skip
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(request.url_for("login_form").include_query_params(next=target), status_code=303)
+    return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
 
 
 def error_response(request: Request, status: int, message: str, details: list[str] | None = None) -> Response:

@@ -8,20 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from storage.repository import Store
-from web_seed import Seeded, seed_reports, seed_status
+from web_seed import ADMIN_TOKEN, ANALYST_TOKEN, RULES_TEXT, Seeded, seed_reports, seed_status
 from web.app import create_app
 
 BASE_URL = "http://127.0.0.1"
-ANALYST_TOKEN = "analyst-token-for-tests"
-ADMIN_TOKEN = "admin-token-for-tests"
-RULES_TEXT = """[[rules]]
-name = "korean-kidnapping"
-subject = "incident"
-channels = ["jsonl"]
-
-[rules.when]
-incident_types = ["kidnapping", "detention"]
-"""
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,17 @@ from storage.alerts import AlertRow, enqueue_alerts
 from storage.repository import Store
 from storage.stories import assign_stories
 
+ANALYST_TOKEN = "analyst-token-for-tests"
+ADMIN_TOKEN = "admin-token-for-tests"
+RULES_TEXT = """[[rules]]
+name = "korean-kidnapping"
+subject = "incident"
+channels = ["jsonl"]
+
+[rules.when]
+incident_types = ["kidnapping", "detention"]
+"""
+
 HOSTILE_TITLE = "<script>alert('title')</script> Kampot raid frees Koreans"
 HOSTILE_BODY = 'Police in Kampot freed three Korean nationals. <img src=x onerror="alert(1)"> They are 31 years old.'
 T0 = datetime(2026, 10, 12, 3, 0, tzinfo=UTC)
