@@ -176,4 +176,6 @@ def jobs(app: AppContext, as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(job))
         else:
-            click.echo(f"{job['id']:<28} next {job['next_run_time'] or '-':<27} {job['trigger']}")
+            when = (job["next_run_time"] or "-")[:19].replace("T", " ")
+            state = "" if job["stored"] else "  (planned: no scheduler has stored it yet)"
+            click.echo(f"{job['id']:<30} {when:<20} {job['trigger']}{state}")
