@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import Any
+
+from scrapy.http import Response
 
 from crawler.advisory_levels import (
     ISSUER_LEVELS,
@@ -20,6 +22,7 @@ from crawler.advisory_levels import (
     read_json_payload,
 )
 from crawler.items import AdvisoryItem
+from crawler.spiders.advisories.common import AdvisorySpider
 
 log = logging.getLogger(__name__)
 
@@ -125,3 +128,15 @@ def parse_au_changed(value: Any) -> datetime | None:
     except ValueError:
         return None
     return local_to_utc(naive, ISSUER)
+
+
+class AuSmartravellerSpider(AdvisorySpider):
+    """`deskwatch crawl au-smartraveller`: the complete destinations export, one request."""
+
+    name = source_key = ISSUER
+    issuer = ISSUER
+
+    def parse_start(self, response: Response) -> Iterator[AdvisoryItem]:
+        parsed = self.read_payload(response, lambda body: parse_au_export(body, self.scope))
+        if parsed is not None:
+            yield from self.with_retired_regions(parsed.items)

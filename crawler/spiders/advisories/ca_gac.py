@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urljoin
 
 from lxml import etree
 from lxml import html as lxml_html
+from scrapy.http import Response
 
 from crawler.advisory_levels import (
     AdvisoryPayloadError,
@@ -24,6 +26,7 @@ from crawler.advisory_levels import (
     read_json_payload,
 )
 from crawler.items import AdvisoryItem
+from crawler.spiders.advisories.common import AdvisorySpider
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +143,7 @@ def _published(value: Any) -> datetime | None:
     if isinstance(asp, str) and asp.strip():
         try:
             moment = datetime.fromisoformat(asp.strip().replace("Z", "+00:00"))
+            moment = moment.replace(microsecond=0)
             return moment.astimezone(UTC) if moment.tzinfo else local_to_utc(moment, ISSUER)
         except ValueError:
             log.debug("ca-gac: unreadable asp %r", asp)
@@ -166,3 +170,38 @@ def parse_friendly_date(value: Any) -> datetime | None:
 
 def _flag(value: Any) -> bool:
     return str(value).strip() in {"1", "true", "True"}
+
+
+class CaGacSpider(AdvisorySpider):
+    """`deskwatch crawl ca-gac`: the index, then cta-cap-XX.json for countries flagged with regional advice."""
+
+    name = source_key = ISSUER
+    issuer = ISSUER
+
+    def parse_start(self, response: Response) -> Iterator[Any]:
+        result: dict[str, list[str]] = {}
+
+        def parse(body: bytes) -> ParsedAdvisories:
+            parsed, result["regional"] = parse_ca_index(body, self.scope)
+            return parsed
+
+        parsed = self.read_payload(response, parse)
+        if parsed is None:
+            return
+        yield from parsed.items
+        subdivisions = {i.region for i in parsed.items if i.region}
+        for row in (i for i in parsed.items if not i.region):
+            if row.country in result["regional"]:
+                yield self.listing_request(
+                    urljoin(response.url, f"cta-cap-{row.country}.json"), self.parse_country,
+                    cb_kwargs={"country_row": row, "keep": subdivisions},
+                )  # fmt: skip
+            else:
+                yield from self.retired_regions(row, listed=(), keep=subdivisions)
+
+    def parse_country(self, response: Response, country_row: AdvisoryItem, keep: set[str]) -> Iterator[AdvisoryItem]:
+        parsed = self.read_payload(response, lambda body: parse_ca_country(body, self.scope))
+        if parsed is None:
+            return
+        yield from parsed.items
+        yield from self.retired_regions(country_row, {i.region for i in parsed.items}, keep)

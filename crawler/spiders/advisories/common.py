@@ -4,7 +4,7 @@ regional rows an issuer no longer lists, so a lifted regional warning is an even
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -62,25 +62,28 @@ class AdvisorySpider(SourceSpider):
         self.commit_validators(response)
         return parsed
 
-    def with_retired_regions(
-        self, items: list[AdvisoryItem], countries: Iterable[str] | None = None, keep: Collection[str] = ()
-    ) -> Iterator[AdvisoryItem]:
-        """The items, then a 'lifted' row for each region the store holds for these countries that the
-        issuer no longer lists (its level falls back to the country's). `keep`: regions to leave alone."""
+    def with_retired_regions(self, items: list[AdvisoryItem]) -> Iterator[AdvisoryItem]:
+        """The items of a payload that covers whole countries, then the regions they no longer list."""
         yield from items
-        listed = {(i.country, i.region) for i in items}
-        whole = {i.country: i for i in items if not i.region}
-        for country in sorted(set(countries) if countries is not None else set(whole)):
-            if country not in whole:
+        listed: dict[str, set[str]] = {}
+        for item in items:
+            listed.setdefault(item.country, set()).add(item.region)
+        for item in items:
+            if not item.region:
+                yield from self.retired_regions(item, listed[item.country])
+
+    def retired_regions(
+        self, country_row: AdvisoryItem, listed: Collection[str], keep: Collection[str] = ()
+    ) -> Iterator[AdvisoryItem]:
+        """A 'lifted' row for each region the store holds for this country that the issuer no longer lists
+        (its level falls back to the country's), so a lifted regional warning is a change like any other."""
+        for row in self.store.current_advisories(country=country_row.country, issuer=self.issuer):
+            region = row["region"]
+            if not region or region in listed or region in keep or row["level_native"] == LIFTED:
                 continue
-            for row in self.store.current_advisories(country=country, issuer=self.issuer):
-                region = row["region"]
-                if not region or (country, region) in listed or region in keep or row["level_native"] == LIFTED:
-                    continue
-                base = whole[country]
-                yield AdvisoryItem(
-                    issuer=self.issuer, country=country, level=base.level, level_native=LIFTED,
-                    label="Regional advice no longer listed", region=region,
-                    summary=f"{self.issuer} no longer lists separate advice for this area", url=base.url,
-                    issued_at=base.issued_at,
-                )  # fmt: skip
+            yield AdvisoryItem(
+                issuer=self.issuer, country=country_row.country, level=country_row.level, level_native=LIFTED,
+                label="Regional advice no longer listed", region=region,
+                summary=f"{self.issuer} no longer lists separate advice for this area", url=country_row.url,
+                issued_at=country_row.issued_at,
+            )  # fmt: skip

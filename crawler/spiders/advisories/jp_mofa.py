@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import scrapy
 from lxml import etree
+from scrapy.http import Response
 
 from crawler.advisory_levels import (
+    JP_COUNTRY_CODES,
     AdvisoryPayloadError,
     ParsedAdvisories,
     country_from_jp_code,
@@ -22,6 +25,7 @@ from crawler.advisory_levels import (
     read_xml_payload,
 )
 from crawler.items import AdvisoryItem
+from crawler.spiders.advisories.common import AdvisorySpider
 
 log = logging.getLogger(__name__)
 
@@ -115,3 +119,29 @@ def _attr_or_child(element: etree._Element | None, name: str) -> str | None:
         return None
     value = element.get(name) or element.findtext(name)
     return value.strip() if value and value.strip() else None
+
+
+class JpMofaSpider(AdvisorySpider):
+    """`deskwatch crawl jp-mofa`: one open-data country file per in-scope country (the registry url is the
+    /opendata/country/ folder; option `variant`: "A" full, "" normal, "L" light)."""
+
+    name = source_key = ISSUER
+    issuer = ISSUER
+
+    def first_requests(self) -> Iterator[scrapy.Request]:
+        variant = str(self.entry.option("variant", "L"))
+        by_country = {iso: code for code, iso in JP_COUNTRY_CODES.items()}
+        wanted = sorted(self.scope) if self.scope is not None else sorted(by_country)
+        folder = self.start_url if self.start_url.endswith("/") else self.start_url.rsplit("/", 1)[0] + "/"
+        for country in wanted:
+            code = by_country.get(country)
+            if code is None:
+                self.record_error("config", f"no Japan MOFA country code known for {country}")
+                continue
+            yield self.listing_request(f"{folder}{code}{variant}.xml", self.parse_country,
+                                       cb_kwargs={"code": code})  # fmt: skip
+
+    def parse_country(self, response: Response, code: str) -> Iterator[AdvisoryItem]:
+        parsed = self.read_payload(response, lambda body: parse_jp_country(body, code, self.scope))
+        if parsed is not None:
+            yield from parsed.items

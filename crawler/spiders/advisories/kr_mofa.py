@@ -3,9 +3,15 @@ in a wrapped (`response.header/body.items.item`) or flat (`data[]`) envelope, as
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+import os
+import re
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import scrapy
+from scrapy.http import Response
 
 from crawler.advisory_levels import (
     AdvisoryPayloadError,
@@ -21,6 +27,7 @@ from crawler.advisory_levels import (
     read_xml_payload,
 )
 from crawler.items import AdvisoryItem
+from crawler.spiders.advisories.common import AdvisorySpider
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +35,9 @@ ISSUER = "kr-mofa"
 COUNTRY_PAGE = "https://www.0404.go.kr/dev/country_view.mofa?idx={idx}"
 PORTAL = "https://www.0404.go.kr/"
 WHOLE_COUNTRY = {"전체", ""}
+KEY_ENV = "DESKWATCH_KR_MOFA_KEY"
+DATA_GO_KR = "apis.data.go.kr"
+SERVICE_KEY_RE = re.compile(r"((?i:servicekey)=)[^&\s'\"]+")
 ERROR_MEANINGS = {
     "-1": "system error at data.go.kr",
     "-2": "bad request parameters",
@@ -180,3 +190,53 @@ def _written(value: Any) -> datetime | None:
         return local_to_utc(datetime.fromisoformat(value.strip().replace(".", "-")), ISSUER)
     except ValueError:
         return None
+
+
+class ServiceKeyRedactor(logging.Filter):
+    """Blanks `serviceKey=…` in every log line, so the data.go.kr key never reaches a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "serviceKey=" in message or "servicekey=" in message.lower():
+            record.msg, record.args = SERVICE_KEY_RE.sub(r"\1***", message), None
+        return True
+
+
+def install_key_redactor() -> None:
+    """Attach the redactor to the root handlers (Scrapy's and the CLI's) once."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, ServiceKeyRedactor) for f in handler.filters):
+            handler.addFilter(ServiceKeyRedactor())
+
+
+class KrMofaSpider(AdvisorySpider):
+    """`deskwatch crawl kr-mofa`: one TravelAlarmService2 query per in-scope country. The service key comes
+    only from DESKWATCH_KR_MOFA_KEY; without it nothing is sent to data.go.kr (a clear warning says why)."""
+
+    name = source_key = ISSUER
+    issuer = ISSUER
+
+    def first_requests(self) -> Iterator[scrapy.Request]:
+        install_key_redactor()
+        key = os.environ.get(KEY_ENV, "").strip()
+        if not key and urlsplit(self.start_url).hostname == DATA_GO_KR:
+            self.crawler.stats.set_value("deskwatch/not_configured", 1)
+            self.logger.warning("kr-mofa is not configured: set %s to a data.go.kr service key (the "
+                                "'Decoding' key of TravelAlarmService2); nothing fetched", KEY_ENV)  # fmt: skip
+            return
+        for country in sorted(self.scope) if self.scope is not None else [None]:
+            query = {"serviceKey": key, "returnType": "JSON", "pageNo": "1", "numOfRows": "500"}
+            if country:
+                query["cond[country_iso_alp2::EQ]"] = country
+            if not key:  # a replay or test server: no key to send
+                query.pop("serviceKey")
+            url = f"{self.start_url}?{urlencode(query)}"
+            yield self.listing_request(url, self.parse_alarms, conditional=False, cb_kwargs={"country": country})
+
+    def parse_alarms(self, response: Response, country: str | None) -> Iterator[AdvisoryItem]:
+        parsed = self.read_payload(response, lambda body: parse_kr_alarms(body, country, self.scope))
+        if parsed is not None:
+            yield from self.with_retired_regions(parsed.items)
+
+    def record_error(self, kind: str, message: str) -> None:
+        super().record_error(kind, SERVICE_KEY_RE.sub(r"\1***", message))

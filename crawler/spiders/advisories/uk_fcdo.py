@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lxml import etree
+import scrapy
 from lxml import html as lxml_html
+from scrapy.http import Response
 
 from crawler.advisory_levels import (
     AdvisoryPayloadError,
@@ -23,6 +25,7 @@ from crawler.advisory_levels import (
     read_json_payload,
 )
 from crawler.items import AdvisoryItem
+from crawler.spiders.advisories.common import AdvisorySpider
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +152,10 @@ def _h2_sections(body: str) -> Iterator[tuple[str, str, str]]:
             if current:
                 yield current[0], current[1], " ".join(texts)
             current, texts = (block.get("id") or "", html_to_text(etree.tostring(block, encoding="unicode"))), []
+        elif block.find(".//h2") is not None:  # a call-to-action box with its own heading ends the section
+            if current:
+                yield current[0], current[1], " ".join(texts)
+            current, texts = None, []
         elif current is not None:
             texts.append(html_to_text(etree.tostring(block, encoding="unicode", with_tail=False)))
     if current:
@@ -187,3 +194,36 @@ def parse_uk_time(value: Any) -> datetime | None:
         log.debug("uk-fcdo: unreadable time %r", value)
         return None
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class UkFcdoSpider(AdvisorySpider):
+    """`deskwatch crawl uk-fcdo`: the index (always fetched), then each in-scope country's document."""
+
+    name = source_key = ISSUER
+    issuer = ISSUER
+
+    def first_requests(self) -> Iterator[scrapy.Request]:
+        yield self.listing_request(self.start_url, self.parse_start, start=True, conditional=False)
+
+    def parse_start(self, response: Response) -> Iterator[scrapy.Request]:
+        try:
+            countries, problems = parse_uk_index(response.body, self.scope)
+        except AdvisoryPayloadError as exc:
+            self.start_failed = True
+            self.record_error("parse", f"{response.url}: {exc}")
+            return
+        for problem in problems:
+            self.logger.info("%s", problem)  # territories without an ISO code are expected, not errors
+        base = response.url.split("?", 1)[0].rstrip("/")
+        for country in countries:
+            yield self.listing_request(f"{base}/{country.slug}", self.parse_country,
+                                       meta={"handle_httpstatus_list": [304, 404]})  # fmt: skip
+
+    def parse_country(self, response: Response) -> Iterator[AdvisoryItem]:
+        if response.status == 404:  # GOV.UK answers 404 for withdrawn advice: expected, not an error
+            self.crawler.stats.inc_value("deskwatch/withdrawn")
+            self.logger.info("uk-fcdo: no advice at %s (withdrawn)", response.url)
+            return
+        parsed = self.read_payload(response, lambda body: parse_uk_country(body, self.scope))
+        if parsed is not None:
+            yield from self.with_retired_regions(parsed.items)
