@@ -1,15 +1,22 @@
 """US State Department RSS: titles, links and bold prose → country and region rows."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
+from crawler.replay import ReplayServer
 from crawler.spiders.advisories.us_state import parse_us_date, parse_us_feed
+from monitor.cli import cli
+from storage.repository import Store
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sites" / "us-state" / "TAsTWs.xml"
 
@@ -103,3 +110,56 @@ def test_mangled_feeds_never_crash_and_keep_invariants(data: st.DataObject) -> N
         assert item.level in {None, 1, 2, 3, 4}
         assert is_country_code(item.country)
         assert item.issued_at is None or item.issued_at.tzinfo is not None
+
+
+REGISTRY = Path(__file__).resolve().parents[2] / "config" / "sources.toml"
+SITES = FIXTURE.parents[1]
+
+
+def crawl(key: str, url: str, db_url: str) -> dict:  # type: ignore[type-arg]
+    """Run the spider the way the scheduler does: `python -m crawler.runner` in its own process."""
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler.runner", key, "--db", db_url, "--url", url, "--sources", str(REGISTRY),
+         "--json", "--set", "LOG_LEVEL=WARNING", "--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.stdout.strip(), done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_spider_level_changes_are_events_and_lifted_regions_too(db_url: str) -> None:
+    """First crawl stores the scope; an unchanged feed is a 304; a raised level and a dropped regional
+    warning each add one row, and `deskwatch advisories` shows the result."""
+    feed = FIXTURE.read_text(encoding="utf-8")
+    with ReplayServer(root=SITES) as replay:
+        url = replay.url_for("us-state")
+        first = crawl("us-state", url, db_url)
+        assert (first["status"], first["items"], first["new_items"]) == ("ok", 11, 11)
+        assert crawl("us-state", url, db_url)["items"] == 0  # conditional GET: 304, nothing parsed
+        changed = feed.replace("Cambodia - Level 2: Exercise Increased Caution", "Cambodia - Level 3: Reconsider Travel")
+        changed = changed.replace("<li><b>Reconsider Travel</b> to <b>Harbor Town</b> due to <b>kidnapping</b>.</li>", "")
+        replay.set_reply("/us-state/_res/rss/TAsTWs.xml", body=changed.replace("{base}", replay.base_url),
+                         headers={"Content-Type": "application/xml"})  # fmt: skip
+        third = crawl("us-state", url, db_url)
+    assert third["status"] == "ok" and third["new_items"] == 2, third
+    store = Store(db_url)
+    try:
+        history = [a for a in store.advisory_history(country="KH", issuer="us-state") if a["region"] in ("", "Harbor Town")]
+        current = {a["region"]: a for a in store.current_advisories(country="KH", issuer="us-state")}
+    finally:
+        store.close()
+    assert [(a["region"], a["level"], a["previous_level"]) for a in history] == [
+        ("", 2, None), ("Harbor Town", 3, None), ("", 3, 2), ("Harbor Town", 3, 3)]
+    assert current["Harbor Town"]["level_native"] == "lifted"
+    result = CliRunner().invoke(cli, ["--db", db_url, "advisories", "--country", "kh", "--issuer", "us-state", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert {"issuer", "country", "region", "level", "label", "issued_at", "url"} <= set(rows[0])
+    assert {(r["region"], r["level"]) for r in rows} >= {("", 3), ("Sample Hills district and the western border crossings", 4)}
+    table = CliRunner().invoke(cli, ["--db", db_url, "advisories", "--history", "--issuer", "us-state"])
+    assert table.exit_code == 0 and "Reconsider Travel" in table.output and "(whole country)" in table.output
+
+
+def test_cli_rejects_a_bad_country_code(sqlite_url: str) -> None:
+    result = CliRunner().invoke(cli, ["--db", sqlite_url, "advisories", "--country", "Cambodia"])
+    assert result.exit_code == 2 and "alpha-2" in result.output

@@ -1,0 +1,90 @@
+"""`deskwatch advisories`: what each issuer currently advises per country and region, or the history."""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from typing import Any
+
+import click
+
+from monitor.context import AppContext, pass_app
+
+COLUMNS = ("issuer", "country", "region", "level", "label", "issued_at", "url")
+COUNTRY_RE = re.compile(r"^[A-Za-z]{2}$")
+ISSUER_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+
+
+def _country(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not COUNTRY_RE.match(value.strip()):
+        raise click.BadParameter(f"{value!r} is not an ISO 3166-1 alpha-2 code (e.g. KH)")
+    return value.strip().upper()
+
+
+def _issuer(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not ISSUER_RE.match(value.strip().lower()):
+        raise click.BadParameter(f"{value!r} is not an issuer key (e.g. us-state, uk-fcdo, kr-mofa)")
+    return value.strip().lower()
+
+
+@click.command("advisories")
+@click.option("--country", callback=_country, help="Only this country (ISO alpha-2, e.g. KH).")
+@click.option("--issuer", callback=_issuer, help="Only this issuer (us-state, uk-fcdo, ca-gac, au-smartraveller, "
+              "kr-mofa, jp-mofa).")  # fmt: skip
+@click.option("--history", is_flag=True, help="Every stored change, oldest first, instead of the current advice.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of advisories.")
+@pass_app
+def advisories(app: AppContext, country: str | None, issuer: str | None, history: bool, as_json: bool) -> None:
+    """Travel advisories per issuer, country and region, with levels normalized to 1–4
+    (1 normal precautions, 2 increased caution, 3 reconsider travel, 4 do not travel)."""
+    if history:
+        rows = app.store.advisory_history(country=country, issuer=issuer)
+    else:
+        rows = app.store.current_advisories(country=country, issuer=issuer)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=None))
+        return
+    if not rows:
+        click.echo("no advisories stored yet (run `deskwatch crawl us-state` or `deskwatch demo`)", err=True)
+        return
+    click.echo(render_table(rows, history=history))
+
+
+def render_table(rows: list[dict[str, Any]], *, history: bool = False) -> str:
+    """Aligned text columns; a history shows when each row was seen and the level it replaced."""
+    columns = (*COLUMNS[:5], "was", "fetched_at", "issued_at") if history else COLUMNS
+    cells = [[_cell(row, c) for c in columns] for row in rows]
+    widths = [min(max(len(c), *(display_width(r[i]) for r in cells)), 48) for i, c in enumerate(columns)]
+    lines = ["  ".join(_fit(c, w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    for row in cells:
+        lines.append("  ".join(_fit(v, w) for v, w in zip(row, widths, strict=True)).rstrip())
+    return "\n".join(lines)
+
+
+def _cell(row: dict[str, Any], column: str) -> str:
+    if column == "was":
+        return "" if row.get("previous_level") is None else str(row["previous_level"])
+    if column == "region":
+        return row.get("region") or "(whole country)"
+    if column in ("issued_at", "fetched_at"):
+        return (row.get(column) or "")[:16].replace("T", " ")
+    value = row.get(column)
+    return "-" if value is None else str(value)
+
+
+def display_width(text: str) -> int:
+    """Terminal columns of a string: Korean and Japanese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _fit(value: str, width: int) -> str:
+    """Pad to `width` columns, or cut with an ellipsis when longer."""
+    if display_width(value) > width:
+        while display_width(value) > width - 1:
+            value = value[:-1]
+        value += "…"
+    return value + " " * (width - display_width(value))
