@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from web.render import parse_time
 log = logging.getLogger(__name__)
 
 CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 640, 120, 28
+SERIES_GAP = 3.0  # px between issuers' lines
 
 
 @dataclass
@@ -80,24 +82,32 @@ def level_chart(history: list[dict[str, Any]], now: datetime) -> LevelChart | No
     start = min(stamps)
     span = max((now - start).total_seconds(), 86400.0)
     x = lambda t: CHART_PAD + (t - start).total_seconds() / span * (CHART_WIDTH - 2 * CHART_PAD)  # noqa: E731
-    y = lambda level: CHART_HEIGHT - CHART_PAD / 2 - (level - 1) / 3 * (CHART_HEIGHT - CHART_PAD)  # noqa: E731
+    level_y = lambda level: CHART_HEIGHT - CHART_PAD / 2 - (level - 1) / 3 * (CHART_HEIGHT - CHART_PAD)  # noqa: E731
     by_issuer: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
     for r in rows:
         if (t := _when(r)) is not None:
             by_issuer[r["issuer"]].append((t, int(r["level"])))
     series = []
-    for issuer, points in sorted(by_issuer.items()):
-        points.sort()
-        coords: list[str] = []
-        for i, (t, level) in enumerate(points):
-            if i:
-                coords.append(f"{x(t):.1f},{y(points[i - 1][1]):.1f}")
-            coords.append(f"{x(t):.1f},{y(level):.1f}")
-        coords.append(f"{x(now):.1f},{y(points[-1][1]):.1f}")
-        series.append(ChartSeries(issuer, " ".join(coords), points[-1][1]))
-    ticks = [(level, y(level)) for level in (1, 2, 3, 4)]
+    for index, (issuer, points) in enumerate(sorted(by_issuer.items())):
+        nudge = (index - (len(by_issuer) - 1) / 2) * SERIES_GAP  # issuers at one level stay visible
+        coords = _step_points(sorted(points), now, x, lambda level, n=nudge: level_y(level) + n)
+        series.append(ChartSeries(issuer, coords, max(points)[1]))
+    ticks = [(level, level_y(level)) for level in (1, 2, 3, 4)]
     labels = [(start.strftime("%Y-%m-%d"), x(start)), (now.strftime("%Y-%m-%d"), x(now))]
     return LevelChart(CHART_WIDTH, CHART_HEIGHT, series, ticks, labels)
+
+
+def _step_points(
+    points: list[tuple[datetime, int]], now: datetime, x: Callable[[datetime], float], y: Callable[[int], float]
+) -> str:
+    """SVG polyline points of a step line: each level held until the next change, the last one until now."""
+    coords: list[str] = []
+    for i, (t, level) in enumerate(points):
+        if i:
+            coords.append(f"{x(t):.1f},{y(points[i - 1][1]):.1f}")
+        coords.append(f"{x(t):.1f},{y(level):.1f}")
+    coords.append(f"{x(now):.1f},{y(points[-1][1]):.1f}")
+    return " ".join(coords)
 
 
 def _when(row: dict[str, Any]) -> datetime | None:
