@@ -23,6 +23,7 @@ class IncidentView:
     langs: set[str] = field(default_factory=set)
     sources: set[str] = field(default_factory=set)
     relevant: bool = False
+    victim_details: bool = False  # a victim count, an age or a ransom: a specific case, not a policy story
 
     def add_extraction(self, data: dict[str, Any] | None) -> None:
         """Fold one nlp Extraction dict into the view."""
@@ -43,6 +44,9 @@ class IncidentView:
         if usd:
             self.max_ransom_usd = max([*usd, *([self.max_ransom_usd] if self.max_ransom_usd else [])])
         self.relevant = self.relevant or bool(data.get("relevant"))
+        self.victim_details = self.victim_details or bool(
+            data.get("victim_count") or data.get("victim_ages") or data.get("ransoms")
+        )
 
 
 def view_of_story(story: dict[str, Any]) -> IncidentView:
@@ -93,6 +97,7 @@ def incident_matches(rule: Rule, view: IncidentView) -> bool:
         "languages" not in w or _any(w["languages"], view.langs),
         "sources" not in w or _any(w["sources"], view.sources),
         "relevant" not in w or view.relevant == w["relevant"],
+        "victim_details" not in w or view.victim_details == w["victim_details"],
     ]
     return all(checks)
 

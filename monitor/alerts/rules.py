@@ -23,7 +23,7 @@ CONDITION_TYPES: dict[str, dict[str, type | tuple[type, ...]]] = {
     "incident": {
         "incident_types": list, "countries": list, "admin1": list, "places": list, "victim_nationality": str,
         "min_ransom_usd": (int, float), "keywords": list, "exclude_keywords": list, "languages": list,
-        "sources": list, "relevant": bool,
+        "sources": list, "relevant": bool, "victim_details": bool,
     },
     "advisory_change": {"countries": list, "issuers": list, "min_level": int, "direction": str},
     "source_failure": {"min_failures": int, "sources": list},
