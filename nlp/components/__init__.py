@@ -1,0 +1,1 @@
+"""spaCy components of the deskwatch pipeline (registered on import)."""

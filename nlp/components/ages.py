@@ -1,0 +1,130 @@
+"""Victim ages: exact ages and decade ranges, kept apart; suspects' and officials' ages dropped."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from nlp.context import compile_terms, load_toml, nearest_cue, to_ascii_digits
+
+if not Span.has_extension("age"):
+    Span.set_extension("age", default=None)
+
+_N = r"(\d{1,2})"
+EXACT = {
+    "en": [rf"\b{_N}-year-old\b", rf"\baged {_N}\b(?! ?(?:to|and|-|–) ?\d)", rf"(?<=[A-Za-z]), (?:then |now )?{_N},",
+           rf"(?<=[A-Za-z]) \({_N}\)", rf"\bboth {_N}\b", rf"\baged {_N} and {_N}\b", rf"\bis now {_N}\b"],
+    "ko": [rf"(?<=[가-힣A-Za-z])\({_N}\)", rf"(?<![\d~\-])(?<!\d세부터 ){_N} ?(?:세|살)(?!부터)", rf"\({_N}세[,·] ?{_N}세\)"],
+    "km": [rf"អាយុ ?{_N} ?ឆ្នាំ", rf"{_N} ?ឆ្នាំ និង"],
+}
+RANGE_EN = [
+    (rf"\bin (?:his|her|their) (early |mid-|late )?{_N}0s\b", "decade"),
+    (rf"\bin (?:his|her|their) (early |mid-|late )?(?:twenties|thirties|forties|fifties)\b", "word"),
+    (rf"\baged (?:between )?{_N} (?:to|and) {_N}\b(?! and)", "pair"),
+    (rf"\b(?:couple|men|women|group) in their {_N}0s\b", "decade0"),
+]
+RANGE_KO = [(rf"(?<!\d)(\d)0 ?대(?: ?(초반|중반|후반))?", "ko"), (rf"{_N}세부터 {_N}세", "pair")]
+_PART = {"early ": (0, 3), "mid-": (4, 6), "late ": (5, 9), "초반": (0, 3), "중반": (4, 6), "후반": (7, 9)}
+
+
+@dataclass(frozen=True)
+class AgeHit:
+    start: int
+    end: int
+    value: int | None = None
+    low: int | None = None
+    high: int | None = None
+
+
+@lru_cache(maxsize=None)
+def _cues(lang: str) -> dict[str, re.Pattern[str]]:
+    kw = load_toml("keywords.toml")["ages"]
+    return {"neg": compile_terms(kw["neg"][lang], lang), "pos": compile_terms(kw["pos"][lang], lang)}
+
+
+@lru_cache(maxsize=None)
+def _compiled(lang: str) -> list[re.Pattern[str]]:
+    return [re.compile(p) for p in EXACT[lang]]
+
+
+def find_ages(text: str, lang: str) -> list[AgeHit]:
+    """Exact ages and ranges of victims in `text` (Khmer digits accepted)."""
+    norm = to_ascii_digits(text)
+    ranges = _find_ranges(norm, lang)
+    taken = [(r.start, r.end) for r in ranges]
+    exact: list[AgeHit] = []
+    for pattern in _compiled(lang):
+        for m in pattern.finditer(norm):
+            for g in range(1, (m.lastindex or 0) + 1):
+                s, e = m.span(g)
+                if any(a <= s < b for a, b in taken) or any(h.start == s for h in exact):
+                    continue
+                value = int(m.group(g))
+                if 1 <= value <= 99 and _is_victim(norm, s, e, lang):
+                    exact.append(AgeHit(s, e, value=value))
+    return sorted(exact + ranges, key=lambda h: h.start)
+
+
+def _find_ranges(text: str, lang: str) -> list[AgeHit]:
+    out: list[AgeHit] = []
+    patterns = RANGE_KO if lang == "ko" else RANGE_EN if lang == "en" else []
+    for pat, kind in patterns:
+        for m in re.finditer(pat, text):
+            low_high = _range_bounds(m, kind)
+            if low_high and _is_victim(text, m.start(), m.end(), lang):
+                out.append(AgeHit(m.start(), m.end(), low=low_high[0], high=low_high[1]))
+    return out
+
+
+def _range_bounds(m: re.Match[str], kind: str) -> tuple[int, int] | None:
+    words = {"twenties": 20, "thirties": 30, "forties": 40, "fifties": 50}
+    if kind == "pair":
+        return int(m.group(1)), int(m.group(2))
+    if kind == "word":
+        base = next(v for k, v in words.items() if k in m.group())
+        part = m.group(1) or ""
+    elif kind == "decade":
+        base, part = int(m.group(2)) * 10, m.group(1) or ""
+    elif kind == "ko":
+        base, part = int(m.group(1)) * 10, m.group(2) or ""
+    else:
+        base, part = int(m.group(1)) * 10, ""
+    lo, hi = _PART.get(part, (0, 9))
+    return base + lo, base + hi
+
+
+def _is_victim(text: str, start: int, end: int, lang: str) -> bool:
+    label, _ = nearest_cue(text, start, end, _cues(lang), before=60, after=45)
+    return label != "neg"
+
+
+class AgeRecognizer:
+    """Writes doc.spans['victim_ages'] and doc.spans['victim_age_ranges'] (Span._.age = AgeHit)."""
+
+    def __init__(self, nlp: Language, name: str, lang: str) -> None:
+        if lang not in EXACT:
+            raise ValueError(f"deskwatch_ages_v1: unsupported lang {lang!r}")
+        self.name, self.lang = name, lang
+
+    def __call__(self, doc: Doc) -> Doc:
+        if doc._.relevant is False:  # the incident gate ran first and said no
+            doc.spans['victim_ages'] = []
+            return doc
+        exact, ranges = [], []
+        for hit in find_ages(doc.text, self.lang):
+            span = doc.char_span(hit.start, hit.end, label="AGE", alignment_mode="expand")
+            if span is None:
+                continue
+            span._.age = hit
+            (exact if hit.value is not None else ranges).append(span)
+        doc.spans["victim_ages"], doc.spans["victim_age_ranges"] = exact, ranges
+        return doc
+
+
+@Language.factory("deskwatch_ages_v1", default_config={"lang": "en"})
+def make_age_recognizer(nlp: Language, name: str, lang: str) -> Callable[[Doc], Doc]:
+    return AgeRecognizer(nlp, name, lang)

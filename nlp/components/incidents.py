@@ -1,0 +1,110 @@
+"""Relevance (cheap, first), incident types, victim nationality and victim count."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Callable
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from nlp.context import compile_terms, load_toml, nearest_cue, to_ascii_digits
+
+INCIDENT_TYPES = ("kidnapping", "detention", "torture", "death", "rescue", "repatriation",
+                  "scam_recruitment", "arrest", "advisory")
+
+for _name in ("relevant", "incident_types", "victim_nationality", "victim_count"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
+
+
+@lru_cache(maxsize=None)
+def _tables(lang: str) -> dict[str, Any]:
+    kw = load_toml("keywords.toml")
+    count = kw["count"]
+    nouns = count["en_nouns"] if lang == "en" else count["ko_nouns"] if lang == "ko" else "នាក់"
+    return {
+        "core": compile_terms(kw["relevance"]["core"][lang], lang),
+        "context": compile_terms(kw["relevance"]["context"][lang], lang),
+        "types": {t: compile_terms(kw["types"][t][lang], lang) for t in INCIDENT_TYPES},
+        "nat": compile_terms(kw["nationality"][lang], lang),
+        "nat_neg": compile_terms(kw["nationality_negation"][lang], lang),
+        "count_cues": {"neg": compile_terms(count["neg"][lang], lang), "pos": compile_terms(count["pos"][lang], lang)},
+        "count_re": _count_regex(lang, nouns, count["en_numbers"]),
+        "singular": re.compile(count.get(f"singular_{lang}", r"(?!)")),
+        "numbers": count["en_numbers"],
+    }
+
+
+def _count_regex(lang: str, nouns: str, numbers: dict[str, int]) -> re.Pattern[str]:
+    if lang == "en":
+        words = "|".join(sorted(numbers, key=len, reverse=True))
+        return re.compile(rf"\b(?:more than |about |some |at least |nearly )?(\d[\d,]*|(?i:{words}))\s+"
+                          rf"(?:[A-Za-z-]+\s+){{0,2}}?(?:{nouns})\b")
+    if lang == "ko":
+        return re.compile(rf"(?:{nouns})\s?(?:[가-힣]+\s)?(\d[\d,]*)\s?(?:여\s?)?명")
+    return re.compile(r"(\d[\d,]*)\s?នាក់")
+
+
+def is_relevant(text: str, lang: str, title: str | None = None) -> bool:
+    """Cheap gate: an incident cue and a cross-border/compound context cue somewhere in the text."""
+    tables = _tables(lang)
+    full = f"{title}\n{text}" if title else text
+    return bool(tables["core"].search(full)) and bool(tables["context"].search(full))
+
+
+def incident_types(text: str, lang: str, title: str | None = None) -> list[str]:
+    full = f"{title}\n{text}" if title else text
+    return [t for t, pattern in _tables(lang)["types"].items() if pattern.search(full)]
+
+
+def victim_nationality(text: str, lang: str) -> str | None:
+    tables = _tables(lang)
+    negated = [(m.start(), m.end()) for m in tables["nat_neg"].finditer(text)]
+    for m in tables["nat"].finditer(text):
+        if not any(a <= m.start() < b for a, b in negated):
+            return "KR"
+    return None
+
+
+def victim_count(text: str, lang: str) -> int | None:
+    """Largest number of people the text says were held, freed, sent home…; else 1 for a lone victim."""
+    tables = _tables(lang)
+    norm = to_ascii_digits(text)
+    best: int | None = None
+    for m in tables["count_re"].finditer(norm):
+        raw = m.group(1).replace(",", "")
+        value = int(raw) if raw.isdigit() else tables["numbers"].get(raw.lower())
+        if value and nearest_cue(norm, m.start(), m.end(), tables["count_cues"], 80, 80)[0] == "pos":
+            best = max(best or 0, value)
+    if best is None and tables["singular"].search(norm):
+        return 1
+    return best
+
+
+class IncidentClassifier:
+    """Sets Doc._.relevant, ._.incident_types, ._.victim_nationality, ._.victim_count.
+
+    The title, when the caller has one, is read from ``doc.user_data['title']``.
+    """
+
+    def __init__(self, nlp: Language, name: str, lang: str) -> None:
+        if lang not in ("en", "ko", "km"):
+            raise ValueError(f"deskwatch_incidents_v1: unsupported lang {lang!r}")
+        self.name, self.lang = name, lang
+
+    def __call__(self, doc: Doc) -> Doc:
+        title = doc.user_data.get("title")
+        doc._.relevant = is_relevant(doc.text, self.lang, title)
+        if not doc._.relevant:
+            doc._.incident_types, doc._.victim_nationality, doc._.victim_count = [], None, None
+            return doc
+        doc._.incident_types = incident_types(doc.text, self.lang, title)
+        doc._.victim_nationality = victim_nationality(doc.text, self.lang)
+        doc._.victim_count = victim_count(doc.text, self.lang) if doc._.incident_types else None
+        return doc
+
+
+@Language.factory("deskwatch_incidents_v1", default_config={"lang": "en"})
+def make_incident_classifier(nlp: Language, name: str, lang: str) -> Callable[[Doc], Doc]:
+    return IncidentClassifier(nlp, name, lang)

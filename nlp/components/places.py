@@ -1,0 +1,219 @@
+"""Places: gazetteer look-up with per-language boundary rules, as a spaCy component.
+
+`find_places` is pure (text in, hits out) so the cheap path for irrelevant news can use it
+without tokenising; the component adds Korean POS evidence from kiwi when it has it.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from nlp.context import compile_terms, load_toml
+from nlp.gazetteer import Gazetteer, Place, load_gazetteer
+
+logger = logging.getLogger(__name__)
+
+_EN_WORD = re.compile(r"[A-Za-z]+(?:['’.-][A-Za-z]+)*\.?")
+_KO_WORD = re.compile(r"[가-힣A-Za-z]+")
+_POSSESSIVE = ("'s", "’s")
+
+if not Span.has_extension("place"):
+    Span.set_extension("place", default=None)
+
+
+@dataclass(frozen=True)
+class PlaceHit:
+    start: int
+    end: int
+    place: Place
+
+
+@lru_cache(maxsize=1)
+def _rules() -> dict[str, Any]:
+    kw = load_toml("keywords.toml")["places"]
+    return {
+        "block": compile_terms([re.escape(b) for b in kw["block"]["en"]], "ko"),
+        "titles": re.compile(r"(?:%s)\.?\s+$" % "|".join(kw["block"]["person_titles"])),
+        "us_georgia": re.compile("|".join(kw["block"]["us_georgia"])),
+        "ko_ok": sorted(kw["ko"]["allowed_suffixes"], key=len, reverse=True),
+        "ko_bad": sorted(kw["ko"]["blocked_suffixes"], key=len, reverse=True),
+        "km": kw["km"],
+    }
+
+
+def find_places(text: str, lang: str, ko_tags: dict[int, tuple[int, str]] | None = None,
+                gaz: Gazetteer | None = None) -> list[PlaceHit]:
+    """All place mentions in `text`. `ko_tags` maps a char offset to (token end, kiwi tag)."""
+    gaz = gaz or load_gazetteer()
+    if lang == "ko":
+        hits = _find_ko(text, gaz, ko_tags) + _find_en(text, gaz)
+    elif lang == "km":
+        hits = _find_km(text, gaz) + _find_en(text, gaz)
+    else:
+        hits = _find_en(text, gaz)
+    return _resolve(text, sorted(hits, key=lambda h: h.start))
+
+
+def _find_en(text: str, gaz: Gazetteer) -> list[PlaceHit]:
+    words = [(m.start(), m.end()) for m in _EN_WORD.finditer(text)]
+    blocked = [(m.start(), m.end()) for m in _rules()["block"].finditer(text)]
+    hits: list[PlaceHit] = []
+    i = 0
+    while i < len(words):
+        start = words[i][0]
+        if not text[start].isupper() or text[start:words[i][1]].rstrip(".") not in gaz.first_words:
+            i += 1
+            continue
+        hit = _longest_en(text, words, i, gaz)
+        if hit is None or any(b0 <= hit[0].start < b1 for b0, b1 in blocked) or _after_title(text, start):
+            i += 1
+            continue
+        hits.append(hit[0])
+        i = hit[1]
+    return hits
+
+
+def _longest_en(text: str, words: list[tuple[int, int]], i: int, gaz: Gazetteer) -> tuple[PlaceHit, int] | None:
+    for n in range(min(gaz.max_words, len(words) - i), 0, -1):
+        start, end = words[i][0], words[i + n - 1][1]
+        if n > 1 and re.search(r"[^\S ]|  ", text[start:end]):
+            continue
+        surface = text[start:end]
+        for cut in _en_variants(surface):
+            places = gaz.lookup("en", cut)
+            if places:
+                return PlaceHit(start, start + len(cut), places[0]), i + n
+    return None
+
+
+def _en_variants(surface: str) -> list[str]:
+    out = [surface]
+    if surface.endswith(".") and surface.count(".") == 1:
+        out.append(surface[:-1])
+    for suffix in _POSSESSIVE:
+        if surface.endswith(suffix):
+            out.append(surface[: -len(suffix)])
+    return out
+
+
+def _after_title(text: str, start: int) -> bool:
+    return bool(_rules()["titles"].search(text[max(0, start - 20):start]))
+
+
+def _find_ko(text: str, gaz: Gazetteer, ko_tags: dict[int, tuple[int, str]] | None) -> list[PlaceHit]:
+    hits: list[PlaceHit] = []
+    table = gaz.aliases["ko"]
+    for m in _KO_WORD.finditer(text):
+        word, base = m.group(), m.start()
+        offsets = (0, 1) if word.startswith("주") and len(word) > 2 else (0,)
+        for off in offsets:
+            hit = _ko_prefix_hit(word, base, off, table, gaz, ko_tags)
+            if hit:
+                hits.append(hit)
+                break
+    return hits
+
+
+def _ko_prefix_hit(word: str, base: int, off: int, table: dict[str, list[int]], gaz: Gazetteer,
+                   ko_tags: dict[int, tuple[int, str]] | None) -> PlaceHit | None:
+    for j in range(min(len(word), off + gaz.max_ko_len), off + 1, -1):
+        alias = word[off:j]
+        if alias not in table:
+            continue
+        place = gaz.places[table[alias][0]]
+        if _ko_boundary_ok(word[j:], base + off, base + j, place, ko_tags):
+            return PlaceHit(base + off, base + j, place)
+        return None
+    return None
+
+
+def _ko_boundary_ok(rest: str, start: int, end: int, place: Place,
+                    ko_tags: dict[int, tuple[int, str]] | None) -> bool:
+    rules = _rules()
+    tag = ko_tags.get(start) if ko_tags else None
+    if "ambiguous_ko" in place.flags and not rest.startswith(("시", "군")):
+        return bool(tag and tag[1] == "NNP" and tag[0] == end)
+    if not rest:
+        return True
+    if any(rest.startswith(s) for s in rules["ko_ok"]):
+        return not any(rest.startswith(b) for b in rules["ko_bad"]) or rest.startswith(("인근", "이", "은"))
+    if any(rest.startswith(b) for b in rules["ko_bad"]):
+        return False
+    return bool(tag and tag[1] == "NNP" and tag[0] == end)
+
+
+def _find_km(text: str, gaz: Gazetteer) -> list[PlaceHit]:
+    pattern = _km_pattern(id(gaz))
+    rules = _rules()["km"]
+    hits = []
+    for m in pattern.finditer(text):
+        before = text[max(0, m.start() - 8):m.start()]
+        if any(before.endswith(p) for p in rules["demonym_prefixes"]):
+            continue
+        if m.group() in rules["needs_prefix"] and not any(before.endswith(p) for p in rules["admin_prefixes"]):
+            continue
+        hits.append(PlaceHit(m.start(), m.end(), gaz.lookup("km", m.group())[0]))
+    return hits
+
+
+@lru_cache(maxsize=4)
+def _km_pattern(_gaz_id: int) -> re.Pattern[str]:
+    aliases = sorted(load_gazetteer().aliases["km"], key=len, reverse=True)
+    return re.compile("|".join(re.escape(a) for a in aliases))
+
+
+def _resolve(text: str, hits: list[PlaceHit]) -> list[PlaceHit]:
+    """Drop overlaps (first, longest wins) and settle Georgia the country vs the U.S. state."""
+    out: list[PlaceHit] = []
+    us = None
+    for hit in hits:
+        if out and hit.start < out[-1].end:
+            continue
+        if hit.place.name == "Georgia" and hit.place.country == "GE":
+            if us is None:
+                us = bool(_rules()["us_georgia"].search(text))
+            if us:
+                hit = PlaceHit(hit.start, hit.end, _us_georgia())
+        out.append(hit)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _us_georgia() -> Place:
+    gaz = load_gazetteer()
+    return next(p for p in gaz.places if p.name == "Georgia" and p.country == "US")
+
+
+def kiwi_tags(doc: Doc) -> dict[int, tuple[int, str]]:
+    return {t.idx: (t.idx + len(t.text), t.tag_) for t in doc if t.tag_}
+
+
+class PlaceRecognizer:
+    """Writes place mentions to doc.spans['places'] with Span._.place set."""
+
+    def __init__(self, nlp: Language, name: str, lang: str) -> None:
+        if lang not in ("en", "ko", "km"):
+            raise ValueError(f"deskwatch_places_v1: unsupported lang {lang!r}")
+        self.name, self.lang = name, lang
+
+    def __call__(self, doc: Doc) -> Doc:
+        tags = kiwi_tags(doc) if self.lang == "ko" else None
+        spans = []
+        for hit in find_places(doc.text, self.lang, tags):
+            span = doc.char_span(hit.start, hit.end, label="PLACE", alignment_mode="expand")
+            if span is not None:
+                span._.place = (hit.start, hit.end, hit.place)
+                spans.append(span)
+        doc.spans["places"] = spans
+        return doc
+
+
+@Language.factory("deskwatch_places_v1", default_config={"lang": "en"})
+def make_place_recognizer(nlp: Language, name: str, lang: str) -> Callable[[Doc], Doc]:
+    return PlaceRecognizer(nlp, name, lang)

@@ -1,0 +1,66 @@
+"""Small text helpers shared by the components: keyword tables, sentences, cue polarity, numbers."""
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+DATA_DIR = Path(__file__).parent / "data"
+KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
+_SENT_END = re.compile(r"(?<=[.!?។])[\"'”’)]*\s+|\n+")
+
+
+@lru_cache(maxsize=None)
+def load_toml(name: str) -> dict[str, Any]:
+    with (DATA_DIR / name).open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def compile_terms(terms: Iterable[str], lang: str) -> re.Pattern[str]:
+    """One alternation; English is case-insensitive with a word start, ko/km plain substrings."""
+    body = "|".join(f"(?:{t})" for t in terms)
+    if lang == "en":
+        return re.compile(rf"(?<![A-Za-z])(?:{body})", re.IGNORECASE)
+    return re.compile(body)
+
+
+def to_ascii_digits(text: str) -> str:
+    """Khmer digits → ASCII digits; same length, so offsets are unchanged."""
+    return text.translate(KHMER_DIGITS)
+
+
+def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
+    """Start/end of the sentence around `pos` (cheap splitter on . ! ? ។ and newlines)."""
+    start = 0
+    for m in _SENT_END.finditer(text, 0, pos):
+        start = m.end()
+    m = _SENT_END.search(text, pos)
+    return start, (m.start() if m else len(text))
+
+
+def nearest_cue(text: str, start: int, end: int, cues: dict[str, re.Pattern[str]],
+                before: int = 90, after: int = 70) -> tuple[str | None, int]:
+    """The label of the cue closest to text[start:end] within its sentence, and its distance."""
+    s_start, s_end = sentence_bounds(text, start)
+    lo, hi = max(s_start, start - before), min(s_end, end + after)
+    best: tuple[str | None, int] = (None, 10**9)
+    for label, pattern in cues.items():
+        for m in pattern.finditer(text, lo, hi):
+            if m.start() >= start and m.end() <= end:
+                continue
+            dist = start - m.end() if m.end() <= start else m.start() - end
+            dist = max(dist, 0)
+            if dist < best[1] or (dist == best[1] and label == "neg"):
+                best = (label, dist)
+    return best
+
+
+def parse_number(raw: str) -> float | None:
+    """'1,234.5' → 1234.5; Khmer digits accepted; None if not a number."""
+    cleaned = to_ascii_digits(raw).replace(",", "").replace(" ", "")
+    try:
+        return float(cleaned)
+    except ValueError:
+        return None

@@ -1,0 +1,38 @@
+"""Language detection by script: Hangul → ko, Khmer → km, otherwise en."""
+from __future__ import annotations
+
+import re
+
+SUPPORTED = ("en", "ko", "km")
+_HANGUL = re.compile("[\uac00-\ud7a3\u3131-\u318e]")
+_KHMER = re.compile("[\u1780-\u17ff]")
+_LATIN = re.compile("[A-Za-z]")
+_SAMPLE = 4000
+
+
+def detect_language(text: str) -> str:
+    """Return 'ko', 'km' or 'en' from the share of each script in the first few KB.
+
+    A Korean or Khmer article quoting English names still has far more native letters, so a
+    script majority among letters is enough; anything without Hangul/Khmer is treated as English.
+    """
+    sample = text[:_SAMPLE]
+    counts = {
+        "ko": len(_HANGUL.findall(sample)),
+        "km": len(_KHMER.findall(sample)),
+        "en": len(_LATIN.findall(sample)),
+    }
+    native = max(("ko", "km"), key=counts.__getitem__)
+    if counts[native] and counts[native] * 3 >= counts["en"]:
+        return native
+    return "en"
+
+
+def normalize_lang(lang: str | None, text: str) -> str:
+    """Validate a forced language or detect one."""
+    if lang is None or lang == "":
+        return detect_language(text)
+    code = lang.lower().split("-")[0].split("_")[0]
+    if code not in SUPPORTED:
+        raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(SUPPORTED)}")
+    return code
