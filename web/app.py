@@ -117,7 +117,7 @@ def _secure(request: Request, response: Response) -> None:
 
 def wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api") or path == "/openapi.json" or path.endswith((".csv", ".geojson"))
+    return path.startswith("/api") or path == "/openapi.json" or path.endswith((".csv", ".geojson", ".jsonl"))
 
 
 def _unauthenticated(request: Request) -> Response:

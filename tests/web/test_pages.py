@@ -57,6 +57,8 @@ def test_hostile_html_is_shown_as_text_everywhere(client: TestClient, seeded_db)
     assert "&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;" in pages[1].text
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in pages[2].text
     assert HOSTILE_TITLE not in pages[1].text and HOSTILE_BODY not in pages[2].text
+    for page in pages[:3]:  # a javascript: URL from a feed is shown, never linked
+        assert 'href="javascript:' not in page.text
 
 
 def test_story_page_shows_every_report_with_evidence(client: TestClient, seeded_db) -> None:
@@ -178,3 +180,15 @@ def test_query_syntax_error_keeps_the_form(client: TestClient) -> None:
     assert page.status_code == 400
     assert "unclosed quote" in page.text
     assert 'value="&#34;unclosed phrase"' in page.text  # the query box keeps what was typed
+
+
+def test_incident_exports_reuse_the_store_exporter(client: TestClient, seeded_db) -> None:
+    _url, seeded = seeded_db
+    geo = client.get("/incidents.geojson", params={"q": "시아누크빌"})
+    assert geo.status_code == 200 and geo.headers["content-type"] == "application/geo+json"
+    features = geo.json()["features"]
+    assert [f["properties"]["story_id"] for f in features] == [seeded.story_ids["ko"]]
+    lines = client.get("/incidents.jsonl").text.strip().splitlines()
+    assert len(lines) == 2  # both incident stories, no query
+    assert client.get("/incidents.csv", params={"q": "kidnapping OR"}).status_code == 400
+    assert client.get("/incidents.xml").status_code in (404, 422)

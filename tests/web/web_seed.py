@@ -70,8 +70,11 @@ class Seeded:
     story_ids: dict[str, int | None] = field(default_factory=dict)
 
 
+HOSTILE_URL = "javascript:alert(document.cookie)"
+
+
 def _document(key: str, source: str, lang: str, title: str, body: str, published: datetime) -> dict[str, Any]:
-    url = f"https://news.example.org/{source}/{key}"
+    url = HOSTILE_URL if key == "hostile" else f"https://news.example.org/{source}/{key}"
     return {
         "item_id": f"{source}/{key}", "source_key": source, "url": url, "canonical_url": url, "title": title,
         "body": body, "summary": "", "lang": lang, "country": "KR" if lang == "ko" else "KH",

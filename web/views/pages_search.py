@@ -1,6 +1,7 @@
-"""The search page (GET form: query, facets, sort, pages), its CSV/GeoJSON exports, one document."""
+"""The search page (GET form: query, facets, sort, pages), exports of its reports and incidents, one document."""
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import logging
@@ -9,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
+from storage.export import incidents, write_incidents
 from storage.search import DEFAULT_FACETS, SearchError, SearchResult, search
 from web.evidence import highlight_document
 from web.exports import hits_to_csv, hits_to_geojson, iter_hits
@@ -24,7 +26,11 @@ FACET_TITLES = {
     "source": "Source", "lang": "Language", "has_ransom": "Ransom",
 }  # fmt: skip
 FACET_LIMIT = 12
+EXPORT_MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8", "geojson": "application/geo+json", "jsonl": "application/x-ndjson",
+}  # fmt: skip
 Params = Annotated[SearchQuery, Query()]
+ExportFormat = Annotated[str, Path(pattern=r"^(csv|geojson|jsonl)$", description="csv, geojson or jsonl")]
 
 
 @router.get("/", include_in_schema=False)
@@ -77,6 +83,7 @@ def search_page(request: Request, params: Params) -> Response:
         "csv_link": url_with(request, "/search.csv", params.query_items(page=1)),
         "geojson_link": url_with(request, "/search.geojson", params.query_items(page=1)),
         "api_link": url_with(request, "/api/search", params.query_items()), "error": error,
+        "incident_links": {f: url_with(request, f"/incidents.{f}", params.query_items(page=1)) for f in EXPORT_MEDIA_TYPES},
     }  # fmt: skip
     return render(request, "search.html", context, status=status)
 
@@ -98,6 +105,17 @@ def search_geojson(request: Request, params: Params) -> Response:
     headers = {"Content-Disposition": 'attachment; filename="deskwatch-search.geojson"'}
     body = json.dumps(collection, ensure_ascii=False)
     return Response(body, media_type="application/geo+json", headers=headers)
+
+
+@router.get("/incidents.{fmt}", name="incidents_export")
+def incidents_export(request: Request, params: Params, fmt: ExportFormat) -> Response:
+    """Incidents (stories) that have at least one report matching the current query and filters, as
+    CSV, GeoJSON (one point per incident, at its main location) or JSONL, via storage.export."""
+    records = incidents(store_of(request), params.q, params.filters())
+    out = io.StringIO()
+    write_incidents(records, fmt, out)
+    headers = {"Content-Disposition": f'attachment; filename="deskwatch-incidents.{fmt}"'}
+    return Response(out.getvalue(), media_type=EXPORT_MEDIA_TYPES[fmt], headers=headers)
 
 
 @router.get("/documents/{doc_id}", name="document_page")
