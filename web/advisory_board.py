@@ -81,8 +81,8 @@ def level_chart(history: list[dict[str, Any]], now: datetime) -> LevelChart | No
         return None
     start = min(stamps)
     span = max((now - start).total_seconds(), 86400.0)
-    x = lambda t: CHART_PAD + (t - start).total_seconds() / span * (CHART_WIDTH - 2 * CHART_PAD)  # noqa: E731
-    level_y = lambda level: CHART_HEIGHT - CHART_PAD / 2 - (level - 1) / 3 * (CHART_HEIGHT - CHART_PAD)  # noqa: E731
+    x = lambda t: CHART_PAD + (t - start).total_seconds() / span * (CHART_WIDTH - 2 * CHART_PAD)
+    level_y = lambda level: CHART_HEIGHT - CHART_PAD / 2 - (level - 1) / 3 * (CHART_HEIGHT - CHART_PAD)
     by_issuer: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
     for r in rows:
         if (t := _when(r)) is not None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from web_seed import ADMIN_TOKEN, ANALYST_TOKEN, RULES_TEXT, Seeded, seed_reports, seed_status
 
 from storage.repository import Store
-from web_seed import ADMIN_TOKEN, ANALYST_TOKEN, RULES_TEXT, Seeded, seed_reports, seed_status
 from web.app import create_app
 
 BASE_URL = "http://127.0.0.1"

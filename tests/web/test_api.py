@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
+from web_seed import Seeded, seed_reports, seed_status
 
 from storage.digests import save_digest
 from storage.repository import Store
 from web.app import create_app
-from web_seed import Seeded, seed_reports, seed_status
 
 
 @pytest.fixture

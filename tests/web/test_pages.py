@@ -6,10 +6,10 @@ import re
 from datetime import date
 
 from fastapi.testclient import TestClient
+from web_seed import HOSTILE_BODY, HOSTILE_TITLE
 
 from storage.digests import save_digest
 from storage.repository import Store
-from web_seed import HOSTILE_BODY, HOSTILE_TITLE
 
 
 def test_search_page_highlights_and_links_to_the_story(client: TestClient, seeded_db) -> None:

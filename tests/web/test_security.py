@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-
 from web_seed import ADMIN_TOKEN, ANALYST_TOKEN, RULES_TEXT
+
 from monitor.cli import cli
 
 

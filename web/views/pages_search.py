@@ -41,14 +41,14 @@ def home() -> Response:
 def facet_groups(query: SearchQuery, facets: dict[str, list[tuple[str, int]]]) -> list[dict[str, Any]]:
     """Facet groups for the form: the top values with counts, plus any selected value not among them."""
     groups = []
-    for name in FACET_TITLES:
+    for name, title in FACET_TITLES.items():
         if name == "has_ransom" or name not in facets:
             continue
         selected = getattr(query, name, [])
         values = [(str(v), n) for v, n in facets[name]][:FACET_LIMIT]
         shown = {v for v, _n in values}
         values += [(v, 0) for v in selected if v not in shown]
-        groups.append({"name": name, "title": FACET_TITLES[name], "values": values, "selected": set(selected)})
+        groups.append({"name": name, "title": title, "values": values, "selected": set(selected)})
     return groups
 
 
