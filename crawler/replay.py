@@ -114,7 +114,7 @@ class ReplayServer:
 
     def _next_fault_status(self, key: str) -> tuple[Fault | None, int | None]:
         with self._lock:
-            fault = self.faults.get(key) or self.faults.get(key.split("?", 1)[0])
+            fault = self.faults.get(key)  # exact: a redirect to the same path with a query escapes it
             if fault is None:
                 return None, None
             return fault, (fault.statuses.pop(0) if fault.statuses else None)
@@ -212,6 +212,12 @@ def _content_type(path: Path) -> str:
 class _Handler(BaseHTTPRequestHandler):
     replay: ReplayServer
     protocol_version = "HTTP/1.1"
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (ConnectionResetError, BrokenPipeError):  # a client that hung up (oversize, timeouts)
+            pass
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         parts = urlsplit(self.path)

@@ -50,6 +50,7 @@ def crawl_settings(db_url: str | None, overrides: dict[str, Any] | None = None) 
     settings.setmodule("crawler.settings", priority="project")
     settings.set("DESKWATCH_DB_URL", db_url, priority="cmdline")
     settings.set("SPIDER_LOADER_WARN_ONLY", True, priority="cmdline")
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # the caller owns logging
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     contact = settings.get("DESKWATCH_CONTACT_URL")
@@ -84,8 +85,12 @@ def run_crawls(keys: list[str], *, db_url: str | None, url_overrides: dict[str, 
     store = Store(db_url)
     store.sync_sources(registry[k].to_store_dict() for k in keys)
     loader = SpiderLoader.from_settings(scrapy_settings)
-    _quiet_scrapy_loggers(scrapy_settings.get("LOG_LEVEL"))
-    process = CrawlerProcess(scrapy_settings, install_root_handler=False)
+    logging.disable(logging.INFO)  # Scrapy's start-up banners are below the caller's interest
+    try:
+        process = CrawlerProcess(scrapy_settings)
+    finally:
+        logging.disable(logging.NOTSET)
+    _quiet_scrapy_loggers(scrapy_settings.get("LOG_LEVEL"))  # after Scrapy's dictConfig set them to DEBUG
     started: list[tuple[str, Crawler | None, str | None]] = []
     try:
         for key in keys:
@@ -105,10 +110,10 @@ def run_crawls(keys: list[str], *, db_url: str | None, url_overrides: dict[str, 
 
 
 def _quiet_scrapy_loggers(level: str) -> None:
-    """Without Scrapy's root handler, apply LOG_LEVEL to Scrapy's and Twisted's own loggers."""
-    for name in ("scrapy", "twisted", "py.warnings", "protego", "trafilatura", "htmldate"):
-        logging.getLogger(name).setLevel(max(logging.getLevelName(str(level).upper()), logging.INFO)
-                                         if name == "scrapy" else logging.WARNING)  # fmt: skip
+    """Without Scrapy's root handler, apply LOG_LEVEL to Scrapy's loggers; libraries' chatter stays quiet."""
+    logging.getLogger("scrapy").setLevel(str(level or "INFO").upper())
+    for name in ("twisted", "protego", "trafilatura", "htmldate", "charset_normalizer"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _report(store: Any, key: str, crawler: Crawler | None, problem: str | None) -> CrawlReport:

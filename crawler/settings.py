@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 BOT_NAME = "deskwatch"
-SPIDER_MODULES = ["crawler.spiders", "crawler.spiders.advisories"]
+SPIDER_MODULES = ["crawler.spiders"]  # walked recursively: includes crawler.spiders.advisories
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # ---- deskwatch's own settings (defaults; the runner overrides them per run) -------------------------
@@ -37,6 +37,7 @@ DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no listening control server inside a crawler
 LOG_LEVEL = "INFO"
 
 # ---- retries: with exponential backoff (crawler.middlewares.retry) -----------------------------------
