@@ -8,6 +8,9 @@ from typing import Any
 
 from monitor.alerts.rules import Rule
 
+# The country whose nationals an article in this language is, by default, about.
+LANGUAGE_COUNTRY = {"ko": "KR", "km": "KH"}
+
 
 @dataclass
 class IncidentView:
@@ -23,7 +26,9 @@ class IncidentView:
     langs: set[str] = field(default_factory=set)
     sources: set[str] = field(default_factory=set)
     relevant: bool = False
-    victim_details: bool = False  # a victim count, an age or a ransom: a specific case, not a policy story
+    victim_details: bool = False  # a victim count, an age (range) or a ransom: a case, not a policy story
+    unstated_nationality: bool = False  # some document found victims without a stated nationality
+    place_countries: set[str] = field(default_factory=set)  # countries of every place mentioned
 
     def add_extraction(self, data: dict[str, Any] | None) -> None:
         """Fold one nlp Extraction dict into the view."""
@@ -32,9 +37,12 @@ class IncidentView:
         self.incident_types.update(data.get("incident_types") or [])
         if data.get("victim_nationality"):
             self.nationalities.add(str(data["victim_nationality"]).upper())
+        else:
+            self.unstated_nationality = True
         for place in data.get("places") or []:
             if place.get("country"):
                 self.countries.add(str(place["country"]).upper())
+                self.place_countries.add(str(place["country"]).upper())
             if place.get("admin1"):
                 self.admin1.add(str(place["admin1"]).casefold())
             for key in ("name", "text"):
@@ -45,7 +53,7 @@ class IncidentView:
             self.max_ransom_usd = max([*usd, *([self.max_ransom_usd] if self.max_ransom_usd else [])])
         self.relevant = self.relevant or bool(data.get("relevant"))
         self.victim_details = self.victim_details or bool(
-            data.get("victim_count") or data.get("victim_ages") or data.get("ransoms")
+            data.get("victim_count") or data.get("victim_ages") or data.get("victim_age_ranges") or data.get("ransoms")
         )
 
 
@@ -90,7 +98,7 @@ def incident_matches(rule: Rule, view: IncidentView) -> bool:
         "countries" not in w or _any(w["countries"], view.countries),
         "admin1" not in w or _any(w["admin1"], view.admin1, fold=True),
         "places" not in w or _any(w["places"], view.places, fold=True),
-        "victim_nationality" not in w or w["victim_nationality"] in view.nationalities,
+        "victim_nationality" not in w or nationality_matches(w, view),
         "min_ransom_usd" not in w or (view.max_ransom_usd or 0) >= w["min_ransom_usd"],
         "keywords" not in w or any(k in view.text for k in w["keywords"]),
         "exclude_keywords" not in w or not any(k in view.text for k in w["exclude_keywords"]),
@@ -100,6 +108,20 @@ def incident_matches(rule: Rule, view: IncidentView) -> bool:
         "victim_details" not in w or view.victim_details == w["victim_details"],
     ]
     return all(checks)
+
+
+def nationality_matches(when: dict[str, Any], view: IncidentView) -> bool:
+    """Stated nationality, or (opted in) inferred where nlp found none: from a place in that country
+    (a hometown, the airport of return) or from an article in that country's language."""
+    wanted = when["victim_nationality"]
+    if wanted in view.nationalities:
+        return True
+    if not view.unstated_nationality or view.nationalities:
+        return False
+    sources = when.get("nationality_inferred_from", [])
+    by_place = "places" in sources and wanted in view.place_countries
+    by_language = "language" in sources and any(LANGUAGE_COUNTRY.get(lang) == wanted for lang in view.langs)
+    return by_place or by_language
 
 
 def advisory_matches(rule: Rule, change: dict[str, Any]) -> bool:

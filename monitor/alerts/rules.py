@@ -23,7 +23,7 @@ CONDITION_TYPES: dict[str, dict[str, type | tuple[type, ...]]] = {
     "incident": {
         "incident_types": list, "countries": list, "admin1": list, "places": list, "victim_nationality": str,
         "min_ransom_usd": (int, float), "keywords": list, "exclude_keywords": list, "languages": list,
-        "sources": list, "relevant": bool, "victim_details": bool,
+        "sources": list, "relevant": bool, "victim_details": bool, "nationality_inferred_from": list,
     },
     "advisory_change": {"countries": list, "issuers": list, "min_level": int, "direction": str},
     "source_failure": {"min_failures": int, "sources": list},
@@ -210,6 +210,8 @@ def _check_value(key: str, value: Any) -> Any:
         if not all(re.fullmatch(r"[A-Za-z]{2}", c) for c in codes):
             raise _KeyError(key, f"{key!r} takes ISO 3166 two-letter codes such as 'KR', 'KH'")
         return [c.upper() for c in value] if isinstance(value, list) else value.upper()
+    if key == "nationality_inferred_from" and not set(value) <= {"places", "language"}:
+        raise _KeyError(key, "'nationality_inferred_from' takes 'places' and/or 'language'")
     if key == "min_level" and not 1 <= value <= 4:
         raise _KeyError(key, "'min_level' is a normalized advisory level from 1 to 4")
     if key == "direction" and value not in {"up", "down", "any"}:

@@ -129,3 +129,22 @@ def test_advisory_conditions() -> None:
     assert not advisory_matches(rule, {**change, "level": 2, "previous_level": 3})  # down
     assert not advisory_matches(rule, {**change, "level": 2, "previous_level": 1})  # below min level
     assert not advisory_matches(rule, {**change, "country": "TH"})
+
+
+def test_nationality_inferred_only_when_unstated_and_opted_in() -> None:
+    rule = parse_rules(
+        '[[rules]]\nname = "kr"\nsubject = "incident"\nchannels = ["console"]\n[rules.when]\n'
+        'victim_nationality = "KR"\nnationality_inferred_from = ["places", "language"]\n'
+    ).rules[0]
+    strict = parse_rules('[[rules]]\nname = "kr"\nsubject = "incident"\nchannels = ["console"]\n'
+                         '[rules.when]\nvictim_nationality = "KR"\n').rules[0]  # fmt: skip
+    body = "A teacher from Pohang was abducted in Sihanoukville."
+    unstated = extraction(["kidnapping"], None, body=body)
+    unstated["places"].append({"text": "Pohang", "name": "Pohang", "country": "KR", "start": 17, "end": 23})
+    assert incident_matches(rule, view_of_article(unstated, body, "en"))  # a Korean hometown
+    assert not incident_matches(strict, view_of_article(unstated, body, "en"))
+    assert incident_matches(rule, view_of_article(extraction(["kidnapping"], None), KIDNAP_BODY, "ko"))  # language
+    assert not incident_matches(rule, view_of_article(extraction(["kidnapping"], "CN"), KIDNAP_BODY, "ko"))  # stated
+    with pytest.raises(RuleError, match="nationality_inferred_from"):
+        parse_rules('[[rules]]\nname = "kr"\nsubject = "incident"\nchannels = ["console"]\n[rules.when]\n'
+                    'nationality_inferred_from = ["vibes"]\n')  # fmt: skip
