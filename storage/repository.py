@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from storage.db import make_engine, make_session_factory, resolve_db_url
@@ -27,6 +29,7 @@ from storage.models import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SOURCE_FIELDS = ("name", "kind", "country", "lang", "fetch", "url", "schedule", "enabled")
 DOCUMENT_FIELDS = (
@@ -183,7 +186,11 @@ class Store:
     # ---- documents ----------------------------------------------------------------------
     def upsert_document(self, doc: dict[str, Any]) -> UpsertResult:
         """Insert or update one article, keyed on its stable item id or canonical URL hash.
-        An unchanged article is left alone; a changed one is queued for re-extraction."""
+        An unchanged article is left alone; a changed one is queued for re-extraction. Safe with
+        concurrent writers: losing an insert race to another process retries as an update."""
+        return retry_on_conflict(lambda: self._upsert_document_once(doc))
+
+    def _upsert_document_once(self, doc: dict[str, Any]) -> UpsertResult:
         h = url_hash(doc["canonical_url"])
         chash = content_hash(doc.get("title"), doc.get("body"))
         now = utcnow()
@@ -225,6 +232,9 @@ class Store:
 
     def save_extraction(self, doc_id: int, data: dict[str, Any], version: str) -> None:
         """Store nlp's Extraction dict for one document and refresh its facet rows."""
+        retry_on_conflict(lambda: self._save_extraction_once(doc_id, data, version))
+
+    def _save_extraction_once(self, doc_id: int, data: dict[str, Any], version: str) -> None:
         ransoms = [r.get("usd") for r in data.get("ransoms", []) if r.get("usd") is not None]
         ages = [a["value"] for a in data.get("victim_ages", [])]
         with self.write() as s:
@@ -310,6 +320,26 @@ class Store:
                 "alerts": count(Alert),
                 "digests": count(Digest),
             }
+
+
+RETRYABLE_PG_CODES = {"40001", "40P01"}  # serialization failure, deadlock detected
+CONFLICT_ATTEMPTS = 5
+
+
+def retry_on_conflict(unit: Callable[[], T]) -> T:
+    """Run a unit of work again when a concurrent writer won a unique-key race (IntegrityError) or
+    PostgreSQL aborted it as a deadlock or serialization victim; the retry sees the other's commit."""
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            return unit()
+        except (IntegrityError, OperationalError) as exc:
+            code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+            retryable = isinstance(exc, IntegrityError) or code in RETRYABLE_PG_CODES
+            if not retryable or attempt == CONFLICT_ATTEMPTS:
+                raise
+            log.info("write conflict (%s), retrying %d/%d", type(exc.orig).__name__, attempt, CONFLICT_ATTEMPTS)
+            time.sleep(0.01 * attempt)
+    raise AssertionError("unreachable")
 
 
 def facet_values(data: dict[str, Any]) -> set[tuple[str, str]]:

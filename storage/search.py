@@ -7,21 +7,21 @@ million documents as at ten thousand. `total_exact` says whether `total` hit tha
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from storage.models import Document
+from storage.models import Document, Extraction
 from storage.query_syntax import Node, SearchError, Term, parse_query, positive_terms
-from storage.repository import Store, as_utc, document_dict
+from storage.repository import Store, document_dict
 from storage.search_sql import (
     DOCUMENT_FACETS,
     FACET_TABLE_FACETS,
@@ -138,30 +138,29 @@ def _total(s: Session, rows: Sequence[Any], node: Node | None, flt: dict[str, An
 
 
 def _rank(rows: Sequence[Any], sort: str) -> list[Any]:
-    def published(row: Any) -> float:
-        value = as_utc(row.published_at)
-        return value.timestamp() if isinstance(value, datetime) else float("-inf")
-
+    """Order candidates; published_at comes raw from the driver (a datetime, or SQLite's sortable text)."""
+    undated = [r for r in rows if r.published_at is None]
+    dated = [r for r in rows if r.published_at is not None]
     if sort == "relevance":
-        return sorted(rows, key=lambda r: (-(r.score or 0.0), -published(r), -r.id))
+        dated.sort(key=lambda r: (r.published_at, r.id), reverse=True)
+        return sorted(dated + sorted(undated, key=lambda r: -r.id), key=lambda r: -(r.score or 0.0))
     if sort == "oldest":
-        return sorted(rows, key=lambda r: (published(r) == float("-inf"), published(r), r.id))
-    return sorted(rows, key=lambda r: (-published(r), -r.id))
+        return sorted(dated, key=lambda r: (r.published_at, r.id)) + sorted(undated, key=lambda r: r.id)
+    return sorted(dated, key=lambda r: (r.published_at, r.id), reverse=True) + sorted(undated, key=lambda r: -r.id)
 
 
 def _hydrate(s: Session, page_rows: Sequence[Any], terms: list[Term]) -> list[Hit]:
     ids = [r.id for r in page_rows]
     if not ids:
         return []
-    docs = {d.id: d for d in s.scalars(select(Document).where(Document.id.in_(ids)).options(
-        selectinload(Document.extraction)))}  # fmt: skip
+    q = select(Document, Extraction.data).outerjoin(Extraction, Extraction.document_id == Document.id)
+    loaded = {doc.id: (doc, data) for doc, data in s.execute(q.where(Document.id.in_(ids)))}
     hits = []
     for row in page_rows:
-        doc = docs[row.id]
+        doc, extraction = loaded[row.id]
         data = document_dict(doc)
         body = data.pop("body")
         snippet = make_snippet(_snippet_source(terms, body, data["summary"], data["title"]), terms)
-        extraction = doc.extraction.data if doc.extraction else None
         hits.append(Hit(data, snippet, round(float(row.score or 0.0), 4), extraction))
     return hits
 
@@ -185,7 +184,10 @@ def _facets(s: Session, rows: Sequence[Any], facets: Sequence[str]) -> dict[str,
     wanted = [f for f in FACET_TABLE_FACETS if f in facets]
     if wanted and rows:
         per_facet: dict[str, Counter[str]] = {f: Counter() for f in wanted}
-        for facet, value, n in s.execute(facet_count_query(wanted), {"ids": [r.id for r in rows]}):
+        ids = [r.id for r in rows]
+        dialect = s.get_bind().dialect.name
+        bound = json.dumps(ids) if dialect == "sqlite" else ids
+        for facet, value, n in s.execute(facet_count_query(dialect, wanted), {"ids": bound}):
             per_facet[facet][value] = n
         out.update({f: _top(c) for f, c in per_facet.items()})
     else:

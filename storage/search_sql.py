@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any as AnyType
 
 from sqlalchemy import (
+    ARRAY,
+    Integer,
     ColumnElement,
     Select,
     and_,
@@ -22,8 +24,10 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    String,
     text,
     true,
+    type_coerce,
 )
 
 from storage.models import Document, DocumentFacet, Extraction, Story
@@ -204,7 +208,9 @@ def candidate_query(
     """At most `cap` matching documents, newest ids first (oldest first on request): the bounded
     candidate set that ranking, pagination and facets work on. Columns: id, published_at, source_key,
     lang, score (higher is better)."""
-    cols = (Document.id, Document.published_at, Document.source_key, Document.lang)
+    # published_at without result processing: ordering needs no datetime objects (SQLite's text sorts).
+    cols = (Document.id, type_coerce(Document.published_at, String).label("published_at"), Document.source_key,
+            Document.lang)  # fmt: skip
     if node is None:
         q = select(*cols, literal(0.0).label("score")).select_from(Document)
         order = Document.id
@@ -225,10 +231,16 @@ def candidate_query(
     return q.order_by(order.asc() if oldest_first else order.desc()).limit(cap)
 
 
-def facet_count_query(facets: Sequence[str]) -> Select:
-    """Counts per (facet, value) over the candidate ids (bound as the expanding parameter `ids`)."""
+def facet_count_query(dialect: str, facets: Sequence[str]) -> Select:
+    """Counts per (facet, value) over the candidate ids, bound as ONE parameter `ids` (a JSON array on
+    SQLite, an int[] on PostgreSQL) instead of thousands of placeholders."""
+    if dialect == "sqlite":
+        ids = select(literal_column("value")).select_from(func.json_each(bindparam("ids")))
+        in_candidates = DocumentFacet.document_id.in_(ids)
+    else:
+        in_candidates = DocumentFacet.document_id == func.any(bindparam("ids", type_=ARRAY(Integer)))
     return (
         select(DocumentFacet.facet, DocumentFacet.value, func.count().label("n"))
-        .where(DocumentFacet.document_id.in_(bindparam("ids", expanding=True)), DocumentFacet.facet.in_(facets))
+        .where(in_candidates, DocumentFacet.facet.in_(facets))
         .group_by(DocumentFacet.facet, DocumentFacet.value)
     )

@@ -77,7 +77,7 @@ def document_facts(extraction: dict[str, Any]) -> dict[str, Any]:
     ransoms = sorted({round(float(r["usd"]), 2) for r in extraction.get("ransoms") or [] if r.get("usd")})
     places: dict[str, dict[str, Any]] = {}
     for p in extraction.get("places") or []:
-        slim = {k: p.get(k) for k in ("name", "country", "admin1", "geonameid")}
+        slim = {k: p.get(k) for k in ("name", "country", "admin1", "geonameid", "lat", "lon")}
         places.setdefault(place_key(slim), slim)
     deaths = (extraction.get("victim_count") or 1) if "death" in types else 0
     return {
