@@ -44,7 +44,13 @@ def language_name(code: str | None) -> str:
 
 
 def issuer_name(code: str) -> str:
-    return ISSUER_NAMES.get(code, code)
+    """'us-state' or 'us_state' -> 'United States' (the government that issues the advice)."""
+    return ISSUER_NAMES.get(code.replace("-", "_"), code)
+
+
+def humanize(value: str | None) -> str:
+    """Machine slugs shown to people ('avoid_all_but_essential_travel_to_parts') read as words."""
+    return (value or "").replace("_", " ")
 
 
 def incident_label(value: str) -> str:
@@ -111,7 +117,7 @@ def build_templates(timezone: str) -> Jinja2Templates:
     templates = Jinja2Templates(env=env)
     env.filters.update(
         time=make_time_formatter(timezone), country=country_name, language=language_name, issuer=issuer_name,
-        incident=incident_label, level_class=level_class, host=host_of, safe_href=safe_href, money=money,
+        incident=incident_label, level_class=level_class, humanize=humanize, host=host_of, safe_href=safe_href, money=money,
         ransom=ransom_label, snippet=safe_snippet,
     )  # fmt: skip
     env.globals.update(csrf_token=csrf_token, url_with=url_with, LEVEL_NAMES=LEVEL_NAMES, timezone=timezone)

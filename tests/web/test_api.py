@@ -70,8 +70,8 @@ def test_advisories_sources_runs_alerts_digests_stats(api) -> None:
     client, _ = api
     current = client.get("/api/advisories", params={"country": "kh"}).json()
     assert {(a["issuer"], a["region"], a["level"]) for a in current} == {
-        ("us_state", "", 3), ("kr_mofa", "", 3), ("kr_mofa", "Bokor Mountain", 4)}
-    history = client.get("/api/advisories/history", params={"country": "KH", "issuer": "us_state"}).json()
+        ("us-state", "", 3), ("kr-mofa", "", 3), ("kr-mofa", "Bokor Mountain", 4)}
+    history = client.get("/api/advisories/history", params={"country": "KH", "issuer": "us-state"}).json()
     assert [a["level"] for a in history] == [2, 3]
     sources = {s["key"]: s for s in client.get("/api/sources").json()}
     assert sources["kh-km"]["consecutive_failures"] == 1

@@ -47,21 +47,21 @@ def _adv(id_: int, issuer: str, level: int, previous: int | None, region: str = 
 
 
 def test_board_rows_cells_and_last_change() -> None:
-    history = [_adv(1, "us_state", 2, None, day=1), _adv(2, "us_state", 2, 2, day=2), _adv(3, "us_state", 3, 2, day=3),
-               _adv(4, "us_state", 3, 3, day=4), _adv(5, "kr_mofa", 4, None, "Bokor", day=2)]
+    history = [_adv(1, "us-state", 2, None, day=1), _adv(2, "us-state", 2, 2, day=2), _adv(3, "us-state", 3, 2, day=3),
+               _adv(4, "us-state", 3, 3, day=4), _adv(5, "kr-mofa", 4, None, "Bokor", day=2)]
     current = [history[3], history[4]]
     issuers, rows = build_board(current, history, ["KH", "TH"])
-    assert issuers == ["kr_mofa", "us_state"]
+    assert issuers == ["kr-mofa", "us-state"]
     assert [(r.country, r.region) for r in rows] == [("KH", ""), ("KH", "Bokor"), ("TH", "")]
-    assert rows[0].cells["us_state"]["last_change"]["id"] == 3  # the 2→3 change, not the later text-only row
-    assert last_changes(history)[("kr_mofa", "KH", "Bokor")]["id"] == 5
+    assert rows[0].cells["us-state"]["last_change"]["id"] == 3  # the 2→3 change, not the later text-only row
+    assert last_changes(history)[("kr-mofa", "KH", "Bokor")]["id"] == 5
     assert rows[2].cells == {}
 
 
 def test_level_chart_steps_per_issuer() -> None:
-    history = [_adv(1, "us_state", 2, None, day=1), _adv(2, "us_state", 3, 2, day=3)]
+    history = [_adv(1, "us-state", 2, None, day=1), _adv(2, "us-state", 3, 2, day=3)]
     chart = level_chart(history, datetime(2026, 5, 1, tzinfo=UTC))
-    assert chart is not None and [s.issuer for s in chart.series] == ["us_state"]
+    assert chart is not None and [s.issuer for s in chart.series] == ["us-state"]
     points = chart.series[0].points.split()
     assert len(points) == 4  # start, step across, up to level 3, held until now
     assert points[1].split(",")[1] == points[0].split(",")[1]

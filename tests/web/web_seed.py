@@ -121,13 +121,13 @@ def seed_status(store: Store) -> None:
     """Advisory history for Cambodia (US 2→3, Korea level 3 with a region), a failing source, alerts."""
     for level, label in ((2, "Exercise Increased Caution"), (3, "Reconsider Travel")):
         store.upsert_advisory({
-            "issuer": "us_state", "country": "KH", "level": level, "level_native": f"Level {level}: {label}",
+            "issuer": "us-state", "country": "KH", "level": level, "level_native": f"Level {level}: {label}",
             "label": label, "summary": f"Cambodia - Level {level}: {label}", "url": "https://travel.state.gov/kh",
             "issued_at": T0 - timedelta(days=60 if level == 2 else 3),
         })  # fmt: skip
-    store.upsert_advisory({"issuer": "kr_mofa", "country": "KH", "level": 3, "level_native": "3단계 출국권고",
+    store.upsert_advisory({"issuer": "kr-mofa", "country": "KH", "level": 3, "level_native": "3단계 출국권고",
                            "label": "출국권고", "url": "https://www.0404.go.kr/kh", "issued_at": T0})
-    store.upsert_advisory({"issuer": "kr_mofa", "country": "KH", "region": "Bokor Mountain", "level": 4,
+    store.upsert_advisory({"issuer": "kr-mofa", "country": "KH", "region": "Bokor Mountain", "level": 4,
                            "level_native": "4단계 여행금지", "label": "여행금지", "issued_at": T0})
     run = store.start_run("kh-km")
     store.finish_run(run, pages=0, items=0, new_items=0, errors=1, status="failed",

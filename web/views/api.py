@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 Country = Annotated[str | None, Query(max_length=3, pattern=r"^[A-Za-z]{2,3}$", description="ISO country code")]
-Issuer = Annotated[str | None, Query(max_length=40, description="e.g. us_state, uk_fcdo, kr_mofa")]
+Issuer = Annotated[str | None, Query(max_length=40, description="e.g. us-state, uk-fcdo, kr-mofa")]
 
 
 def _since(day: date | None) -> datetime | None:
