@@ -239,6 +239,19 @@ def list_alerts(
         return [alert_dict(r) for r in s.scalars(q)]
 
 
+def latest_alert_payloads(store: Store, rule: str, subject_type: str, subject_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """subject id -> the payload of the rule's newest alert about it (what the desk was last told)."""
+    if not subject_ids:
+        return {}
+    with store.read() as s:
+        q = (
+            select(Alert.subject_id, Alert.payload)
+            .where(Alert.rule == rule, Alert.subject_type == subject_type, Alert.subject_id.in_(list(subject_ids)))
+            .order_by(Alert.id)
+        )
+        return {subject_id: payload or {} for subject_id, payload in s.execute(q)}
+
+
 def alert_counts(store: Store) -> dict[str, int]:
     """Alerts by status."""
     with store.read() as s:

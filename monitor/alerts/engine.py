@@ -106,14 +106,31 @@ def evaluate(
 
 def _story_decisions(store: Store, rules: list[Rule], story_ids: Sequence[int]) -> list[Decision]:
     out = []
-    for story in outbox.story_subjects(store, story_ids):
-        if not story["is_incident"]:
-            continue
-        view = view_of_story(story)
-        for rule in rules:
-            if incident_matches(rule, view):
-                out.append(Decision(rule, "story", str(story["id"]), story["facts_key"], story_payload(story)))
+    stories = [s for s in outbox.story_subjects(store, story_ids) if s["is_incident"]]
+    for rule in rules:
+        matched = [s for s in stories if incident_matches(rule, view_of_story(s))]
+        told = outbox.latest_alert_payloads(store, rule.name, "story", [str(s["id"]) for s in matched])
+        for story in matched:
+            payload = story_payload(story)
+            previous = told.get(str(story["id"]))
+            if previous is not None:
+                payload["new_facts"] = new_facts(previous.get("facts") or {}, payload["facts"])
+            out.append(Decision(rule, "story", str(story["id"]), story["facts_key"], payload))
     return out
+
+
+def new_facts(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """What a story's facts gained since the desk was last told, one "key: values" line per fact."""
+    lines = []
+    for key, value in after.items():
+        old = before.get(key)
+        if isinstance(value, list):
+            added = [v for v in value if v not in (old or [])]
+            if added:
+                lines.append(f"{key}: {', '.join(map(str, added))}")
+        elif value != old and value not in (None, "", 0):
+            lines.append(f"{key}: {value}")
+    return lines
 
 
 def story_payload(story: dict[str, Any]) -> dict[str, Any]:

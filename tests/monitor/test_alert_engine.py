@@ -84,6 +84,7 @@ def test_new_fact_alerts_again_as_update(store: Store) -> None:
     update = [r for r in list_alerts(store) if r["id"] in created]
     assert {r["payload"]["kind"] for r in update} == {"update"}
     assert update[0]["payload"]["max_ransom_usd"] == 20000.0
+    assert "ransoms_usd: 20000.0" in update[0]["payload"]["new_facts"]
 
 
 def test_non_matching_stories_do_not_alert(store: Store) -> None:
