@@ -1,0 +1,103 @@
+"""Pipelines and middlewares built from a real crawler (scrapy.utils.test.get_crawler), on both databases."""
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from scrapy.http import HtmlResponse, Request, Response
+from scrapy.utils.test import get_crawler
+
+from crawler.items import AdvisoryItem, ArticleItem
+from crawler.middlewares.conditional import VALIDATORS_META, ConditionalGetMiddleware
+from crawler.middlewares.encoding import CharsetRepairMiddleware
+from crawler.middlewares.retry import BackoffRetryMiddleware
+from crawler.pipelines.dedupe import RunDedupePipeline
+from crawler.pipelines.store import StorePipeline, run_health
+from crawler.sources import registry_by_key
+from crawler.spiders.feed import FeedSpider
+
+
+def _crawler(store, **settings):  # type: ignore[no-untyped-def]
+    crawler = get_crawler(FeedSpider, settings_dict={"DESKWATCH_RETRY_BACKOFF_BASE_S": 0.01, **settings})
+    crawler.spider = crawler._create_spider(source=registry_by_key()["yonhap-en"], store=store)
+    crawler.stats.open_spider()
+    return crawler
+
+
+def _article(n: int, body: str = "Body text.") -> ArticleItem:
+    return ArticleItem(item_id=f"yonhap-en/AEN2025101200030031{n}", source_key="yonhap-en",
+                       url=f"https://en.yna.co.kr/view/AEN2025101200030031{n}",
+                       canonical_url=f"https://en.yna.co.kr/view/AEN2025101200030031{n}", title=f"Title {n}",
+                       body=body, lang="en", country="KR", published_at=datetime(2025, 10, 12, tzinfo=UTC))  # fmt: skip
+
+
+def test_store_pipeline_upserts_and_records_the_run(store) -> None:  # type: ignore[no-untyped-def]
+    crawler = _crawler(store)
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    for item in (_article(1), _article(2), _article(1), _article(2, "Corrected body.")):
+        asyncio.run(pipeline.process_item(item))
+    advisory = AdvisoryItem(issuer="us-state", country="KH", level=2, level_native="Level 2",
+                            label="Exercise Increased Caution", issued_at=datetime(2025, 7, 25, tzinfo=UTC))
+    asyncio.run(pipeline.process_item(advisory))
+    asyncio.run(pipeline.process_item(advisory))
+    crawler.spider.record_error("fetch", "https://en.yna.co.kr/view/x: HTTP 500")
+    pipeline.close_spider()
+    run = store.recent_runs("yonhap-en")[0]
+    assert (run["items"], run["new_items"], run["errors"], run["status"]) == (6, 4, 1, "partial")
+    assert "HTTP 500" in run["error_summary"]
+    assert store.stats()["documents"] == 2 and store.stats()["advisories"] == 1
+    source = next(s for s in store.list_sources() if s["key"] == "yonhap-en")
+    assert source["last_success_at"] and source["last_error"]
+
+
+def test_run_health_status_rules() -> None:
+    stats = {"downloader/response_count": 5, "robotstxt/response_count": 1, "deskwatch/items": 3}
+    assert run_health(stats, [], False)["status"] == "ok" and run_health(stats, [], False)["pages"] == 4
+    assert run_health({**stats, "deskwatch/errors": 2}, ["a", "b"], False)["status"] == "partial"
+    failed = run_health({"deskwatch/errors": 1}, ["fetch: x"] * 30, True)
+    assert failed["status"] == "failed" and "10 more" in failed["error_summary"]
+
+
+def test_dedupe_drops_a_second_item_with_the_same_id(store) -> None:  # type: ignore[no-untyped-def]
+    from scrapy.exceptions import DropItem
+
+    pipeline = RunDedupePipeline.from_crawler(_crawler(store))
+    asyncio.run(pipeline.process_item(_article(1)))
+    with pytest.raises(DropItem):
+        asyncio.run(pipeline.process_item(_article(1)))
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_conditional_get_sends_and_exposes_validators(store) -> None:  # type: ignore[no-untyped-def]
+    crawler = _crawler(store)
+    middleware = ConditionalGetMiddleware.from_crawler(crawler)
+    url = "https://en.yna.co.kr/RSS/news.xml"
+    store.set_validators(url, '"abc"', "Wed, 01 Oct 2025 00:00:00 GMT")
+    request = Request(url, meta={"deskwatch_conditional": True})
+    middleware.process_request(request)
+    assert request.headers["If-None-Match"] == b'"abc"' and request.headers["If-Modified-Since"]
+    plain = Request("https://en.yna.co.kr/view/AEN1")
+    middleware.process_request(plain)
+    assert b"If-None-Match" not in plain.headers
+    response = Response(url, status=200, headers={"ETag": '"def"'}, request=request)
+    middleware.process_response(request, response)
+    assert request.meta[VALIDATORS_META] == ('"def"', None)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_charset_repair_and_backoff(store) -> None:  # type: ignore[no-untyped-def]
+    crawler = _crawler(store)
+    repair = CharsetRepairMiddleware.from_crawler(crawler)
+    body = "<html><body><p>캄보디아 감금</p></body></html>".encode("cp949")
+    lying = HtmlResponse("https://e.test/a", body=body, headers={"Content-Type": "text/html; charset=utf-8"})
+    fixed = repair.process_response(Request(lying.url), lying)
+    assert fixed.encoding == "cp949" and "캄보디아" in fixed.text
+    retry = BackoffRetryMiddleware.from_crawler(crawler)
+    request = Request("https://e.test/feed")
+    result = asyncio.run(retry.process_response(request, Response(request.url, status=503, request=request)))
+    assert isinstance(result, Request) and result.meta["retry_times"] == 1
+    assert crawler.stats.get_value("retry/count") == 1
+    gone = asyncio.run(retry.process_response(request, Response(request.url, status=404, request=request)))
+    assert isinstance(gone, Response)
