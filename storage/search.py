@@ -30,6 +30,7 @@ from storage.search_sql import (
     facet_count_query,
     fts5_match,
     normalize_filters,
+    title_match_query,
     trigram_prefix_query,
 )
 
@@ -101,6 +102,8 @@ def search(
         q = candidate_query(dialect, node, flt, oldest_first=sort == "oldest", cap=CANDIDATE_CAP, match=match)
         rows = s.execute(q).all()
         total, exact = _total(s, rows, node, flt)
+        if match is not None and sort == "relevance" and rows:
+            rows = _score_title_matches(s, rows, match)
         ordered = _rank(rows, sort)
         page_rows = ordered[(page - 1) * per_page : page * per_page]
         hits = _hydrate(s, page_rows, positive_terms(node))
@@ -135,6 +138,22 @@ def _total(s: Session, rows: Sequence[Any], node: Node | None, flt: dict[str, An
     if node is None and not flt:
         return s.scalar(select(func.count()).select_from(Document)) or 0, True
     return len(rows), False
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    id: int
+    published_at: Any
+    source_key: str
+    lang: str
+    score: float
+
+
+def _score_title_matches(s: Session, rows: Sequence[Any], match: str) -> list[_Candidate]:
+    """SQLite relevance: 1.0 when the title itself matches the query, else 0.5 (a body match)."""
+    ids = [r.id for r in rows]
+    in_title = set(s.scalars(title_match_query(match), {"lo": min(ids), "hi": max(ids)}))
+    return [_Candidate(r.id, r.published_at, r.source_key, r.lang, 1.0 if r.id in in_title else 0.5) for r in rows]
 
 
 def _rank(rows: Sequence[Any], sort: str) -> list[Any]:

@@ -45,7 +45,6 @@ DATE_FILTERS = ("date_from", "date_to")
 KNOWN_FILTERS = set(LIST_FILTERS) | set(FLOAT_FILTERS) | set(INT_FILTERS) | set(BOOL_FILTERS) | set(DATE_FILTERS)
 
 FTS = table("documents_fts", column("rowid"))
-BM25 = literal_column("bm25(documents_fts, 4.0, 1.0)")  # title hits weigh four times body hits
 PG_TEXT = literal_column("(documents.title || ' ' || documents.body)")  # the pg_trgm index's expression
 PG_TSV = literal_column("documents.search_tsv")
 
@@ -215,8 +214,8 @@ def candidate_query(
         q = select(*cols, literal(0.0).label("score")).select_from(Document)
         order = Document.id
     elif dialect == "sqlite":
-        q = (
-            select(*cols, (-BM25).label("score"))
+        q = (  # no bm25(): its document frequencies cost a scan of every match; see title_match_query
+            select(*cols, literal(0.0).label("score"))
             .select_from(FTS.join(Document, Document.id == FTS.c.rowid))
             .where(text("documents_fts MATCH :match").bindparams(match=match))
         )
@@ -229,6 +228,16 @@ def candidate_query(
         order = Document.id
     q = q.where(*filter_conditions(filters))
     return q.order_by(order.asc() if oldest_first else order.desc()).limit(cap)
+
+
+def title_match_query(match: str) -> Select:
+    """Ids in [lo, hi] whose title alone matches (SQLite): the relevance signal within candidates.
+    Reads the same doclists as the candidate query, column-filtered, instead of bm25's full scans."""
+    return (
+        select(FTS.c.rowid)
+        .where(text("documents_fts MATCH :title_match").bindparams(title_match="{title} : (" + match + ")"))
+        .where(FTS.c.rowid >= bindparam("lo"), FTS.c.rowid <= bindparam("hi"))
+    )
 
 
 def facet_count_query(dialect: str, facets: Sequence[str]) -> Select:

@@ -159,3 +159,11 @@ def test_candidate_cap_bounds_the_work_and_reports_it(store, monkeypatch: pytest
     assert not capped.total_exact and capped.total == 2
     assert _ids(capped) == {ids[4], ids[2]}  # the newest two of the three matches
     assert search(store).total == 5 and search(store).total_exact  # the plain count stays exact
+
+
+def test_relevance_puts_title_matches_before_newer_body_matches(store) -> None:  # type: ignore[no-untyped-def]
+    ids = _load(store)
+    assert [h.document["id"] for h in search(store, "캄보디아").hits] == [ids[1], ids[4]]
+    assert [h.document["id"] for h in search(store, "캄보디아", sort="newest").hits] == [ids[4], ids[1]]
+    relevance = search(store, "캄보디아").hits
+    assert relevance[0].score > relevance[1].score
