@@ -59,3 +59,17 @@ def test_concurrent_first_opens_are_safe(sqlite_url: str) -> None:
     with mp.get_context("spawn").Pool(4) as pool:
         revisions = pool.map(_open_store, [sqlite_url] * 4)
     assert revisions == [head_revision()] * 4
+
+
+def test_migrations_at_head_match_the_models(store) -> None:  # type: ignore[no-untyped-def]
+    """No drift: what the migrations build is what storage/models.py declares (search objects aside)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from storage.models import Base
+
+    search_objects = ("documents_fts", "search_tsv", "ix_documents_search_")
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    drift = [d for d in diff if not any(name in repr(d) for name in search_objects)]
+    assert drift == []
