@@ -29,18 +29,24 @@ class Evidence:
 
 
 def evidence_from_extraction(extraction: dict[str, Any] | None) -> list[Evidence]:
-    """The spans of places, victim ages and ransoms of one extraction dict, with readable labels."""
-    if not extraction:
+    """The spans of places, victim ages and ransoms of one extraction dict, with readable labels;
+    entries of an unexpected shape are skipped (an old pipeline's output must not break the page)."""
+    if not isinstance(extraction, dict):
         return []
     found: list[Evidence] = []
-    for place in extraction.get("places") or []:
+    for place in _entries(extraction, "places"):
         where = ", ".join(str(p) for p in (place.get("name"), place.get("admin1"), place.get("country")) if p)
         found.extend(_evidence("place", f"place: {where}", place))
-    for age in extraction.get("victim_ages") or []:
+    for age in _entries(extraction, "victim_ages"):
         found.extend(_evidence("age", f"victim age: {age.get('value')}", age))
-    for ransom in extraction.get("ransoms") or []:
+    for ransom in _entries(extraction, "ransoms"):
         found.extend(_evidence("ransom", f"ransom: {ransom_label(ransom)}", ransom))
     return found
+
+
+def _entries(extraction: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = extraction.get(key)
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def ransom_label(ransom: dict[str, Any]) -> str:

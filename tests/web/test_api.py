@@ -92,3 +92,4 @@ def test_openapi_schema_documents_the_api(api) -> None:
     params = {p["name"] for p in schema["paths"]["/api/search"]["get"]["parameters"]}
     assert {"q", "sort", "page", "incident_type", "has_ransom", "age_min", "date_from"} <= params
     assert not any(path.startswith("/search") for path in schema["paths"])  # pages stay out of the API schema
+    assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

@@ -1,6 +1,12 @@
 """Evidence highlighting: spans become <mark>, every text segment is escaped, drifting offsets are found."""
 from __future__ import annotations
 
+import re
+from html import unescape
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from web.evidence import highlight_document, safe_snippet
 
 BODY = "시아누크빌의 범죄단지에서 A(24)씨가 감금됐다. 몸값 2만 달러를 요구했다. <b>태그</b>"
@@ -73,3 +79,21 @@ def test_snippet_keeps_only_marks() -> None:
     assert str(safe_snippet("a &lt;b&gt; <mark>납치</mark> c")) == "a &lt;b&gt; <mark>납치</mark> c"
     hostile = safe_snippet('<mark>x</mark><img src=x onerror="alert(1)">')
     assert "<img" not in str(hostile) and "&lt;img" in str(hostile)
+
+
+@given(
+    text=st.text(alphabet=st.sampled_from(list("ab <>&\"'납치ក\n")), max_size=60),
+    spans=st.lists(st.tuples(st.integers(-5, 70), st.integers(-5, 70)), max_size=6),
+)
+def test_marking_never_changes_or_unescapes_the_text(text: str, spans: list[tuple[int, int]]) -> None:
+    """Whatever the spans, the page shows exactly the article text: marks added, nothing else."""
+    extraction = {"victim_ages": [{"value": 1, "text": text[a:b], "start": a, "end": b} for a, b in spans]}
+    html = str(highlight_document("", text, extraction).body)
+    assert "<" not in re.sub(r'<mark class="ev ev-age" title="victim age: 1">|</mark>', "", html)
+    assert unescape(re.sub(r"<[^>]+>", "", html)) == text
+
+
+def test_malformed_extraction_entries_are_skipped() -> None:
+    extraction = {"places": ["Phnom Penh", None, {"text": "a", "start": "x", "end": 2}], "ransoms": "lots"}
+    assert highlight_document("t", "body", extraction).evidence == []
+    assert highlight_document("t", "body", ["not", "a", "dict"]).evidence == []  # type: ignore[arg-type]

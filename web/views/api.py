@@ -5,7 +5,8 @@ import logging
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.security import HTTPBearer
 
 from storage.alerts import alert_counts, list_alerts
 from storage.digests import get_digest, list_digests
@@ -16,7 +17,8 @@ from web.views.common import store_of
 
 log = logging.getLogger(__name__)
 
-router = APIRouter()
+# Declares bearer auth in the OpenAPI schema; the app's middleware enforces it when a token is set.
+router = APIRouter(dependencies=[Depends(HTTPBearer(auto_error=False, description="The server's API token"))])
 
 Country = Annotated[str | None, Query(max_length=3, pattern=r"^[A-Za-z]{2,3}$", description="ISO country code")]
 Issuer = Annotated[str | None, Query(max_length=40, description="e.g. us-state, uk-fcdo, kr-mofa")]
