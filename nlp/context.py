@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 DATA_DIR = Path(__file__).parent / "data"
 KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
+_KHMER_DIGIT = re.compile("[០-៩]")
 _SENT_END = re.compile(r"(?<=[.!?។])[\"'”’)]*\s+|\n+")
 
 
@@ -26,8 +27,11 @@ def compile_terms(terms: Iterable[str], lang: str) -> re.Pattern[str]:
     return re.compile(body)
 
 
+@lru_cache(maxsize=16)
 def to_ascii_digits(text: str) -> str:
     """Khmer digits → ASCII digits; same length, so offsets are unchanged."""
+    if not _KHMER_DIGIT.search(text):
+        return text
     return text.translate(KHMER_DIGITS)
 
 
@@ -64,3 +68,11 @@ def parse_number(raw: str) -> float | None:
         return float(cleaned)
     except ValueError:
         return None
+
+
+def doc_text(doc: Any) -> str:
+    """doc.text rebuilds the string from every token on each access; keep one copy per Doc."""
+    text = doc.user_data.get("deskwatch_text")
+    if text is None:
+        text = doc.user_data["deskwatch_text"] = doc.text
+    return text

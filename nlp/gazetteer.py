@@ -70,7 +70,12 @@ class Gazetteer:
                     table.setdefault(alias, []).append(idx)
         self.max_words = max((len(a.split()) for a in self.aliases["en"]), default=1)
         self.max_ko_len = max((len(a) for a in self.aliases["ko"]), default=1)
-        self.first_words = {a.split()[0] for a in self.aliases["en"]}
+        self.en_by_first: dict[str, list[str]] = {}
+        for alias in self.aliases["en"]:
+            self.en_by_first.setdefault(alias.split()[0].rstrip("."), []).append(alias)
+        for group in self.en_by_first.values():
+            group.sort(key=len, reverse=True)
+        self.ko_heads = {a[:2] for a in self.aliases["ko"]} | {a for a in self.aliases["ko"] if len(a) == 1}
 
     def lookup(self, lang: str, alias: str) -> list[Place]:
         return [self.places[i] for i in self.aliases.get(lang, {}).get(alias, ())]

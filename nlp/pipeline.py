@@ -16,7 +16,7 @@ import nlp.components.incidents as incidents
 import nlp.components.places as places
 import nlp.components.ransoms  # noqa: F401
 import nlp.tokenizers  # noqa: F401  (registers tokenizers)
-from nlp.context import load_toml
+from nlp.context import doc_text, load_toml
 from nlp.lang import normalize_lang
 
 logger = logging.getLogger(__name__)
@@ -92,13 +92,14 @@ def extract(text: str, lang: str | None = None, *, title: str | None = None) -> 
     nlp = get_nlp(code)
     doc = nlp.make_doc(text)
     doc.user_data["title"] = title
+    doc.user_data["deskwatch_text"] = text
     for _, proc in nlp.pipeline:
         doc = proc(doc)
     return doc_to_extraction(doc, code)
 
 
 def doc_to_extraction(doc: Doc, lang: str) -> Extraction:
-    text = doc.text
+    text = doc_text(doc)
     return Extraction(
         lang=lang,
         places=[_place_dict(text, *s._.place) for s in doc.spans.get("places", [])],
@@ -123,7 +124,9 @@ def _place_dict(text: str, start: int, end: int, place: Any) -> dict[str, Any]:
 
 def _ransom_dict(text: str, hit: Any) -> dict[str, Any]:
     usd, converted = hit.usd, False
-    if usd is None:
+    if usd is None and hit.currency in ("USD", "USDT"):  # USDT is pegged 1:1 and keeps its code
+        usd = hit.amount
+    elif usd is None:
         usd, converted = to_usd(hit.amount, hit.currency), True
     amount = int(hit.amount) if float(hit.amount).is_integer() else hit.amount
     return {"text": text[hit.start:hit.end], "amount": amount, "currency": hit.currency,

@@ -9,7 +9,7 @@ from typing import Callable
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlp.context import compile_terms, load_toml, nearest_cue, to_ascii_digits
+from nlp.context import compile_terms, doc_text, load_toml, nearest_cue, to_ascii_digits
 
 if not Span.has_extension("age"):
     Span.set_extension("age", default=None)
@@ -115,7 +115,7 @@ class AgeRecognizer:
             doc.spans['victim_ages'] = []
             return doc
         exact, ranges = [], []
-        for hit in find_ages(doc.text, self.lang):
+        for hit in find_ages(doc_text(doc), self.lang):
             span = doc.char_span(hit.start, hit.end, label="AGE", alignment_mode="expand")
             if span is None:
                 continue

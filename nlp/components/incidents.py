@@ -8,7 +8,8 @@ from typing import Any, Callable
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlp.context import compile_terms, load_toml, nearest_cue, to_ascii_digits
+from nlp.components import places
+from nlp.context import compile_terms, doc_text, load_toml, nearest_cue, to_ascii_digits
 
 INCIDENT_TYPES = ("kidnapping", "detention", "torture", "death", "rescue", "repatriation",
                   "scam_recruitment", "arrest", "advisory")
@@ -33,6 +34,7 @@ def _tables(lang: str) -> dict[str, Any]:
         "count_re": _count_regex(lang, nouns, count["en_numbers"]),
         "singular": re.compile(count.get(f"singular_{lang}", r"(?!)")),
         "numbers": count["en_numbers"],
+        "any_type": compile_terms([t for v in kw["types"].values() for t in v[lang]], lang),
     }
 
 
@@ -44,6 +46,13 @@ def _count_regex(lang: str, nouns: str, numbers: dict[str, int]) -> re.Pattern[s
     if lang == "ko":
         return re.compile(rf"(?:{nouns})\s?(?:[가-힣]+\s)?(\d[\d,]*)\s?(?:여\s?)?명")
     return re.compile(r"(\d[\d,]*)\s?នាក់")
+
+
+def korean_sentence_cue(sentence: str) -> bool:
+    """Does a Korean sentence deserve full morphological analysis? (see KoreanTokenizer)"""
+    tables = _tables("ko")
+    return bool(tables["core"].search(sentence) or tables["any_type"].search(sentence)
+                or places.has_korean_place_candidate(sentence))
 
 
 def is_relevant(text: str, lang: str, title: str | None = None) -> bool:
@@ -94,14 +103,14 @@ class IncidentClassifier:
         self.name, self.lang = name, lang
 
     def __call__(self, doc: Doc) -> Doc:
-        title = doc.user_data.get("title")
-        doc._.relevant = is_relevant(doc.text, self.lang, title)
+        title, text = doc.user_data.get("title"), doc_text(doc)
+        doc._.relevant = is_relevant(text, self.lang, title)
         if not doc._.relevant:
             doc._.incident_types, doc._.victim_nationality, doc._.victim_count = [], None, None
             return doc
-        doc._.incident_types = incident_types(doc.text, self.lang, title)
-        doc._.victim_nationality = victim_nationality(doc.text, self.lang)
-        doc._.victim_count = victim_count(doc.text, self.lang) if doc._.incident_types else None
+        doc._.incident_types = incident_types(text, self.lang, title)
+        doc._.victim_nationality = victim_nationality(text, self.lang)
+        doc._.victim_count = victim_count(text, self.lang) if doc._.incident_types else None
         return doc
 
 

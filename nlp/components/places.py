@@ -14,14 +14,13 @@ from typing import Any, Callable
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlp.context import compile_terms, load_toml
+from nlp.context import compile_terms, doc_text, load_toml
 from nlp.gazetteer import Gazetteer, Place, load_gazetteer
 
 logger = logging.getLogger(__name__)
 
-_EN_WORD = re.compile(r"[A-Za-z]+(?:['’.-][A-Za-z]+)*\.?")
+_EN_CAP = re.compile(r"\b[A-Z][A-Za-z]*(?:['’.][A-Za-z]+)*\.?")
 _KO_WORD = re.compile(r"[가-힣A-Za-z]+")
-_POSSESSIVE = ("'s", "’s")
 
 if not Span.has_extension("place"):
     Span.set_extension("place", default=None)
@@ -40,6 +39,7 @@ def _rules() -> dict[str, Any]:
     return {
         "block": compile_terms([re.escape(b) for b in kw["block"]["en"]], "ko"),
         "titles": re.compile(r"(?:%s)\.?\s+$" % "|".join(kw["block"]["person_titles"])),
+        "attributive": set(kw["block"]["attributive"]),
         "us_georgia": re.compile("|".join(kw["block"]["us_georgia"])),
         "ko_ok": sorted(kw["ko"]["allowed_suffixes"], key=len, reverse=True),
         "ko_bad": sorted(kw["ko"]["blocked_suffixes"], key=len, reverse=True),
@@ -61,45 +61,38 @@ def find_places(text: str, lang: str, ko_tags: dict[int, tuple[int, str]] | None
 
 
 def _find_en(text: str, gaz: Gazetteer) -> list[PlaceHit]:
-    words = [(m.start(), m.end()) for m in _EN_WORD.finditer(text)]
-    blocked = [(m.start(), m.end()) for m in _rules()["block"].finditer(text)]
+    blocked: list[tuple[int, int]] | None = None
     hits: list[PlaceHit] = []
-    i = 0
-    while i < len(words):
-        start = words[i][0]
-        if not text[start].isupper() or text[start:words[i][1]].rstrip(".") not in gaz.first_words:
-            i += 1
+    pos = 0
+    for m in _EN_CAP.finditer(text):
+        if m.start() < pos:
             continue
-        hit = _longest_en(text, words, i, gaz)
-        if hit is None or any(b0 <= hit[0].start < b1 for b0, b1 in blocked) or _after_title(text, start):
-            i += 1
+        candidates = gaz.en_by_first.get(m.group().rstrip("."))
+        hit = _match_en(text, m.start(), candidates, gaz) if candidates else None
+        if hit is None or _after_title(text, hit.start):
             continue
-        hits.append(hit[0])
-        i = hit[1]
+        if blocked is None:
+            blocked = [(b.start(), b.end()) for b in _rules()["block"].finditer(text)]
+        if any(b0 <= hit.start < b1 for b0, b1 in blocked):
+            continue
+        hits.append(hit)
+        pos = hit.end
     return hits
 
 
-def _longest_en(text: str, words: list[tuple[int, int]], i: int, gaz: Gazetteer) -> tuple[PlaceHit, int] | None:
-    for n in range(min(gaz.max_words, len(words) - i), 0, -1):
-        start, end = words[i][0], words[i + n - 1][1]
-        if n > 1 and re.search(r"[^\S ]|  ", text[start:end]):
-            continue
-        surface = text[start:end]
-        for cut in _en_variants(surface):
-            places = gaz.lookup("en", cut)
-            if places:
-                return PlaceHit(start, start + len(cut), places[0]), i + n
+def _match_en(text: str, start: int, candidates: list[str], gaz: Gazetteer) -> PlaceHit | None:
+    """Longest alias starting at `start` that ends on a word boundary (possessive 's allowed)."""
+    for alias in candidates:
+        end = start + len(alias)
+        if text.startswith(alias, start) and (end == len(text) or not _WORD_CHAR(text[end]) or alias.endswith(".")):
+            if alias in _rules()["attributive"] and re.match(r"\s*[A-Za-z]", text[end:end + 3]):
+                return None  # "U.S. agents": an adjective, not a place mention
+            return PlaceHit(start, end, gaz.lookup("en", alias)[0])
     return None
 
 
-def _en_variants(surface: str) -> list[str]:
-    out = [surface]
-    if surface.endswith(".") and surface.count(".") == 1:
-        out.append(surface[:-1])
-    for suffix in _POSSESSIVE:
-        if surface.endswith(suffix):
-            out.append(surface[: -len(suffix)])
-    return out
+def _WORD_CHAR(ch: str) -> bool:
+    return ch.isalnum() or ch in "-"
 
 
 def _after_title(text: str, start: int) -> bool:
@@ -109,15 +102,31 @@ def _after_title(text: str, start: int) -> bool:
 def _find_ko(text: str, gaz: Gazetteer, ko_tags: dict[int, tuple[int, str]] | None) -> list[PlaceHit]:
     hits: list[PlaceHit] = []
     table = gaz.aliases["ko"]
+    heads = gaz.ko_heads
     for m in _KO_WORD.finditer(text):
         word, base = m.group(), m.start()
         offsets = (0, 1) if word.startswith("주") and len(word) > 2 else (0,)
         for off in offsets:
+            if word[off:off + 2] not in heads and word[off:off + 1] not in heads:
+                continue
             hit = _ko_prefix_hit(word, base, off, table, gaz, ko_tags)
             if hit:
                 hits.append(hit)
                 break
     return hits
+
+
+def has_korean_place_candidate(text: str) -> bool:
+    """True if some word of `text` starts with a Korean gazetteer alias (cheap prefix test)."""
+    gaz = load_gazetteer()
+    table = gaz.aliases["ko"]
+    for m in _KO_WORD.finditer(text):
+        word = m.group()
+        if word[:2] not in gaz.ko_heads and word[:1] not in gaz.ko_heads:
+            continue
+        if any(word[:j] in table for j in range(1, min(len(word), gaz.max_ko_len) + 1)):
+            return True
+    return False
 
 
 def _ko_prefix_hit(word: str, base: int, off: int, table: dict[str, list[int]], gaz: Gazetteer,
@@ -205,7 +214,7 @@ class PlaceRecognizer:
     def __call__(self, doc: Doc) -> Doc:
         tags = kiwi_tags(doc) if self.lang == "ko" else None
         spans = []
-        for hit in find_places(doc.text, self.lang, tags):
+        for hit in find_places(doc_text(doc), self.lang, tags):
             span = doc.char_span(hit.start, hit.end, label="PLACE", alignment_mode="expand")
             if span is not None:
                 span._.place = (hit.start, hit.end, hit.place)

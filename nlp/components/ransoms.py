@@ -13,7 +13,7 @@ from typing import Callable
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlp.context import compile_terms, load_toml, nearest_cue, parse_number, to_ascii_digits
+from nlp.context import compile_terms, doc_text, load_toml, nearest_cue, parse_number, to_ascii_digits
 
 if not Span.has_extension("ransom"):
     Span.set_extension("ransom", default=None)
@@ -158,7 +158,7 @@ class RansomRecognizer:
             doc.spans['ransoms'] = []
             return doc
         spans = []
-        for hit in find_ransoms(doc.text, self.lang):
+        for hit in find_ransoms(doc_text(doc), self.lang):
             span = doc.char_span(hit.start, hit.end, label="RANSOM", alignment_mode="expand")
             if span is not None:
                 span._.ransom = hit
