@@ -19,6 +19,7 @@ Mapping choices (the "why" behind ISSUER_LEVELS):
   출국권고 (leave) / 여행금지 (travel ban) and レベル3 (do not travel) / レベル4 (evacuate) → 4.
   The issuer's own step stays in `level_native`, so nothing is lost.
 """
+
 from __future__ import annotations
 
 import html
@@ -52,10 +53,14 @@ ISSUERS = ("us-state", "uk-fcdo", "ca-gac", "au-smartraveller", "kr-mofa", "jp-m
 # Each issuer's native level (its code or label, compared case-insensitively) → normalized level.
 ISSUER_LEVELS: dict[str, dict[str, int | None]] = {
     "us-state": {
-        "1": 1, "exercise normal precautions": 1,
-        "2": 2, "exercise increased caution": 2,
-        "3": 3, "reconsider travel": 3,
-        "4": 4, "do not travel": 4,
+        "1": 1,
+        "exercise normal precautions": 1,
+        "2": 2,
+        "exercise increased caution": 2,
+        "3": 3,
+        "reconsider travel": 3,
+        "4": 4,
+        "do not travel": 4,
     },
     "uk-fcdo": {
         "none": 1,
@@ -67,10 +72,14 @@ ISSUER_LEVELS: dict[str, dict[str, int | None]] = {
         "advises against all travel": 4,
     },
     "ca-gac": {
-        "0": 1, "exercise normal security precautions": 1,
-        "1": 2, "exercise a high degree of caution": 2,
-        "2": 3, "avoid non-essential travel": 3,
-        "3": 4, "avoid all travel": 4,
+        "0": 1,
+        "exercise normal security precautions": 1,
+        "1": 2,
+        "exercise a high degree of caution": 2,
+        "2": 3,
+        "avoid non-essential travel": 3,
+        "3": 4,
+        "avoid all travel": 4,
     },
     "au-smartraveller": {
         "exercise normal safety precautions": 1,
@@ -80,19 +89,28 @@ ISSUER_LEVELS: dict[str, dict[str, int | None]] = {
         "no travel advice": None,
     },
     "kr-mofa": {
-        "0": 1, "없음": 1,  # no alarm for the country
-        "1": 2, "여행유의": 2,
-        "2": 3, "여행자제": 3,
-        "3": 4, "출국권고": 4,
-        "4": 4, "여행금지": 4,
+        "0": 1,
+        "없음": 1,  # no alarm for the country
+        "1": 2,
+        "여행유의": 2,
+        "2": 3,
+        "여행자제": 3,
+        "3": 4,
+        "출국권고": 4,
+        "4": 4,
+        "여행금지": 4,
         "특별여행주의보": 3,  # special advisory, between 여행자제 and 출국권고
     },
     "jp-mofa": {
         "0": 1,  # no danger information
-        "1": 2, "十分注意してください": 2,
-        "2": 3, "不要不急の渡航は止めてください": 3,
-        "3": 4, "渡航は止めてください（渡航中止勧告）": 4,
-        "4": 4, "退避してください。渡航は止めてください。（退避勧告）": 4,
+        "1": 2,
+        "十分注意してください": 2,
+        "2": 3,
+        "不要不急の渡航は止めてください": 3,
+        "3": 4,
+        "渡航は止めてください（渡航中止勧告）": 4,
+        "4": 4,
+        "退避してください。渡航は止めてください。（退避勧告）": 4,
     },
 }
 
@@ -284,7 +302,9 @@ def html_to_text(fragment: str | None) -> str:
     """Plain text of an HTML fragment: tags dropped, entities (even double-escaped) decoded, spaces folded."""
     if not fragment:
         return ""
-    text = re.sub(r"<\s*/?\s*(br|p|li|ul|ol|h\d|div|section|tr|td|th|table)\b[^>]*>", " ", fragment, flags=re.I)
+    text = re.sub(
+        r"<\s*/?\s*(br|p|li|ul|ol|h\d|div|section|tr|td|th|table)\b[^>]*>", " ", fragment, flags=re.IGNORECASE
+    )
     text = re.sub(r"<[^>]*>", "", text)
     for _ in range(2):  # '&amp;nbsp;' is '&nbsp;' escaped twice
         text = html.unescape(text)

@@ -1,4 +1,5 @@
 """`deskwatch advisories`: what each issuer currently advises per country and region, or the history."""
+
 from __future__ import annotations
 
 import json
@@ -35,10 +36,14 @@ def _issuer(ctx: click.Context, param: click.Parameter, value: str | None) -> st
 @click.option("--country", callback=_country, help="Only this country (ISO alpha-2, e.g. KH).")
 @click.option("--issuer", callback=_issuer, help="Only this issuer (us-state, uk-fcdo, ca-gac, au-smartraveller, "
               "kr-mofa, jp-mofa).")  # fmt: skip
-@click.option("--history", is_flag=True, help="Every stored change, oldest first, instead of the current advice.")
+@click.option(
+    "--history", is_flag=True, help="Every stored change, oldest first, instead of the current advice."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of advisories.")
 @pass_app
-def advisories(app: AppContext, country: str | None, issuer: str | None, history: bool, as_json: bool) -> None:
+def advisories(
+    app: AppContext, country: str | None, issuer: str | None, history: bool, as_json: bool
+) -> None:
     """Travel advisories per issuer, country and region, with levels normalized to 1–4
     (1 normal precautions, 2 increased caution, 3 reconsider travel, 4 do not travel)."""
     if history:

@@ -1,4 +1,5 @@
 """The normalization table and the country/time helpers every advisory parser leans on."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -58,7 +59,10 @@ def test_unknown_issuer_is_an_error_not_a_silent_none() -> None:
 def test_level_from_text_prefers_the_strongest_phrase() -> None:
     assert level_from_text("ca-gac", "Border area - Avoid all travel") == (4, "avoid all travel")
     assert level_from_text("uk-fcdo", "FCDO advises against all but essential travel to X")[0] == 3
-    assert level_from_text("uk-fcdo", "advises against all travel to A and all but essential travel to B")[0] == 4
+    assert (
+        level_from_text("uk-fcdo", "advises against all travel to A and all but essential travel to B")[0]
+        == 4
+    )
     assert level_from_text("ca-gac", "nothing about levels here") == (None, "")
 
 
@@ -82,7 +86,11 @@ def test_other_country_references() -> None:
     assert country_from_jp_code("0855") == "KH" and country_from_jp_code("855") == "KH"
     assert country_from_jp_code("1000") == "US" and country_from_jp_code("9999", "タイ") == "TH"
     assert country_from_jp_code(None, "どこか") is None
-    assert split_country_names("Mainland China, Hong Kong & Macau") == ["Mainland China", "Hong Kong", "Macau"]
+    assert split_country_names("Mainland China, Hong Kong & Macau") == [
+        "Mainland China",
+        "Hong Kong",
+        "Macau",
+    ]
     assert is_country_code("KH") and is_country_code("XK")
     assert not any(is_country_code(c) for c in ("kh", "ZZ", "KHM", "", None, "PT-20"))
 
@@ -98,8 +106,12 @@ def test_html_to_text_decodes_double_escapes_and_keeps_words_whole() -> None:
 def test_local_to_utc_follows_each_issuers_zone_and_daylight_saving() -> None:
     assert local_to_utc(date(2026, 9, 15), "us-state") == datetime(2026, 9, 15, 4, tzinfo=UTC)  # EDT
     assert local_to_utc(date(2026, 1, 15), "us-state") == datetime(2026, 1, 15, 5, tzinfo=UTC)  # EST
-    assert local_to_utc(datetime(2026, 1, 16, 16, 0), "au-smartraveller") == datetime(2026, 1, 16, 5, tzinfo=UTC)
-    assert local_to_utc(datetime(2026, 7, 16, 16, 0), "au-smartraveller") == datetime(2026, 7, 16, 6, tzinfo=UTC)
+    assert local_to_utc(datetime(2026, 1, 16, 16, 0), "au-smartraveller") == datetime(
+        2026, 1, 16, 5, tzinfo=UTC
+    )
+    assert local_to_utc(datetime(2026, 7, 16, 16, 0), "au-smartraveller") == datetime(
+        2026, 7, 16, 6, tzinfo=UTC
+    )
     assert local_to_utc(datetime(2026, 9, 30, 9, 0), "jp-mofa") == datetime(2026, 9, 30, 0, tzinfo=UTC)
 
 

@@ -1,4 +1,5 @@
 """Smartraveller's destinations export: titles → ISO, overall level text, regional pairs, local times."""
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,11 @@ def test_real_capture(captures: Path) -> None:
     assert cambodia.issued_at == datetime(2026, 1, 16, 5, 0, tzinfo=UTC)  # 16:00 AEDT
     assert "&" not in cambodia.summary and "Safety" in cambodia.summary  # '&amp;**Safety&amp;**'
     border = [i for (c, r), i in found.items() if c == "KH" and r]
-    assert len(border) == 1 and border[0].level == 4 and border[0].region.startswith("areas within 50 kilometres")
+    assert (
+        len(border) == 1
+        and border[0].level == 4
+        and border[0].region.startswith("areas within 50 kilometres")
+    )
     assert found[("TH", "Yala province, Pattani province, and Narathiwat province")].level == 3
     assert found[("BD", "Chittagong Hill Tracts region")].level == 3
     assert not [r for c, r in found if c in {"AF", "KR"} and r]  # whole-country sentences are no regions
@@ -51,13 +56,18 @@ def test_real_capture(captures: Path) -> None:
 def test_pairs_split_only_before_level_texts() -> None:
     text = ("Exercise a high degree of caution Exercise a high degree of caution in X overall, despite commas., "
             "Do not travel Do not travel to A, B and C due to D, E.")  # fmt: skip
-    assert [level for level, _ in split_advice_levels(text)] == ["Exercise a high degree of caution", "Do not travel"]
-    assert split_advice_levels("")  == []
+    assert [level for level, _ in split_advice_levels(text)] == [
+        "Exercise a high degree of caution",
+        "Do not travel",
+    ]
+    assert split_advice_levels("") == []
 
 
 def test_unmapped_titles_are_counted_and_bad_payloads_raise() -> None:
     rows = json.loads(EXPORT.read_text())
-    rows.append({"title": "Atlantis", "field_overall_advice_level": "Do not travel", "field_url": "x/atlantis"})
+    rows.append(
+        {"title": "Atlantis", "field_overall_advice_level": "Do not travel", "field_url": "x/atlantis"}
+    )
     rows.append("not an object")
     parsed = parse_au_export(json.dumps(rows).encode(), scope={"KH"})
     assert [i.country for i in parsed.items if not i.region] == ["KH"] and len(parsed.problems) == 2
@@ -97,7 +107,9 @@ def test_spider_stores_the_scope(sqlite_url: str) -> None:
 @given(st.data())
 def test_mangled_destinations_never_crash(data: st.DataObject) -> None:
     rows = json.loads(EXPORT.read_text())
-    junk = st.one_of(st.none(), st.integers(), st.text(max_size=80), st.lists(st.text(max_size=5), max_size=2))
+    junk = st.one_of(
+        st.none(), st.integers(), st.text(max_size=80), st.lists(st.text(max_size=5), max_size=2)
+    )
     for _ in range(data.draw(st.integers(1, 8))):
         row = data.draw(st.sampled_from(rows))
         field = data.draw(st.sampled_from(["title", "field_overall_advice_level", "field_advice_levels", "changed",

@@ -1,4 +1,5 @@
 """Global Affairs Canada: index states 0–3, subdivision keys, per-country regional HTML, dates."""
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,11 @@ def test_real_index_capture(captures: Path) -> None:
     found = {(i.country, i.region): i for i in parsed.items}
     assert set(found) == {("AF", ""), ("PT", "Azores"), ("KH", ""), ("NG", ""), ("KR", ""), ("TH", "")}
     cambodia = found[("KH", "")]
-    assert (cambodia.level, cambodia.level_native, cambodia.label) == (2, "1", "Exercise a high degree of caution")
+    assert (cambodia.level, cambodia.level_native, cambodia.label) == (
+        2,
+        "1",
+        "Exercise a high degree of caution",
+    )
     assert cambodia.issued_at == datetime(2025, 1, 17, 19, 51, 48, tzinfo=UTC)  # from `asp`, not `date`
     assert cambodia.url == "https://travel.gc.ca/destinations/cambodia"
     assert found[("AF", "")].level == 4 and found[("NG", "")].level == 3 and found[("KR", "")].level == 1
@@ -48,8 +53,10 @@ def test_real_index_capture(captures: Path) -> None:
 def test_real_country_capture_regions(captures: Path) -> None:
     parsed = parse_ca_country((captures / "advisories" / "ca-country.json").read_bytes())
     regions = {i.region: i for i in parsed.items}
-    assert set(regions) == {"Thailand-Cambodia border",
-                            "Southern provinces of Narathiwat, Pattani, Yala and southern Songkhla province"}
+    assert set(regions) == {
+        "Thailand-Cambodia border",
+        "Southern provinces of Narathiwat, Pattani, Yala and southern Songkhla province",
+    }
     border = regions["Thailand-Cambodia border"]
     assert (border.country, border.level, border.label) == ("TH", 4, "Avoid all travel")
     assert border.issued_at == datetime(2026, 9, 24, 12, 53, tzinfo=UTC)  # "September 24, 2026 08:53 EDT"
@@ -108,10 +115,20 @@ def test_spider_fetches_country_files_only_for_regional_advice(sqlite_url: str) 
 @given(st.data())
 def test_mangled_index_entries_never_crash(data: st.DataObject) -> None:
     doc = json.loads((SITE / "index-alpha-eng.json").read_text())
-    junk = st.one_of(st.none(), st.integers(-3, 9), st.text(max_size=12), st.booleans(), st.lists(st.integers(), max_size=2))
+    junk = st.one_of(
+        st.none(),
+        st.integers(-3, 9),
+        st.text(max_size=12),
+        st.booleans(),
+        st.lists(st.integers(), max_size=2),
+    )
     for _ in range(data.draw(st.integers(1, 6))):
         code = data.draw(st.sampled_from(sorted(doc["data"])))
-        field = data.draw(st.sampled_from(["advisory-state", "country-iso", "date-published", "eng", "has-regional-advisory"]))
+        field = data.draw(
+            st.sampled_from(
+                ["advisory-state", "country-iso", "date-published", "eng", "has-regional-advisory"]
+            )
+        )
         doc["data"][code][field] = data.draw(junk)
     parsed, regional = parse_ca_index(json.dumps(doc).encode())
     for item in parsed.items:

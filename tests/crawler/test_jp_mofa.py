@@ -1,4 +1,5 @@
 """Japan MOFA open data: risk-level counts, calling-code country ids, JST times, maintenance pages."""
+
 from __future__ import annotations
 
 import json
@@ -74,11 +75,17 @@ def test_jst_times(text: str | None, expected: datetime | None) -> None:
 
 def test_spider_one_file_per_country_and_maintenance_is_a_counted_error(sqlite_url: str) -> None:
     with ReplayServer(root=SITES) as replay:
-        replay.set_reply("/jp-mofa/opendata/country/0063L.xml", body=MAINTENANCE, headers={"Content-Type": "text/html"})
+        replay.set_reply(
+            "/jp-mofa/opendata/country/0063L.xml", body=MAINTENANCE, headers={"Content-Type": "text/html"}
+        )
         report = crawl("jp-mofa", replay.url_for("jp-mofa"), sqlite_url)
         hits = {p for p in replay.hits if p.startswith("/jp-mofa/")}
-    assert hits == {f"/jp-mofa/opendata/country/{c}L.xml" for c in ("0855", "0066", "0856", "0095", "0084", "0063")}
-    assert report["status"] == "partial" and report["errors"] == 1 and "maintenance" in report["error_summary"]
+    assert hits == {
+        f"/jp-mofa/opendata/country/{c}L.xml" for c in ("0855", "0066", "0856", "0095", "0084", "0063")
+    }
+    assert (
+        report["status"] == "partial" and report["errors"] == 1 and "maintenance" in report["error_summary"]
+    )
     store = Store(sqlite_url)
     try:
         rows = {a["country"]: a["level"] for a in store.current_advisories(issuer="jp-mofa")}
@@ -92,8 +99,12 @@ def test_spider_one_file_per_country_and_maintenance_is_a_counted_error(sqlite_u
 def test_mangled_files_never_crash(data: st.DataObject) -> None:
     text = (FOLDER / "0095L.xml").read_text(encoding="utf-8")
     for n in range(1, 5):
-        value = data.draw(st.one_of(st.integers(-3, 30).map(str), st.text(max_size=4), st.sampled_from(["Y", "N", ""])))
-        text = text.replace(f"<riskLevel{n}>", f"<riskLevel{n}>{value}<!--", 1).replace(f"</riskLevel{n}>", f"--></riskLevel{n}>", 1)
+        value = data.draw(
+            st.one_of(st.integers(-3, 30).map(str), st.text(max_size=4), st.sampled_from(["Y", "N", ""]))
+        )
+        text = text.replace(f"<riskLevel{n}>", f"<riskLevel{n}>{value}<!--", 1).replace(
+            f"</riskLevel{n}>", f"--></riskLevel{n}>", 1
+        )
     body = bytearray(text.encode("utf-8"))
     if data.draw(st.booleans()):
         del body[data.draw(st.integers(200, len(body) - 1)) :]

@@ -1,4 +1,5 @@
 """Korea MOFA travel alarms: both envelopes, single objects, empty answers, error codes, the service key."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,9 @@ REGISTRY = Path(__file__).resolve().parents[2] / "config" / "sources.toml"
 SECRET = "S3cr3t+Key/Value=="
 
 
-def crawl(url: str | None, db_url: str, *, key: str | None = None, log_level: str = "WARNING") -> tuple[dict, str]:  # type: ignore[type-arg]
+def crawl(
+    url: str | None, db_url: str, *, key: str | None = None, log_level: str = "WARNING"
+) -> tuple[dict, str]:  # type: ignore[type-arg]
     """Run the spider as the scheduler does (its own process); returns the report and the log."""
     env = {k: v for k, v in os.environ.items() if k != "DESKWATCH_KR_MOFA_KEY"}
     if key:
@@ -40,7 +43,9 @@ def crawl(url: str | None, db_url: str, *, key: str | None = None, log_level: st
 
 def wrapped(items: object, code: str = "0", total: int = 1) -> bytes:
     body = {"dataType": "JSON", "items": items, "numOfRows": 10, "pageNo": 1, "totalCount": total}
-    return json.dumps({"response": {"header": {"resultCode": code, "resultMsg": "msg"}, "body": body}}).encode()
+    return json.dumps(
+        {"response": {"header": {"resultCode": code, "resultMsg": "msg"}, "body": body}}
+    ).encode()
 
 
 ROW = {"alarm_lvl": "2", "region_ty": "일부", "remark": "국경 &lt;샘플&gt;&nbsp;지역", "country_iso_alp2": "KH",
@@ -61,7 +66,9 @@ def test_single_object_flat_shape_and_partial_only_countries() -> None:
     single = parse_kr_alarms(wrapped({"item": ROW}), "KH").items
     assert [(i.region, i.level) for i in single] == [("", 1), ("국경 <샘플> 지역", 3)]
     assert single[0].summary == "일부 지역에만 여행경보"
-    flat = json.dumps({"resultCode": "0", "resultMsg": "OK", "totalCount": 1, "currentCount": 1, "data": [ROW]})
+    flat = json.dumps(
+        {"resultCode": "0", "resultMsg": "OK", "totalCount": 1, "currentCount": 1, "data": [ROW]}
+    )
     assert parse_kr_alarms(flat.encode(), "KH").items == single
 
 
@@ -77,9 +84,9 @@ def test_no_alarm_is_a_level_one_row_for_the_country_asked_for() -> None:
         (wrapped("", code="-4"), "not registered"),
         (wrapped("", code="-10"), "traffic limit"),
         (json.dumps({"resultCode": -1, "resultMsg": "ERROR", "data": []}).encode(), "system error"),
-        (b"<OpenAPI_ServiceResponse><cmmMsgHeader><errMsg>SERVICE ERROR</errMsg><returnAuthMsg>"
-         b"SERVICE_KEY_IS_NOT_REGISTERED_ERROR</returnAuthMsg><returnReasonCode>30</returnReasonCode>"
-         b"</cmmMsgHeader></OpenAPI_ServiceResponse>", "SERVICE_KEY_IS_NOT_REGISTERED_ERROR"),
+        ((b"<OpenAPI_ServiceResponse><cmmMsgHeader><errMsg>SERVICE ERROR</errMsg><returnAuthMsg>"
+          b"SERVICE_KEY_IS_NOT_REGISTERED_ERROR</returnAuthMsg><returnReasonCode>30</returnReasonCode>"
+          b"</cmmMsgHeader></OpenAPI_ServiceResponse>"), "SERVICE_KEY_IS_NOT_REGISTERED_ERROR"),
     ],
 )  # fmt: skip
 def test_error_codes_are_clear_errors(body: bytes, message: str) -> None:
@@ -123,7 +130,9 @@ def test_the_service_key_never_reaches_logs_or_the_store(sqlite_url: str) -> Non
     with ReplayServer(root=SITES) as replay:
         query = urlencode({"serviceKey": SECRET, "returnType": "JSON", "pageNo": "1", "numOfRows": "500",
                            "cond[country_iso_alp2::EQ]": "KH"})  # fmt: skip
-        replay.add_fault(f"/kr-mofa/1262000/TravelAlarmService2/getTravelAlarmList2?{query}", statuses=[500] * 40)
+        replay.add_fault(
+            f"/kr-mofa/1262000/TravelAlarmService2/getTravelAlarmList2?{query}", statuses=[500] * 40
+        )
         report, log = crawl(replay.url_for("kr-mofa"), sqlite_url, key=SECRET, log_level="DEBUG")
     assert report["errors"] > 0 and report["status"] == "partial"
     assert "serviceKey=***" in (report["error_summary"] or "") and "serviceKey=***" in log

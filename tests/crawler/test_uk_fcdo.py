@@ -1,4 +1,5 @@
 """UK FCDO via the GOV.UK content API: alert_status flags, regions from parts' <h2>, slugs → ISO."""
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,11 @@ def test_real_capture_thailand(captures: Path) -> None:
     found = {i.region: i for i in parsed.items}
     assert set(found) == {"", "Thailand-Malaysia border", "Thailand-Cambodia border"}
     whole = found[""]
-    assert (whole.country, whole.level, whole.level_native) == ("TH", 2, "avoid_all_but_essential_travel_to_parts")
+    assert (whole.country, whole.level, whole.level_native) == (
+        "TH",
+        2,
+        "avoid_all_but_essential_travel_to_parts",
+    )
     assert whole.issued_at == datetime(2026, 9, 28, 5, 10, 2, tzinfo=UTC)  # +01:00 → UTC
     assert whole.url == "https://www.gov.uk/foreign-travel-advice/thailand"
     assert "Severe Flooding" in whole.summary
@@ -47,7 +52,11 @@ def test_real_capture_thailand(captures: Path) -> None:
 
 def test_index_maps_slugs_and_keeps_scope() -> None:
     countries, problems = parse_uk_index((SITE / "index.json").read_bytes(), scope={"KH", "PH", "KR"})
-    assert {(c.slug, c.country) for c in countries} == {("cambodia", "KH"), ("philippines", "PH"), ("south-korea", "KR")}
+    assert {(c.slug, c.country) for c in countries} == {
+        ("cambodia", "KH"),
+        ("philippines", "PH"),
+        ("south-korea", "KR"),
+    }
     everything, problems = parse_uk_index((SITE / "index.json").read_bytes())
     assert ("st-helena-ascension-and-tristan-da-cunha", "SH") in {(c.slug, c.country) for c in everything}
     assert not problems
@@ -67,9 +76,13 @@ def test_whole_country_level(statuses: list[str], level: int) -> None:
 
 
 def test_fixture_regions_ignore_call_to_action_boxes_and_whole_country_flags() -> None:
-    myanmar = {i.region: i for i in parse_uk_country((SITE / "countries" / "myanmar.json").read_bytes()).items}
+    myanmar = {
+        i.region: i for i in parse_uk_country((SITE / "countries" / "myanmar.json").read_bytes()).items
+    }
     assert myanmar[""].level == 3 and myanmar["Sample State"].level == 4
-    cambodia = {i.region: i.level for i in parse_uk_country((SITE / "countries" / "cambodia.json").read_bytes()).items}
+    cambodia = {
+        i.region: i.level for i in parse_uk_country((SITE / "countries" / "cambodia.json").read_bytes()).items
+    }
     assert cambodia == {"": 2, "Cambodia-Thailand border": 3, "Sample Hills district": 3}
     laos = parse_uk_country((SITE / "countries" / "laos.json").read_bytes()).items
     assert [(i.region, i.level, i.level_native) for i in laos] == [("", 1, "none")]

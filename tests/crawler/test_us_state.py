@@ -1,4 +1,5 @@
 """US State Department RSS: titles, links and bold prose → country and region rows."""
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,11 @@ def test_real_capture_levels_countries_and_border_region(captures: Path) -> None
     # never the FIPS-like Country-Tag: Morocco is tagged MO, Macau MC, Iraq IZ
     assert {c for c, r in found if not r} == {"KH", "MK", "MA", "MO", "IQ"}
     cambodia = found[("KH", "")]
-    assert (cambodia.level, cambodia.level_native, cambodia.label) == (2, "Level 2", "Exercise Increased Caution")
+    assert (cambodia.level, cambodia.level_native, cambodia.label) == (
+        2,
+        "Level 2",
+        "Exercise Increased Caution",
+    )
     assert cambodia.issued_at == datetime(2026, 9, 15, 4, tzinfo=UTC)  # a bare date, Washington's day
     assert cambodia.url.endswith("destination.khm.html")
     border = found[("KH", "Areas along the Cambodian and Thai border")]
@@ -136,26 +141,43 @@ def test_spider_level_changes_are_events_and_lifted_regions_too(db_url: str) -> 
         first = crawl("us-state", url, db_url)
         assert (first["status"], first["items"], first["new_items"]) == ("ok", 11, 11)
         assert crawl("us-state", url, db_url)["items"] == 0  # conditional GET: 304, nothing parsed
-        changed = feed.replace("Cambodia - Level 2: Exercise Increased Caution", "Cambodia - Level 3: Reconsider Travel")
-        changed = changed.replace("<li><b>Reconsider Travel</b> to <b>Harbor Town</b> due to <b>kidnapping</b>.</li>", "")
+        changed = feed.replace(
+            "Cambodia - Level 2: Exercise Increased Caution", "Cambodia - Level 3: Reconsider Travel"
+        )
+        changed = changed.replace(
+            "<li><b>Reconsider Travel</b> to <b>Harbor Town</b> due to <b>kidnapping</b>.</li>", ""
+        )
         replay.set_reply("/us-state/_res/rss/TAsTWs.xml", body=changed.replace("{base}", replay.base_url),
                          headers={"Content-Type": "application/xml"})  # fmt: skip
         third = crawl("us-state", url, db_url)
     assert third["status"] == "ok" and third["new_items"] == 2, third
     store = Store(db_url)
     try:
-        history = [a for a in store.advisory_history(country="KH", issuer="us-state") if a["region"] in ("", "Harbor Town")]
+        history = [
+            a
+            for a in store.advisory_history(country="KH", issuer="us-state")
+            if a["region"] in ("", "Harbor Town")
+        ]
         current = {a["region"]: a for a in store.current_advisories(country="KH", issuer="us-state")}
     finally:
         store.close()
     assert [(a["region"], a["level"], a["previous_level"]) for a in history] == [
-        ("", 2, None), ("Harbor Town", 3, None), ("", 3, 2), ("Harbor Town", 3, 3)]
+        ("", 2, None),
+        ("Harbor Town", 3, None),
+        ("", 3, 2),
+        ("Harbor Town", 3, 3),
+    ]
     assert current["Harbor Town"]["level_native"] == "lifted"
-    result = CliRunner().invoke(cli, ["--db", db_url, "advisories", "--country", "kh", "--issuer", "us-state", "--json"])
+    result = CliRunner().invoke(
+        cli, ["--db", db_url, "advisories", "--country", "kh", "--issuer", "us-state", "--json"]
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert {"issuer", "country", "region", "level", "label", "issued_at", "url"} <= set(rows[0])
-    assert {(r["region"], r["level"]) for r in rows} >= {("", 3), ("Sample Hills district and the western border crossings", 4)}
+    assert {(r["region"], r["level"]) for r in rows} >= {
+        ("", 3),
+        ("Sample Hills district and the western border crossings", 4),
+    }
     table = CliRunner().invoke(cli, ["--db", db_url, "advisories", "--history", "--issuer", "us-state"])
     assert table.exit_code == 0 and "Reconsider Travel" in table.output and "(whole country)" in table.output
 

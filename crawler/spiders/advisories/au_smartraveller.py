@@ -1,5 +1,6 @@
 """Australia's Smartraveller advice from its complete JSON export (/destinations-export): overall
 level as text, regional levels only inside one comma-joined `field_advice_levels` string."""
+
 from __future__ import annotations
 
 import logging
@@ -28,12 +29,16 @@ log = logging.getLogger(__name__)
 
 ISSUER = "au-smartraveller"
 PSEUDO_DESTINATIONS = {"no travel advice"}
-LEVEL_TEXTS = sorted((t for t, lvl in ISSUER_LEVELS[ISSUER].items() if lvl is not None), key=len, reverse=True)
+LEVEL_TEXTS = sorted(
+    (t for t, lvl in ISSUER_LEVELS[ISSUER].items() if lvl is not None), key=len, reverse=True
+)
 _LEVEL_ALTERNATION = "|".join(re.escape(t) for t in LEVEL_TEXTS)
 # A pair starts at the string's start or after ", " with a level text ("Do not travel Do not travel to …").
-PAIR_START = re.compile(rf"(?:^|,\s+)(?=(?:{_LEVEL_ALTERNATION})\b)", re.I)
-PAIR = re.compile(rf"^(?P<level>{_LEVEL_ALTERNATION})\s*(?P<sentence>.*)$", re.I | re.S)
-REGION_OF = re.compile(r"^(?:to|in)\b:?\s+(?P<region>.+?)(?:\s+due to\b|\.\s|\.?$)", re.I | re.S)
+PAIR_START = re.compile(rf"(?:^|,\s+)(?=(?:{_LEVEL_ALTERNATION})\b)", re.IGNORECASE)
+PAIR = re.compile(rf"^(?P<level>{_LEVEL_ALTERNATION})\s*(?P<sentence>.*)$", re.IGNORECASE | re.DOTALL)
+REGION_OF = re.compile(
+    r"^(?:to|in)\b:?\s+(?P<region>.+?)(?:\s+due to\b|\.\s|\.?$)", re.IGNORECASE | re.DOTALL
+)
 CHANGED = re.compile(r"(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})")
 
 
@@ -72,7 +77,9 @@ def _read_destination(entry: Any, parsed: ParsedAdvisories, scope: Collection[st
         issuer=ISSUER, country=code, level=normalize_advisory_level(ISSUER, overall), level_native=overall,
         label=overall, region="", summary=summary, url=url, issued_at=issued_at,
     ))  # fmt: skip
-    for level_text, region, sentence in regional_levels(str(entry.get("field_advice_levels") or ""), title, code):
+    for level_text, region, sentence in regional_levels(
+        str(entry.get("field_advice_levels") or ""), title, code
+    ):
         parsed.items.append(AdvisoryItem(
             issuer=ISSUER, country=code, level=normalize_advisory_level(ISSUER, level_text),
             level_native=level_text, label=level_text, region=region, summary=sentence, url=url,
@@ -99,12 +106,12 @@ def regional_levels(text: str, title: str, code: str) -> list[tuple[str, str, st
     found: list[tuple[str, str, str]] = []
     seen: set[str] = set()
     for level_text, sentence in split_advice_levels(text):
-        if not sentence or re.search(r"\boverall\b", sentence, re.I):
+        if not sentence or re.search(r"\boverall\b", sentence, re.IGNORECASE):
             continue
         repeated = PAIR.match(sentence)  # "Do not travel Do not travel to …": the level text comes twice
         match = REGION_OF.match(repeated["sentence"] if repeated else sentence)
         region = (match["region"] if match else "").strip(" .,:;")
-        region = re.sub(r"^the\s+", "", " ".join(region.split()), flags=re.I)
+        region = re.sub(r"^the\s+", "", " ".join(region.split()), flags=re.IGNORECASE)
         if not region or country_from_name(region) == code or region.casefold() == title.casefold():
             continue
         if region.casefold() not in seen:

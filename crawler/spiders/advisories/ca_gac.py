@@ -1,5 +1,6 @@
 """Global Affairs Canada travel advice from data.international.gc.ca: the index gives every country's
 overall level; the per-country file (another shape) names regional levels only in its HTML."""
+
 from __future__ import annotations
 
 import logging
@@ -32,9 +33,11 @@ log = logging.getLogger(__name__)
 
 ISSUER = "ca-gac"
 PAGE_URL = "https://travel.gc.ca/destinations/{slug}"
-REGIONAL_SUFFIX = re.compile(r"\s*\(with regional advisories\)\s*$", re.I)
+REGIONAL_SUFFIX = re.compile(r"\s*\(with regional advisories\)\s*$", re.IGNORECASE)
 SUBDIVISION_KEY = re.compile(r"^([A-Z]{2})-[A-Z0-9]{1,3}$")  # e.g. PT-20, the Azores
-FRIENDLY_DATE = re.compile(r"^(?P<stamp>[A-Z][a-z]+ \d{1,2}, \d{4} \d{1,2}:\d{2})(?:\s+(?P<zone>[A-Z]{2,4}))?$")
+FRIENDLY_DATE = re.compile(
+    r"^(?P<stamp>[A-Z][a-z]+ \d{1,2}, \d{4} \d{1,2}:\d{2})(?:\s+(?P<zone>[A-Z]{2,4}))?$"
+)
 EASTERN_OFFSETS = {"EDT": -4, "EST": -5}
 
 
@@ -130,7 +133,11 @@ def regional_containers(advisories_html: str) -> list[tuple[str, str, str]]:
         if not sep or not region.strip():
             continue
         first = box.find(".//p")
-        sentence = html_to_text(etree.tostring(first, encoding="unicode", with_tail=False)) if first is not None else ""
+        sentence = (
+            html_to_text(etree.tostring(first, encoding="unicode", with_tail=False))
+            if first is not None
+            else ""
+        )
         found.append((region.strip(), label.strip(), sentence))
     return found
 
@@ -142,7 +149,7 @@ def _published(value: Any) -> datetime | None:
     asp = value.get("asp")
     if isinstance(asp, str) and asp.strip():
         try:
-            moment = datetime.fromisoformat(asp.strip().replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(asp.strip())
             moment = moment.replace(microsecond=0)
             return moment.astimezone(UTC) if moment.tzinfo else local_to_utc(moment, ISSUER)
         except ValueError:
@@ -199,7 +206,9 @@ class CaGacSpider(AdvisorySpider):
             else:
                 yield from self.retired_regions(row, listed=(), keep=subdivisions)
 
-    def parse_country(self, response: Response, country_row: AdvisoryItem, keep: set[str]) -> Iterator[AdvisoryItem]:
+    def parse_country(
+        self, response: Response, country_row: AdvisoryItem, keep: set[str]
+    ) -> Iterator[AdvisoryItem]:
         parsed = self.read_payload(response, lambda body: parse_ca_country(body, self.scope))
         if parsed is None:
             return

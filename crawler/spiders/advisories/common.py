@@ -1,6 +1,7 @@
 """What the six advisory spiders share on top of the base spider: the country scope, turning a payload
 into items through a pure parser (a bad payload is a counted error, never a crash), and retiring
 regional rows an issuer no longer lists, so a lifted regional warning is an event too."""
+
 from __future__ import annotations
 
 import logging
@@ -30,7 +31,7 @@ def advisory_scope(value: Any) -> frozenset[str] | None:
     if "*" in codes:
         return None
     if not codes:
-        raise ValueError("`countries` is empty: list ISO codes, or [\"*\"] for every country")
+        raise ValueError('`countries` is empty: list ISO codes, or ["*"] for every country')
     return frozenset(codes)
 
 

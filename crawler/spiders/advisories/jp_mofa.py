@@ -1,5 +1,6 @@
 """Japan MOFA danger information (危険情報) from the ezairyu open-data country XML: the country's level is
 the highest risk level with a non-zero region count; maintenance pages answer HTML with status 200."""
+
 from __future__ import annotations
 
 import logging
@@ -82,7 +83,10 @@ def risk_counts(root: etree._Element) -> dict[int, int]:
 
 def _summary(root: etree._Element, counts: dict[int, int]) -> str:
     """The danger information's title and lead, then how many regions stand at each level."""
-    parts = [html_to_text(root.findtext(".//riskTitle") or ""), html_to_text(root.findtext(".//riskLead") or "")]
+    parts = [
+        html_to_text(root.findtext(".//riskTitle") or ""),
+        html_to_text(root.findtext(".//riskLead") or ""),
+    ]
     if not any(parts):
         mail = _danger_mail(root)
         if mail is not None:

@@ -1,5 +1,6 @@
 """Korea MOFA travel alarms (여행경보) from data.go.kr TravelAlarmService2: one row per country region,
 in a wrapped (`response.header/body.items.item`) or flat (`data[]`) envelope, as JSON or XML."""
+
 from __future__ import annotations
 
 import logging
@@ -231,7 +232,9 @@ class KrMofaSpider(AdvisorySpider):
             if not key:  # a replay or test server: no key to send
                 query.pop("serviceKey")
             url = f"{self.start_url}?{urlencode(query)}"
-            yield self.listing_request(url, self.parse_alarms, conditional=False, cb_kwargs={"country": country})
+            yield self.listing_request(
+                url, self.parse_alarms, conditional=False, cb_kwargs={"country": country}
+            )
 
     def parse_alarms(self, response: Response, country: str | None) -> Iterator[AdvisoryItem]:
         parsed = self.read_payload(response, lambda body: parse_kr_alarms(body, country, self.scope))

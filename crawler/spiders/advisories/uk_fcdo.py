@@ -1,5 +1,6 @@
 """UK FCDO travel advice from the GOV.UK content API: the index lists the countries, each country's
 document carries `alert_status` flags; the regions they cover are named only in the parts' HTML."""
+
 from __future__ import annotations
 
 import logging
@@ -8,8 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from lxml import etree
 import scrapy
+from lxml import etree
 from lxml import html as lxml_html
 from scrapy.http import Response
 
@@ -123,7 +124,9 @@ def regions_from_parts(parts: Any) -> Iterator[tuple[str, int, str]]:
         return
     ordered = sorted(
         (p for p in parts if isinstance(p, dict) and p.get("body")),
-        key=lambda p: REGION_PARTS.index(p.get("slug")) if p.get("slug") in REGION_PARTS else len(REGION_PARTS),
+        key=lambda p: (
+            REGION_PARTS.index(p.get("slug")) if p.get("slug") in REGION_PARTS else len(REGION_PARTS)
+        ),
     )
     seen: set[str] = set()
     for part in ordered:
@@ -151,7 +154,10 @@ def _h2_sections(body: str) -> Iterator[tuple[str, str, str]]:
         if block.tag == "h2":
             if current:
                 yield current[0], current[1], " ".join(texts)
-            current, texts = (block.get("id") or "", html_to_text(etree.tostring(block, encoding="unicode"))), []
+            current, texts = (
+                (block.get("id") or "", html_to_text(etree.tostring(block, encoding="unicode"))),
+                [],
+            )
         elif block.find(".//h2") is not None:  # a call-to-action box with its own heading ends the section
             if current:
                 yield current[0], current[1], " ".join(texts)
@@ -189,7 +195,7 @@ def parse_uk_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value.strip():
         return None
     try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.strip())
     except ValueError:
         log.debug("uk-fcdo: unreadable time %r", value)
         return None

@@ -1,5 +1,6 @@
 """US State Department travel advisories from its RSS feed (TAsTWs.xml): one item per destination,
 the level in the title, regional advice only as bold prose in the description."""
+
 from __future__ import annotations
 
 import logging
@@ -33,18 +34,24 @@ log = logging.getLogger(__name__)
 ISSUER = "us-state"
 SUMMARY_CHARS = 1000
 TITLE_LEVEL = re.compile(
-    r"^(?P<names>.+?)(?:\s+Travel\s+Advisory)?\s*[-–—:]\s*Level\s+(?P<level>[1-4])\s*:?\s*(?P<label>.*)$", re.I
+    r"^(?P<names>.+?)(?:\s+Travel\s+Advisory)?\s*[-–—:]\s*Level\s+(?P<level>[1-4])\s*:?\s*(?P<label>.*)$",
+    re.IGNORECASE,
 )
-ANY_LEVEL = re.compile(r"Level\s+([1-4])\s*:?\s*(.*)", re.I)
-LINK_ALPHA3 = re.compile(r"destination\.([a-z]{3})\.html", re.I)
-LINK_SLUG = re.compile(r"/([a-z0-9-]+?)(?:-travel-advisory)?\.html?$", re.I)
+ANY_LEVEL = re.compile(r"Level\s+([1-4])\s*:?\s*(.*)", re.IGNORECASE)
+LINK_ALPHA3 = re.compile(r"destination\.([a-z]{3})\.html", re.IGNORECASE)
+LINK_SLUG = re.compile(r"/([a-z0-9-]+?)(?:-travel-advisory)?\.html?$", re.IGNORECASE)
 REGION_SENTENCE = re.compile(
     r"^(?P<phrase>do not travel|reconsider travel|exercise increased caution|exercise normal precautions)"
     r"\s+(?:to|in)\s+(?P<region>.+?)(?:\s+due to\b.*|\s+for any reason.*)?[.\s]*$",
-    re.I,
+    re.IGNORECASE,
 )
 DATE_ONLY = re.compile(r"(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?\s+(\d{4})\s*$")
-MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
+    )
+}
 
 
 def parse_us_feed(body: bytes, scope: Collection[str] | None = None) -> ParsedAdvisories:
@@ -99,7 +106,7 @@ def _title_parts(title: str, item: etree._Element) -> tuple[str, str | None, str
             found = ANY_LEVEL.search(category.text or "")
             if found:
                 return title.strip(), found[1], found[2].strip() or native_label(ISSUER, found[1])
-    return re.sub(r"\s+Travel\s+Advisory.*$", "", title.strip(), flags=re.I), None, ""
+    return re.sub(r"\s+Travel\s+Advisory.*$", "", title.strip(), flags=re.IGNORECASE), None, ""
 
 
 def _countries(names: str, link: str) -> list[str]:
@@ -137,7 +144,7 @@ def regional_advice(description: str, country: str) -> Iterator[tuple[str, str, 
         match = REGION_SENTENCE.match(sentence)
         if not match:
             continue
-        region = re.sub(r"^the\s+", "", match["region"].strip(" .,;:"), flags=re.I)
+        region = re.sub(r"^the\s+", "", match["region"].strip(" .,;:"), flags=re.IGNORECASE)
         if not region or country_from_name(region) == country or region.casefold() in seen:
             continue
         seen.add(region.casefold())
