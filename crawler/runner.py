@@ -62,6 +62,8 @@ def crawl_settings(db_url: str | None, overrides: dict[str, Any] | None = None) 
         settings.set("DESKWATCH_CRAWL_ID", crawl_id, priority="cmdline")
         for key, value in redis_settings(redis_url, crawl_id).items():
             settings.set(key, value, priority="cmdline")
+        # Pull from the shared queue only what this process downloads now, leaving the rest to peers.
+        settings.set("CONCURRENT_REQUESTS", settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"), priority="cmdline")
     return settings
 
 

@@ -14,7 +14,7 @@ DESKWATCH_DB_URL = None  # None: storage's default (DESKWATCH_DB or the user dat
 DESKWATCH_SOURCES_FILE = None  # None: config/sources.toml
 DESKWATCH_REDIS_URL = os.environ.get("DESKWATCH_REDIS_URL") or None  # set: share queue + dupefilter in Redis
 DESKWATCH_CRAWL_ID = os.environ.get("DESKWATCH_CRAWL_ID", "")  # processes with one id split one crawl
-DESKWATCH_REDIS_IDLE_CLOSE_S = 5.0  # close when the shared queue stayed empty this long
+DESKWATCH_REDIS_IDLE_CLOSE_S = 8.0  # close when the shared queue stayed empty this long (> the 5 s heartbeat)
 DESKWATCH_REDIS_KEY_TTL_S = 6 * 3600  # shared queue/dupefilter keys expire after a crawl
 DESKWATCH_RETRY_BACKOFF_BASE_S = 1.0  # retry n waits base * 2**(n-1) seconds...
 DESKWATCH_RETRY_BACKOFF_MAX_S = 60.0  # ...capped here
@@ -50,6 +50,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
     "crawler.middlewares.conditional.ConditionalGetMiddleware": 560,
     "crawler.middlewares.encoding.CharsetRepairMiddleware": 590,
+    "crawler.middlewares.redirect_loop.RedirectLoopMiddleware": 620,  # before RedirectMiddleware (600) sees a 3xx
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.dedupe.RunDedupePipeline": 200,

@@ -52,6 +52,20 @@ class FeedEntry:
     author: str | None = None
 
 
+def expire_shared_keys(settings: Any, spider_name: str) -> None:
+    """Let this crawl's Redis queue and dupefilter expire (peers may still be using them, so no delete)."""
+    import redis
+
+    ttl = settings.getint("DESKWATCH_REDIS_KEY_TTL_S")
+    try:
+        client = redis.Redis.from_url(settings.get("REDIS_URL"))
+        for setting in ("SCHEDULER_QUEUE_KEY", "SCHEDULER_DUPEFILTER_KEY"):
+            client.expire(settings.get(setting) % {"spider": spider_name}, ttl)
+        client.close()
+    except redis.RedisError as exc:
+        log.warning("could not set expiry on the shared crawl keys: %s", exc)
+
+
 class SourceSpider(scrapy.Spider):
     """Base spider: subclasses implement `parse_start` (and may override `first_requests`)."""
 
@@ -95,6 +109,7 @@ class SourceSpider(scrapy.Spider):
         self.redis_idle_close_s = settings.getfloat("DESKWATCH_REDIS_IDLE_CLOSE_S")
         self.shared_queue = bool(settings.get("DESKWATCH_REDIS_URL"))
         crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self._on_activity, signal=signals.response_received)
         crawler.signals.connect(self._on_closed, signal=signals.spider_closed)
 
     def _resolve_entry(self, source: str | SourceEntry | None, settings: Any) -> SourceEntry:
@@ -116,7 +131,12 @@ class SourceSpider(scrapy.Spider):
         if now - self._idle_since < self.redis_idle_close_s:
             raise DontCloseSpider
 
+    def _on_activity(self) -> None:
+        self._idle_since = None
+
     def _on_closed(self, reason: str) -> None:
+        if self.shared_queue:
+            expire_shared_keys(self.settings, self.name)
         if self._own_store and self.store is not None:
             self.store.close()
 
