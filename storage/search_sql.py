@@ -210,7 +210,18 @@ def candidate_query(
     # published_at without result processing: ordering needs no datetime objects (SQLite's text sorts).
     cols = (Document.id, type_coerce(Document.published_at, String).label("published_at"), Document.source_key,
             Document.lang)  # fmt: skip
-    if node is None:
+    driver = _facet_driver(filters) if node is None else None
+    if driver is not None:  # walk one facet value's index in id order: no scan of unrelated documents
+        key, value = driver
+        facet = DocumentFacet.__table__.alias("driver")
+        q = (
+            select(*cols, literal(0.0).label("score"))
+            .select_from(facet.join(Document, Document.id == facet.c.document_id))
+            .where(facet.c.facet == key, facet.c.value == value)
+        )
+        order = facet.c.document_id
+        filters = {k: v for k, v in filters.items() if k != key}
+    elif node is None:
         q = select(*cols, literal(0.0).label("score")).select_from(Document)
         order = Document.id
     elif dialect == "sqlite":
@@ -228,6 +239,14 @@ def candidate_query(
         order = Document.id
     q = q.where(*filter_conditions(filters))
     return q.order_by(order.asc() if oldest_first else order.desc()).limit(cap)
+
+
+def _facet_driver(filters: dict[str, AnyType]) -> tuple[str, str] | None:
+    """A facet filter with a single value, which can drive a filter-only query through its index."""
+    for key in sorted(FACET_TABLE_FILTERS & set(filters)):
+        if len(filters[key]) == 1:
+            return key, filters[key][0]
+    return None
 
 
 def title_match_query(match: str) -> Select:
