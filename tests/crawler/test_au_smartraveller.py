@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 
 from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
 from crawler.replay import ReplayServer
-from crawler.spiders.advisories.au_smartraveller import parse_au_changed, parse_au_export, split_advice_levels
+from crawler.spiders.advisories.au_smartraveller import (
+    parse_au_changed,
+    parse_au_export,
+    parse_au_pubdate,
+    parse_au_rss,
+    split_advice_levels,
+)
 from storage.repository import Store
 
 SITES = Path(__file__).resolve().parents[1] / "fixtures" / "sites"
@@ -22,10 +28,10 @@ EXPORT = SITES / "au-smartraveller" / "destinations-export.json"
 REGISTRY = Path(__file__).resolve().parents[2] / "config" / "sources.toml"
 
 
-def crawl(key: str, url: str, db_url: str) -> dict:  # type: ignore[type-arg]
+def crawl(key: str, url: str, db_url: str, registry: Path = REGISTRY) -> dict:  # type: ignore[type-arg]
     """Run the spider the way the scheduler does: `python -m crawler.runner` in its own process."""
     done = subprocess.run(
-        [sys.executable, "-m", "crawler.runner", key, "--db", db_url, "--url", url, "--sources", str(REGISTRY),
+        [sys.executable, "-m", "crawler.runner", key, "--db", db_url, "--url", url, "--sources", str(registry),
          "--json", "--set", "LOG_LEVEL=WARNING", "--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False"],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
@@ -119,3 +125,37 @@ def test_mangled_destinations_never_crash(data: st.DataObject) -> None:
     for item in parsed.items:
         assert item.level in {None, 1, 2, 3, 4} and is_country_code(item.country)
         assert item.issued_at is None or item.issued_at.tzinfo is not None
+
+
+def test_rss_fallback_parser() -> None:
+    parsed = parse_au_rss((EXPORT.parent / "index.rss").read_bytes())
+    found = {i.country: i for i in parsed.items}
+    assert (found["KH"].level, found["KH"].label) == (2, "Exercise a high degree of caution")
+    assert found["KH"].issued_at == datetime(2026, 9, 18, 6, tzinfo=UTC)  # AEST +10
+    assert (found["MM"].level, found["MM"].level_native) == (4, "4")  # only the number
+    assert parsed.problems == ["au-smartraveller RSS: no ISO country for 'Atlantis'"]
+    assert parse_au_pubdate("Fri, 27 Mar 2025 23:00:00 AEDT") == datetime(2025, 3, 27, 12, tzinfo=UTC)
+    with pytest.raises(AdvisoryPayloadError):
+        parse_au_rss(b'[{"title": "not a feed"}]')
+
+
+def test_spider_falls_back_to_the_rss_when_the_export_fails(sqlite_url: str, tmp_path: Path) -> None:
+    registry = REGISTRY.read_text(encoding="utf-8").replace(
+        'rss_url = "https://www.smartraveller.gov.au/countries/documents/index.rss"',
+        'rss_url = "countries/documents/index.rss"',
+    )
+    assert 'rss_url = "countries/documents/index.rss"' in registry
+    (tmp_path / "sources.toml").write_text(registry, encoding="utf-8")
+    with ReplayServer(root=SITES) as replay:
+        replay.set_reply("/au-smartraveller/destinations-export", body="<html>Access denied</html>")
+        report = crawl(
+            "au-smartraveller", replay.url_for("au-smartraveller"), sqlite_url, tmp_path / "sources.toml"
+        )
+        assert replay.hits["/au-smartraveller/countries/documents/index.rss"] == 1
+    assert report["status"] == "partial" and report["errors"] >= 1, report
+    store = Store(sqlite_url)
+    try:
+        rows = {a["country"]: a["level"] for a in store.current_advisories(issuer="au-smartraveller")}
+    finally:
+        store.close()
+    assert rows == {"KH": 2, "MM": 4}

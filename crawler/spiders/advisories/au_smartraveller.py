@@ -6,10 +6,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
+import scrapy
+from lxml import etree
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from crawler.advisory_levels import (
     ISSUER_LEVELS,
@@ -21,6 +25,7 @@ from crawler.advisory_levels import (
     local_to_utc,
     normalize_advisory_level,
     read_json_payload,
+    read_xml_payload,
 )
 from crawler.items import AdvisoryItem
 from crawler.spiders.advisories.common import AdvisorySpider
@@ -39,6 +44,11 @@ PAIR = re.compile(rf"^(?P<level>{_LEVEL_ALTERNATION})\s*(?P<sentence>.*)$", re.I
 REGION_OF = re.compile(
     r"^(?:to|in)\b:?\s+(?P<region>.+?)(?:\s+due to\b|\.\s|\.?$)", re.IGNORECASE | re.DOTALL
 )
+RSS_LEVEL = re.compile(r"^\s*([1-4])(?:\s*/\s*\d)?\s*$")
+RSS_DATE = re.compile(
+    r"(?P<stamp>\d{1,2} [A-Za-z]{3} \d{4} \d{1,2}:\d{2}:\d{2})(?:\s+(?P<zone>[A-Za-z]{3,5}))?"
+)
+AU_ZONE_OFFSETS = {"AEDT": 11, "AEST": 10, "ACDT": 10.5, "ACST": 9.5, "AWST": 8, "GMT": 0, "UTC": 0}
 CHANGED = re.compile(r"(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})")
 
 
@@ -137,13 +147,95 @@ def parse_au_changed(value: Any) -> datetime | None:
     return local_to_utc(naive, ISSUER)
 
 
+def parse_au_rss(body: bytes, scope: Collection[str] | None = None) -> ParsedAdvisories:
+    """The secondary RSS (countries/documents/index.rss): a country row per item from `ta:warnings`
+    (its level text, else a level number such as "3" or "3/4"); it carries no regional levels."""
+    root, problem = read_xml_payload(body, "au-smartraveller RSS")
+    parsed = ParsedAdvisories()
+    if problem:
+        parsed.skip(problem)
+    if etree.QName(root).localname != "rss":
+        raise AdvisoryPayloadError(f"au-smartraveller RSS: root <{root.tag}> is not an RSS feed")
+    for item in root.iter("item"):
+        title = html_to_text(_child_text(item, "title"))
+        code = country_from_name(title)
+        if not code:
+            parsed.skip(f"au-smartraveller RSS: no ISO country for {title!r}")
+            continue
+        if not in_scope(code, scope):
+            continue
+        level_text = html_to_text(_child_text(item, "warnings", "description"))
+        level = normalize_advisory_level(ISSUER, level_text)
+        number = RSS_LEVEL.match(_child_text(item, "warnings", "level"))
+        if level is None and number:
+            level = int(number[1])
+        parsed.items.append(AdvisoryItem(
+            issuer=ISSUER, country=code, level=level, level_native=level_text or (number[0] if number else ""),
+            label=level_text, region="", summary=html_to_text(_child_text(item, "description")),
+            url=_child_text(item, "link"), issued_at=parse_au_pubdate(_child_text(item, "pubDate")),
+        ))  # fmt: skip
+    return parsed
+
+
+def parse_au_pubdate(value: str) -> datetime | None:
+    """'27 Mar 2025 23:00:00 AEDT' (zone abbreviations that RFC 822 parsers reject) → UTC."""
+    match = RSS_DATE.search(value or "")
+    if not match:
+        return None
+    try:
+        naive = datetime.strptime(match["stamp"], "%d %b %Y %H:%M:%S")
+    except ValueError:
+        return None
+    offset = AU_ZONE_OFFSETS.get((match["zone"] or "").upper())
+    if offset is None:
+        return local_to_utc(naive, ISSUER)
+    return naive.replace(tzinfo=timezone(timedelta(hours=offset))).astimezone(UTC)
+
+
+def _child_text(element: etree._Element, *path: str) -> str:
+    """Text at a path of local names (namespaces vary between feed versions: `ta:` is matched by name)."""
+    for name in path:
+        element = next(
+            (c for c in element if isinstance(c.tag, str) and etree.QName(c).localname == name), None
+        )
+        if element is None:
+            return ""
+    return (element.text or "").strip()
+
+
 class AuSmartravellerSpider(AdvisorySpider):
-    """`deskwatch crawl au-smartraveller`: the complete destinations export, one request."""
+    """`deskwatch crawl au-smartraveller`: the complete destinations export, one request; when it cannot be
+    read and the registry names an `rss_url`, the RSS gives at least each country's overall level."""
 
     name = source_key = ISSUER
     issuer = ISSUER
 
-    def parse_start(self, response: Response) -> Iterator[AdvisoryItem]:
+    def first_requests(self) -> Iterator[scrapy.Request]:
+        request = self.listing_request(self.start_url, self.parse_start, start=True)
+        yield request.replace(errback=self.on_export_error)
+
+    def parse_start(self, response: Response) -> Iterator[Any]:
         parsed = self.read_payload(response, lambda body: parse_au_export(body, self.scope))
         if parsed is not None:
             yield from self.with_retired_regions(parsed.items)
+        elif response.status != 304:
+            yield from self.fallback_requests()
+
+    def on_export_error(self, failure: Failure) -> Iterator[scrapy.Request]:
+        self.on_request_error(failure)
+        yield from self.fallback_requests()
+
+    def fallback_requests(self) -> Iterator[scrapy.Request]:
+        """The RSS named by the `rss_url` option (relative to the start URL, or absolute; an absolute one is
+        not used when the start URL was overridden, so a replay never falls back onto the real site)."""
+        rss_url = str(self.entry.option("rss_url") or "")
+        if not rss_url or (self._url_arg and urlsplit(rss_url).scheme):
+            return
+        self.logger.warning("au-smartraveller: export unusable, falling back to %s", rss_url)
+        yield self.listing_request(urljoin(self.start_url, rss_url), self.parse_rss, conditional=False)
+
+    def parse_rss(self, response: Response) -> Iterator[AdvisoryItem]:
+        parsed = self.read_payload(response, lambda body: parse_au_rss(body, self.scope))
+        if parsed is not None and parsed.items:
+            self.start_failed = False  # the secondary source answered: the run is partial, not failed
+            yield from parsed.items
