@@ -73,7 +73,7 @@ def crawl_source(key: str) -> dict[str, Any]:
     rt = runtime()
     started = datetime.now(UTC)
     argv = crawl_command(key, rt.settings, rt.store.url)
-    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)  # noqa: S603
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     rt.children[key] = child
     try:
         _out, err = child.communicate(timeout=rt.settings.crawl_timeout_s)

@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 import tomllib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,8 +28,8 @@ import tomli_w
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.replay import ReplayServer  # noqa: E402
-from monitor.alerts.channels import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature  # noqa: E402
+from crawler.replay import ReplayServer
+from monitor.alerts.channels import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 
 FEED_PATH = "/yonhap-en/RSS/news.xml"
 SECRET = "bench-secret"
@@ -52,7 +52,7 @@ class Receiver:
         received = self.received
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 ok = verify_signature(SECRET, body, self.headers.get(TIMESTAMP_HEADER, "0"),
                                       self.headers.get(SIGNATURE_HEADER, ""))  # fmt: skip
@@ -147,8 +147,9 @@ def run(poll_s: int, reports: int, seed: int) -> dict[str, Any]:
     with ReplayServer() as replay, tempfile.TemporaryDirectory() as tmp:
         feed = Feed(replay)
         env = {**os.environ, **write_config(Path(tmp), replay, receiver.url, poll_s)}
+        log_file = (Path(tmp) / "scheduler.log").open("wb")
         proc = subprocess.Popen([sys.executable, "-m", "monitor.cli", "run"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=open(Path(tmp) / "scheduler.log", "wb"))  # fmt: skip
+                                stdout=subprocess.DEVNULL, stderr=log_file)  # fmt: skip
         try:
             warm = feed.publish(0, *VICTIMS[-1])  # loads nlp in the scheduler; not counted
             if wait_for(receiver, warm, time.time() + poll_s + 180) is None:
@@ -157,6 +158,7 @@ def run(poll_s: int, reports: int, seed: int) -> dict[str, Any]:
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
+            log_file.close()
     got = [x for x in latencies if x is not None]
     return {
         "poll_interval_s": poll_s, "reports": reports, "received": len(got),

@@ -226,7 +226,7 @@ class WebhookChannel:
             headers.update(signature_headers(secret, body))
         request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310 - scheme checked
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
             raise DeliveryError(f"webhook {self.name}: HTTP {exc.code} {exc.reason}") from exc

@@ -186,7 +186,7 @@ def _environment() -> Environment:
 def safe_href(url: Any) -> str:
     """Only http(s) links reach the digest; anything else (javascript:, data:) becomes '#'."""
     url = str(url or "")
-    return url if re.match(r"^https?://", url, re.I) else "#"
+    return url if re.match(r"^https?://", url, re.IGNORECASE) else "#"
 
 
 def send_digest(store: Store, result: DigestResult, settings: Settings) -> None:

@@ -91,7 +91,7 @@ class _Hanging:
         got = self.got
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 got.set()
                 release.wait(30)
 
