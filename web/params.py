@@ -16,6 +16,8 @@ SCALAR_FILTERS = (
     "relevant", "story_id", "incidents_only",
 )  # fmt: skip
 MAX_PAGE = 10_000
+# Dates outside this window are typos; the far end also keeps 'date_to + 1 day' arithmetic in range.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
 class SearchQuery(BaseModel):
@@ -27,8 +29,8 @@ class SearchQuery(BaseModel):
     sort: Literal["relevance", "newest", "oldest"] = "relevance"
     page: int = Field(1, ge=1, le=MAX_PAGE)
     per_page: int = Field(20, ge=1, le=100)
-    date_from: date | None = Field(None, description="Published on or after (YYYY-MM-DD).")
-    date_to: date | None = Field(None, description="Published on or before (YYYY-MM-DD).")
+    date_from: date | None = Field(None, ge=EARLIEST, le=LATEST, description="Published on or after (YYYY-MM-DD).")
+    date_to: date | None = Field(None, ge=EARLIEST, le=LATEST, description="Published on or before (YYYY-MM-DD).")
     source: list[str] = Field(default_factory=list, description="Source keys.")
     lang: list[str] = Field(default_factory=list, description="Language codes (ko, en, km).")
     country: list[str] = Field(default_factory=list, description="ISO country codes of places mentioned.")
@@ -41,7 +43,7 @@ class SearchQuery(BaseModel):
     age_min: int | None = Field(None, ge=0, le=130, description="Youngest victim age.")
     age_max: int | None = Field(None, ge=0, le=130, description="Oldest victim age.")
     relevant: bool | None = None
-    story_id: int | None = Field(None, ge=1)
+    story_id: int | None = Field(None, ge=1, le=2**31 - 1)
     incidents_only: bool | None = None
 
     @field_validator(*SCALAR_FILTERS, mode="before")

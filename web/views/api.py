@@ -13,7 +13,7 @@ from storage.digests import get_digest, list_digests
 from storage.search import DEFAULT_FACETS, search
 from storage.stories import get_story, list_stories
 from web.params import SearchQuery
-from web.views.common import store_of
+from web.views.common import DocumentId, StoryId, store_of
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def api_stories(
 
 
 @router.get("/stories/{story_id}", summary="One story: its reports with extractions, merge reasons, timeline")
-def api_story(request: Request, story_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+def api_story(request: Request, story_id: StoryId) -> dict[str, Any]:
     story = get_story(store_of(request), story_id)
     if story is None:
         raise HTTPException(404, f"no story {story_id}")
@@ -58,7 +58,7 @@ def api_story(request: Request, story_id: Annotated[int, Path(ge=1)]) -> dict[st
 
 
 @router.get("/documents/{doc_id}", summary="One stored report with its extraction")
-def api_document(request: Request, doc_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+def api_document(request: Request, doc_id: DocumentId) -> dict[str, Any]:
     doc = store_of(request).get_document(doc_id)
     if doc is None:
         raise HTTPException(404, f"no document {doc_id}")

@@ -1,13 +1,17 @@
 """What every view needs: the store and settings from app state, template rendering, the role check."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Path, Request
 from starlette.responses import Response
 
 from storage.repository import Store
 from web.security import ADMIN, AccessDenied
+
+MAX_ID = 2**31 - 1  # row ids are 32-bit on PostgreSQL; larger numbers cannot name a row
+StoryId = Annotated[int, Path(ge=1, le=MAX_ID, description="A story id")]
+DocumentId = Annotated[int, Path(ge=1, le=MAX_ID, description="A document id")]
 
 
 def store_of(request: Request) -> Store:

@@ -16,7 +16,7 @@ from web.evidence import highlight_document
 from web.exports import hits_to_csv, hits_to_geojson, iter_hits
 from web.params import SearchQuery
 from web.render import url_with
-from web.views.common import render, store_of
+from web.views.common import DocumentId, render, store_of
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def incidents_export(request: Request, params: Params, fmt: ExportFormat) -> Res
 
 
 @router.get("/documents/{doc_id}", name="document_page")
-def document_page(request: Request, doc_id: Annotated[int, Path(ge=1)]) -> Response:
+def document_page(request: Request, doc_id: DocumentId) -> Response:
     """One stored article with its extraction's evidence highlighted."""
     doc = store_of(request).get_document(doc_id)
     if doc is None:

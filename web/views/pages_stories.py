@@ -6,12 +6,12 @@ from collections import Counter
 from datetime import UTC, date, datetime, time
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import Response
 
 from storage.stories import get_story, list_stories
 from web.evidence import highlight_document
-from web.views.common import render, store_of
+from web.views.common import StoryId, render, store_of
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def stories_page(
 
 
 @router.get("/stories/{story_id}", name="story_page")
-def story_page(request: Request, story_id: Annotated[int, Path(ge=1)]) -> Response:
+def story_page(request: Request, story_id: StoryId) -> Response:
     """Every report merged into one story across outlets and languages, the extracted fields with their
     evidence highlighted in each text, why each report was merged, and a timeline."""
     store = store_of(request)
