@@ -131,10 +131,11 @@ def _city_aliases(city: dict[str, Any], stop: set[str]) -> dict[str, list[str]]:
     return {"en": sorted(en), "ko": sorted(ko), "km": sorted(km)}
 
 
-def _city_row(city: dict[str, Any], admin1: dict[str, dict[str, str]], stop: set[str]) -> dict[str, Any]:
+def _city_row(city: dict[str, Any], admin1: dict[str, dict[str, str]], stop: set[str],
+              ko_common: set[str]) -> dict[str, Any]:
     cc = city["countrycode"]
     aliases = _city_aliases(city, stop)
-    flags = ["ambiguous_ko"] if any(len(a) == 2 for a in aliases["ko"]) else []
+    flags = ["ambiguous_ko"] if ko_common & set(aliases["ko"]) else []
     return {"name": _clean_city_name(city["name"]), "country": cc,
             "admin1": admin1.get(cc, {}).get(city["admin1code"]), "kind": "city",
             "geonameid": city["geonameid"], "lat": city["latitude"], "lon": city["longitude"],
@@ -164,6 +165,8 @@ def build_rows() -> list[dict[str, Any]]:
     by_name = {(c["countrycode"], c["name"]): c for c in cities.values()}
     stop = set((DATA_DIR / "place_stopwords.txt").read_text(encoding="utf-8").split("\n")) - {""}
     admin1 = _admin1_names()
+    with (DATA_DIR / "keywords.toml").open("rb") as fh:
+        ko_common = set(tomllib.load(fh)["places"]["ko"]["common_words"])
     curated = _read_jsonl(CURATED_FILE)
     taken: set[int] = set()
     for row in curated:
@@ -178,7 +181,7 @@ def build_rows() -> list[dict[str, Any]]:
     for city in sorted(cities.values(), key=lambda c: -c["population"]):
         if city["geonameid"] in taken or not _wanted(city):
             continue
-        row = _city_row(city, admin1, stop)
+        row = _city_row(city, admin1, stop, ko_common)
         row["aliases"] = {k: [a for a in v if a not in curated_aliases] for k, v in row["aliases"].items()}
         if any(row["aliases"].values()):
             rows.append(row)

@@ -21,8 +21,8 @@ from nlp.lang import normalize_lang
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1.0.0"
-COMPONENTS = ("deskwatch_incidents_v1", "deskwatch_places_v1", "deskwatch_ages_v1", "deskwatch_ransoms_v1")
+PIPELINE_VERSION = "1.1.0"
+COMPONENTS = ("deskwatch_places_v1", "deskwatch_incidents_v1", "deskwatch_ages_v1", "deskwatch_ransoms_v1")
 _TOKENIZERS = {"ko": "deskwatch.ko_tokenizer.v1", "km": "deskwatch.km_tokenizer.v1"}
 _SPACY_LANG = {"en": "en", "ko": "ko", "km": "xx"}
 MODEL_ENV = "DESKWATCH_NLP_MODEL"  # e.g. "en_core_web_sm"; optional extra signal, never required

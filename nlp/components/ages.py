@@ -15,19 +15,24 @@ if not Span.has_extension("age"):
     Span.set_extension("age", default=None)
 
 _N = r"(\d{1,2})"
+# (pattern, where the person noun is): "follows" = "a 22-year-old student", "precedes" = "Kim, 22,".
 EXACT = {
-    "en": [rf"\b{_N}-year-old\b", rf"\baged {_N}\b(?! ?(?:to|and|-|–) ?\d)", rf"(?<=[A-Za-z]), (?:then |now )?{_N},",
-           rf"(?<=[A-Za-z]) \({_N}\)", rf"\bboth {_N}\b", rf"\baged {_N} and {_N}\b", rf"\bis now {_N}\b"],
-    "ko": [rf"(?<=[가-힣A-Za-z])\({_N}\)", rf"(?<![\d~\-])(?<!\d세부터 ){_N} ?(?:세|살)(?!부터)", rf"\({_N}세[,·] ?{_N}세\)"],
-    "km": [rf"អាយុ ?{_N} ?ឆ្នាំ", rf"{_N} ?ឆ្នាំ និង"],
+    "en": [(rf"\b{_N}-year-old\b", "follows"), (rf"\baged {_N}\b(?! ?(?:to|and|-|–) ?\d)", "precedes"),
+           (rf"(?<=[A-Za-z]), (?:then |now )?{_N},", "precedes"), (rf"(?<=[A-Za-z]) \({_N}\)", "precedes"),
+           (rf"\bboth {_N}\b", "precedes"), (rf"\baged {_N} and {_N}\b", "precedes"),
+           (rf"\b(?:are|were) {_N} and {_N}\b", "precedes"), (rf"\bis now {_N}\b", "precedes")],
+    "ko": [(rf"(?<=[가-힣A-Za-z])\({_N}\)", "precedes"), (rf"\({_N}세[,·] ?{_N}세\)", "precedes"),
+           (rf"(?<![\d~\-])(?<!\d세부터 ){_N} ?(?:세|살)(?!부터)", "follows")],
+    "km": [(rf"អាយុ ?{_N} ?ឆ្នាំ", "precedes"), (rf"{_N} ?ឆ្នាំ និង", "precedes"), (rf"និង ?{_N} ?ឆ្នាំ", "precedes")],
 }
 RANGE_EN = [
     (rf"\bin (?:his|her|their) (early |mid-|late )?{_N}0s\b", "decade"),
     (rf"\bin (?:his|her|their) (early |mid-|late )?(?:twenties|thirties|forties|fifties)\b", "word"),
-    (rf"\baged (?:between )?{_N} (?:to|and) {_N}\b(?! and)", "pair"),
+    (rf"\baged between {_N} and {_N}\b", "pair"),
+    (rf"\baged {_N} (?:to|-|–) ?{_N}\b", "pair"),
     (rf"\b(?:couple|men|women|group) in their {_N}0s\b", "decade0"),
 ]
-RANGE_KO = [(rf"(?<!\d)(\d)0 ?대(?: ?(초반|중반|후반))?", "ko"), (rf"{_N}세부터 {_N}세", "pair")]
+RANGE_KO = [(rf"(?<![\d~])(\d)0 ?대(?: ?(초반|중반|후반))?", "ko"), (rf"{_N}세부터 {_N}세", "pair")]
 _PART = {"early ": (0, 3), "mid-": (4, 6), "late ": (5, 9), "초반": (0, 3), "중반": (4, 6), "후반": (7, 9)}
 
 
@@ -47,8 +52,8 @@ def _cues(lang: str) -> dict[str, re.Pattern[str]]:
 
 
 @lru_cache(maxsize=None)
-def _compiled(lang: str) -> list[re.Pattern[str]]:
-    return [re.compile(p) for p in EXACT[lang]]
+def _compiled(lang: str) -> list[tuple[re.Pattern[str], str]]:
+    return [(re.compile(p), where) for p, where in EXACT[lang]]
 
 
 def find_ages(text: str, lang: str) -> list[AgeHit]:
@@ -57,14 +62,14 @@ def find_ages(text: str, lang: str) -> list[AgeHit]:
     ranges = _find_ranges(norm, lang)
     taken = [(r.start, r.end) for r in ranges]
     exact: list[AgeHit] = []
-    for pattern in _compiled(lang):
+    for pattern, where in _compiled(lang):
         for m in pattern.finditer(norm):
             for g in range(1, (m.lastindex or 0) + 1):
                 s, e = m.span(g)
                 if any(a <= s < b for a, b in taken) or any(h.start == s for h in exact):
                     continue
                 value = int(m.group(g))
-                if 1 <= value <= 99 and _is_victim(norm, s, e, lang):
+                if 1 <= value <= 99 and _is_victim(norm, m.start(), m.end(), lang, where):
                     exact.append(AgeHit(s, e, value=value))
     return sorted(exact + ranges, key=lambda h: h.start)
 
@@ -97,8 +102,37 @@ def _range_bounds(m: re.Match[str], kind: str) -> tuple[int, int] | None:
     return base + lo, base + hi
 
 
-def _is_victim(text: str, start: int, end: int, lang: str) -> bool:
-    label, _ = nearest_cue(text, start, end, _cues(lang), before=60, after=45)
+@lru_cache(maxsize=1)
+def _ko_topic_neg() -> re.Pattern[str]:
+    neg = load_toml("keywords.toml")["ages"]["neg"]["ko"]
+    return re.compile("(?:%s)(?:은|는|이|가) ?$" % "|".join(neg))
+
+
+class _LazyTopic:
+    def search(self, text: str, pos: int, endpos: int) -> re.Match[str] | None:
+        return _ko_topic_neg().search(text, pos, endpos)
+
+
+_KO_TOPIC_NEG = _LazyTopic()
+
+
+def _is_victim(text: str, start: int, end: int, lang: str, where: str = "plain") -> bool:
+    """Decide by the person noun next to the age when there is one, else by the nearest cue."""
+    cues = _cues(lang)
+    if where == "precedes":
+        head = text[max(0, start - 25):start]
+        if cues["neg"].search(head) or cues["neg"].match(text, end, min(len(text), end + 12)):
+            return False
+        return True
+    if where == "follows":
+        if lang == "ko" and _KO_TOPIC_NEG.search(text, max(0, start - 10), start):
+            return False  # "총책은 38세": the role noun is the topic of the age
+        tail = text[end:end + (12 if lang == "ko" else 30)]
+        if cues["neg"].search(tail):
+            return False
+        if cues["pos"].search(tail):
+            return True
+    label, _ = nearest_cue(text, start, end, cues, before=60, after=45)
     return label != "neg"
 
 

@@ -30,6 +30,8 @@ def _tables(lang: str) -> dict[str, Any]:
         "types": {t: compile_terms(kw["types"][t][lang], lang) for t in INCIDENT_TYPES},
         "nat": compile_terms(kw["nationality"][lang], lang),
         "nat_neg": compile_terms(kw["nationality_negation"][lang], lang),
+        "nat_implicit": compile_terms(kw["nationality_implicit"][lang], lang),
+        "foreign_victims": compile_terms(kw["nationality_foreign"][lang], lang),
         "count_cues": {"neg": compile_terms(count["neg"][lang], lang), "pos": compile_terms(count["pos"][lang], lang)},
         "count_re": _count_regex(lang, nouns, count["en_numbers"]),
         "singular": re.compile(count.get(f"singular_{lang}", r"(?!)")),
@@ -67,12 +69,18 @@ def incident_types(text: str, lang: str, title: str | None = None) -> list[str]:
     return [t for t, pattern in _tables(lang)["types"].items() if pattern.search(full)]
 
 
-def victim_nationality(text: str, lang: str) -> str | None:
+def victim_nationality(text: str, lang: str, korean_place: bool = False) -> str | None:
+    """"KR" when the victims are Korean: said outright, or implied (a home town in Korea, the
+    embassy or foreign ministry handling the case) unless the text says no Koreans were involved."""
     tables = _tables(lang)
     negated = [(m.start(), m.end()) for m in tables["nat_neg"].finditer(text)]
     for m in tables["nat"].finditer(text):
         if not any(a <= m.start() < b for a, b in negated):
             return "KR"
+    if negated or tables["foreign_victims"].search(text):
+        return None
+    if korean_place or tables["nat_implicit"].search(text):
+        return "KR"
     return None
 
 
@@ -109,7 +117,9 @@ class IncidentClassifier:
             doc._.incident_types, doc._.victim_nationality, doc._.victim_count = [], None, None
             return doc
         doc._.incident_types = incident_types(text, self.lang, title)
-        doc._.victim_nationality = victim_nationality(text, self.lang)
+        korean_place = any(s._.place[2].country == "KR" and s._.place[2].kind != "country"
+                           for s in doc.spans.get("places", []))
+        doc._.victim_nationality = victim_nationality(text, self.lang, korean_place)
         doc._.victim_count = victim_count(text, self.lang) if doc._.incident_types else None
         return doc
 

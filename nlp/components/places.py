@@ -20,6 +20,7 @@ from nlp.gazetteer import Gazetteer, Place, load_gazetteer
 logger = logging.getLogger(__name__)
 
 _EN_CAP = re.compile(r"\b[A-Z][A-Za-z]*(?:['’.][A-Za-z]+)*\.?")
+_POSSESSIVE = re.compile(r"['’]s$")
 _KO_WORD = re.compile(r"[가-힣A-Za-z]+")
 
 if not Span.has_extension("place"):
@@ -67,7 +68,7 @@ def _find_en(text: str, gaz: Gazetteer) -> list[PlaceHit]:
     for m in _EN_CAP.finditer(text):
         if m.start() < pos:
             continue
-        candidates = gaz.en_by_first.get(m.group().rstrip("."))
+        candidates = gaz.en_by_first.get(_POSSESSIVE.sub("", m.group()).rstrip("."))
         hit = _match_en(text, m.start(), candidates, gaz) if candidates else None
         if hit is None or _after_title(text, hit.start):
             continue
@@ -131,14 +132,13 @@ def has_korean_place_candidate(text: str) -> bool:
 
 def _ko_prefix_hit(word: str, base: int, off: int, table: dict[str, list[int]], gaz: Gazetteer,
                    ko_tags: dict[int, tuple[int, str]] | None) -> PlaceHit | None:
-    for j in range(min(len(word), off + gaz.max_ko_len), off + 1, -1):
+    for j in range(min(len(word), off + gaz.max_ko_len), off, -1):
         alias = word[off:j]
         if alias not in table:
             continue
         place = gaz.places[table[alias][0]]
         if _ko_boundary_ok(word[j:], base + off, base + j, place, ko_tags):
             return PlaceHit(base + off, base + j, place)
-        return None
     return None
 
 

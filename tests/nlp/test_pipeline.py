@@ -31,7 +31,7 @@ def test_public_api() -> None:
 
 def test_pipelines_are_cached(nlp_en: Language) -> None:
     assert get_nlp("en") is nlp_en
-    assert nlp_en.pipe_names == ["incidents", "places", "ages", "ransoms"]
+    assert nlp_en.pipe_names == ["places", "incidents", "ages", "ransoms"]
 
 
 def test_korean_tokenizer_splits_particles_and_keeps_offsets(nlp_ko: Language) -> None:
@@ -70,7 +70,7 @@ def test_to_disk_round_trip(tmp_path: Path, lang: str) -> None:
 
 def test_optional_model_absent_falls_back_to_blank(caplog: pytest.LogCaptureFixture) -> None:
     pipeline = build_nlp("en", model="en_deskwatch_not_installed")
-    assert pipeline.pipe_names == ["incidents", "places", "ages", "ransoms"]
+    assert pipeline.pipe_names == ["places", "incidents", "ages", "ransoms"]
     assert "not installed" in caplog.text
 
 
