@@ -106,3 +106,26 @@ def test_serve_refuses_an_open_bind_without_a_token(monkeypatch) -> None:
     result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--port", "0"])
     assert result.exit_code == 2
     assert "refusing to bind 0.0.0.0 without an API token" in result.output
+
+
+def test_serve_with_a_token_builds_a_locked_app_on_the_configured_store(monkeypatch, tmp_path: Path) -> None:
+    import uvicorn
+
+    started: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: started.update(app=app, **kwargs))
+    monkeypatch.setenv("DESK_TOKEN", ANALYST_TOKEN)
+    db = f"sqlite:///{tmp_path / 'served.sqlite'}"
+    result = CliRunner().invoke(cli, ["--db", db, "serve", "--host", "0.0.0.0", "--port", "8088", "--token-env",
+                                      "DESK_TOKEN"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (started["host"], started["port"]) == ("0.0.0.0", 8088)
+    app = started["app"]
+    assert app.state.auth.required and app.state.auth.role_for_token(ANALYST_TOKEN) == "analyst"
+    assert app.state.store.url == db
+    app.state.store.close()
+
+
+def test_serve_rejects_a_short_token(monkeypatch) -> None:
+    monkeypatch.setenv("DESKWATCH_API_TOKEN", "short")
+    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code != 0 and "at least 12 characters" in result.output
