@@ -22,14 +22,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select, text
 
-from storage.bulk import bulk_insert_documents  # noqa: E402
-from storage.models import Document  # noqa: E402
-from storage.query_syntax import parse_query  # noqa: E402
-from storage.repository import Store  # noqa: E402
-from storage.search import CANDIDATE_CAP, DEFAULT_FACETS, TRIGRAM_EXPANSION, search  # noqa: E402
-from storage.search_sql import candidate_query, fts5_match, normalize_filters, trigram_prefix_query  # noqa: E402
+from storage.bulk import bulk_insert_documents
+from storage.models import Document
+from storage.query_syntax import parse_query
+from storage.repository import Store
+from storage.search import CANDIDATE_CAP, DEFAULT_FACETS, TRIGRAM_EXPANSION, search
+from storage.search_sql import candidate_query, fts5_match, normalize_filters, trigram_prefix_query
 
 log = logging.getLogger("bench.search")
 
@@ -107,7 +107,7 @@ def raw_statements(store: Store, spec: dict[str, Any]) -> list[str]:
     dialect = store.engine.dialect
     node = parse_query(spec.get("query", ""))
     filters = normalize_filters(spec.get("filters"))
-    compiled = lambda stmt: str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))  # noqa: E731
+    compiled = lambda stmt: str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     statements, match = [], None
     if node is not None and store.is_sqlite:
         def expand(term: str) -> list[str]:

@@ -38,7 +38,7 @@ def incidents(store: Store, query: str = "", filters: dict[str, Any] | None = No
         q = select(Story).where(Story.is_incident.is_(True)).order_by(Story.first_seen.desc(), Story.id.desc())
         if node is not None or flt:
             dialect = s.get_bind().dialect.name
-            expand = lambda t: list(s.scalars(trigram_prefix_query(t, 400)))  # noqa: E731
+            expand = lambda t: list(s.scalars(trigram_prefix_query(t, 400)))
             match = fts5_match(node, expand) if node is not None and dialect == "sqlite" else None
             docs = candidate_query(dialect, node, {**flt, "incidents_only": True}, oldest_first=False,
                                    cap=MAX_MATCHING_DOCUMENTS, match=match).subquery()  # fmt: skip

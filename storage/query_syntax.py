@@ -4,7 +4,6 @@ text never reaches SQL as syntax. Mistakes raise SearchError with a message mean
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 MIN_TERM_CHARS = 2
 MAX_TERMS = 24
@@ -35,7 +34,7 @@ class Any:
     items: tuple[Node, ...]
 
 
-Node = Union[Term, All, Any]  # noqa: UP007 - a runtime alias used by isinstance-free recursion
+Node = Term | All | Any
 
 _OR, _AND, _NEG, _OPEN, _CLOSE = "OR", "AND", "-", "(", ")"
 

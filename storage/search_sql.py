@@ -9,9 +9,10 @@ from typing import Any as AnyType
 
 from sqlalchemy import (
     ARRAY,
-    Integer,
     ColumnElement,
+    Integer,
     Select,
+    String,
     and_,
     bindparam,
     column,
@@ -24,14 +25,13 @@ from sqlalchemy import (
     or_,
     select,
     table,
-    String,
     text,
     true,
     type_coerce,
 )
 
 from storage.models import Document, DocumentFacet, Extraction, Story
-from storage.query_syntax import All, Any, Node, SearchError, Term
+from storage.query_syntax import Any, Node, SearchError, Term
 
 LIST_FILTERS = ("source", "lang", "country", "admin1", "place", "incident_type")
 FACET_TABLE_FILTERS = {"country", "admin1", "place", "incident_type"}

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
-
 from alembic.util import CommandError
 
 from monitor.context import AppContext, pass_app
