@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,21 +20,11 @@ from crawler.spiders.advisories.au_smartraveller import (
     split_advice_levels,
 )
 from storage.repository import Store
+from tests.crawler.conftest import run_crawl
 
 SITES = Path(__file__).resolve().parents[1] / "fixtures" / "sites"
 EXPORT = SITES / "au-smartraveller" / "destinations-export.json"
 REGISTRY = Path(__file__).resolve().parents[2] / "config" / "sources.toml"
-
-
-def crawl(key: str, url: str, db_url: str, registry: Path = REGISTRY) -> dict:  # type: ignore[type-arg]
-    """Run the spider the way the scheduler does: `python -m crawler.runner` in its own process."""
-    done = subprocess.run(
-        [sys.executable, "-m", "crawler.runner", key, "--db", db_url, "--url", url, "--sources", str(registry),
-         "--json", "--set", "LOG_LEVEL=WARNING", "--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.stdout.strip(), done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_real_capture(captures: Path) -> None:
@@ -97,7 +85,7 @@ def test_changed_is_canberra_local_time(text: str | None, expected: datetime | N
 
 def test_spider_stores_the_scope(sqlite_url: str) -> None:
     with ReplayServer(root=SITES) as replay:
-        report = crawl("au-smartraveller", replay.url_for("au-smartraveller"), sqlite_url)
+        report = run_crawl("au-smartraveller", sqlite_url, url=replay.url_for("au-smartraveller"))[0]
     assert report["status"] == "ok" and report["items"] == 10, report
     store = Store(sqlite_url)
     try:
@@ -148,9 +136,12 @@ def test_spider_falls_back_to_the_rss_when_the_export_fails(sqlite_url: str, tmp
     (tmp_path / "sources.toml").write_text(registry, encoding="utf-8")
     with ReplayServer(root=SITES) as replay:
         replay.set_reply("/au-smartraveller/destinations-export", body="<html>Access denied</html>")
-        report = crawl(
-            "au-smartraveller", replay.url_for("au-smartraveller"), sqlite_url, tmp_path / "sources.toml"
-        )
+        report = run_crawl(
+            "au-smartraveller",
+            sqlite_url,
+            url=replay.url_for("au-smartraveller"),
+            sources=tmp_path / "sources.toml",
+        )[0]
         assert replay.hits["/au-smartraveller/countries/documents/index.rss"] == 1
     assert report["status"] == "partial" and report["errors"] >= 1, report
     store = Store(sqlite_url)

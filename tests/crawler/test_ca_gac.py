@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,21 +14,10 @@ from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
 from crawler.replay import ReplayServer
 from crawler.spiders.advisories.ca_gac import parse_ca_country, parse_ca_index, parse_friendly_date
 from storage.repository import Store
+from tests.crawler.conftest import run_crawl
 
 SITES = Path(__file__).resolve().parents[1] / "fixtures" / "sites"
 SITE = SITES / "ca-gac"
-REGISTRY = Path(__file__).resolve().parents[2] / "config" / "sources.toml"
-
-
-def crawl(key: str, url: str, db_url: str) -> dict:  # type: ignore[type-arg]
-    """Run the spider the way the scheduler does: `python -m crawler.runner` in its own process."""
-    done = subprocess.run(
-        [sys.executable, "-m", "crawler.runner", key, "--db", db_url, "--url", url, "--sources", str(REGISTRY),
-         "--json", "--set", "LOG_LEVEL=WARNING", "--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.stdout.strip(), done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_real_index_capture(captures: Path) -> None:
@@ -97,7 +84,7 @@ def test_friendly_dates(text: str | None, expected: datetime | None) -> None:
 
 def test_spider_fetches_country_files_only_for_regional_advice(sqlite_url: str) -> None:
     with ReplayServer(root=SITES) as replay:
-        report = crawl("ca-gac", replay.url_for("ca-gac"), sqlite_url)
+        report = run_crawl("ca-gac", sqlite_url, url=replay.url_for("ca-gac"))[0]
         fetched = {path for path in replay.hits if "cta-cap" in path}
     assert report["status"] == "ok", report
     assert fetched == {"/ca-gac/travel-voyage/cta-cap-KH.json", "/ca-gac/travel-voyage/cta-cap-TH.json",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,22 +13,11 @@ from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
 from crawler.replay import ReplayServer
 from crawler.spiders.advisories.jp_mofa import parse_jp_country, parse_jp_time
 from storage.repository import Store
+from tests.crawler.conftest import run_crawl
 
 SITES = Path(__file__).resolve().parents[1] / "fixtures" / "sites"
 FOLDER = SITES / "jp-mofa" / "opendata" / "country"
-REGISTRY = Path(__file__).resolve().parents[2] / "config" / "sources.toml"
 MAINTENANCE = "<!DOCTYPE html><html><head><title>メンテナンス中</title></head><body>只今メンテナンス中です</body></html>"
-
-
-def crawl(key: str, url: str, db_url: str) -> dict:  # type: ignore[type-arg]
-    """Run the spider the way the scheduler does: `python -m crawler.runner` in its own process."""
-    done = subprocess.run(
-        [sys.executable, "-m", "crawler.runner", key, "--db", db_url, "--url", url, "--sources", str(REGISTRY),
-         "--json", "--set", "LOG_LEVEL=WARNING", "--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.stdout.strip(), done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_highest_nonzero_risk_level_is_the_countrys() -> None:
@@ -78,7 +64,7 @@ def test_spider_one_file_per_country_and_maintenance_is_a_counted_error(sqlite_u
         replay.set_reply(
             "/jp-mofa/opendata/country/0063L.xml", body=MAINTENANCE, headers={"Content-Type": "text/html"}
         )
-        report = crawl("jp-mofa", replay.url_for("jp-mofa"), sqlite_url)
+        report = run_crawl("jp-mofa", sqlite_url, url=replay.url_for("jp-mofa"))[0]
         hits = {p for p in replay.hits if p.startswith("/jp-mofa/")}
     assert hits == {
         f"/jp-mofa/opendata/country/{c}L.xml" for c in ("0855", "0066", "0856", "0095", "0084", "0063")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,21 +14,10 @@ from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
 from crawler.replay import ReplayServer
 from crawler.spiders.advisories.uk_fcdo import parse_uk_country, parse_uk_index, whole_country_level
 from storage.repository import Store
+from tests.crawler.conftest import run_crawl
 
 SITES = Path(__file__).resolve().parents[1] / "fixtures" / "sites"
 SITE = SITES / "uk-fcdo"
-REGISTRY = Path(__file__).resolve().parents[2] / "config" / "sources.toml"
-
-
-def crawl(key: str, url: str, db_url: str) -> dict:  # type: ignore[type-arg]
-    """Run the spider the way the scheduler does: `python -m crawler.runner` in its own process."""
-    done = subprocess.run(
-        [sys.executable, "-m", "crawler.runner", key, "--db", db_url, "--url", url, "--sources", str(REGISTRY),
-         "--json", "--set", "LOG_LEVEL=WARNING", "--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.stdout.strip(), done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_real_capture_thailand(captures: Path) -> None:
@@ -102,11 +89,11 @@ def test_unusable_documents() -> None:
 
 def test_spider_crawls_index_and_countries_and_survives_withdrawn(sqlite_url: str) -> None:
     with ReplayServer(root=SITES) as replay:
-        report = crawl("uk-fcdo", replay.url_for("uk-fcdo"), sqlite_url)
+        report = run_crawl("uk-fcdo", sqlite_url, url=replay.url_for("uk-fcdo"))[0]
         assert report["status"] == "ok", report  # Philippines answers 404 (withdrawn): logged, not an error
         assert replay.hits["/uk-fcdo/api/content/foreign-travel-advice/philippines"] == 1
         assert replay.hits["/uk-fcdo/api/content/foreign-travel-advice/south-korea"] == 0  # out of scope
-        again = crawl("uk-fcdo", replay.url_for("uk-fcdo"), sqlite_url)
+        again = run_crawl("uk-fcdo", sqlite_url, url=replay.url_for("uk-fcdo"))[0]
     assert again["new_items"] == 0
     store = Store(sqlite_url)
     try:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from crawler.replay import ReplayServer
 from crawler.spiders.advisories.us_state import parse_us_date, parse_us_feed
 from monitor.cli import cli
 from storage.repository import Store
+from tests.crawler.conftest import run_crawl
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sites" / "us-state" / "TAsTWs.xml"
 
@@ -117,19 +116,7 @@ def test_mangled_feeds_never_crash_and_keep_invariants(data: st.DataObject) -> N
         assert item.issued_at is None or item.issued_at.tzinfo is not None
 
 
-REGISTRY = Path(__file__).resolve().parents[2] / "config" / "sources.toml"
 SITES = FIXTURE.parents[1]
-
-
-def crawl(key: str, url: str, db_url: str) -> dict:  # type: ignore[type-arg]
-    """Run the spider the way the scheduler does: `python -m crawler.runner` in its own process."""
-    done = subprocess.run(
-        [sys.executable, "-m", "crawler.runner", key, "--db", db_url, "--url", url, "--sources", str(REGISTRY),
-         "--json", "--set", "LOG_LEVEL=WARNING", "--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.stdout.strip(), done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_spider_level_changes_are_events_and_lifted_regions_too(db_url: str) -> None:
@@ -138,9 +125,9 @@ def test_spider_level_changes_are_events_and_lifted_regions_too(db_url: str) -> 
     feed = FIXTURE.read_text(encoding="utf-8")
     with ReplayServer(root=SITES) as replay:
         url = replay.url_for("us-state")
-        first = crawl("us-state", url, db_url)
+        first = run_crawl("us-state", db_url, url=url)[0]
         assert (first["status"], first["items"], first["new_items"]) == ("ok", 11, 11)
-        assert crawl("us-state", url, db_url)["items"] == 0  # conditional GET: 304, nothing parsed
+        assert run_crawl("us-state", db_url, url=url)[0]["items"] == 0  # conditional GET: 304, nothing parsed
         changed = feed.replace(
             "Cambodia - Level 2: Exercise Increased Caution", "Cambodia - Level 3: Reconsider Travel"
         )
@@ -149,7 +136,7 @@ def test_spider_level_changes_are_events_and_lifted_regions_too(db_url: str) -> 
         )
         replay.set_reply("/us-state/_res/rss/TAsTWs.xml", body=changed.replace("{base}", replay.base_url),
                          headers={"Content-Type": "application/xml"})  # fmt: skip
-        third = crawl("us-state", url, db_url)
+        third = run_crawl("us-state", db_url, url=url)[0]
     assert third["status"] == "ok" and third["new_items"] == 2, third
     store = Store(db_url)
     try:
