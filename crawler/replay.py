@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import mimetypes
+import os
 import socket
+import struct
 import threading
 import time
 import tomllib
@@ -227,8 +229,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.delay:
             time.sleep(fault.delay)
         if fault and fault.reset:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-            self.connection.close()
+            self._reset_connection()
             return
         if fault and fault.redirect_to:
             self._send(Reply(301, b"", {"Location": fault.redirect_to}))
@@ -239,6 +240,13 @@ class _Handler(BaseHTTPRequestHandler):
         if fault:
             reply = _apply_fault(reply, fault)
         self._send(reply, cut_at=fault.truncate if fault else None)
+
+    def _reset_connection(self) -> None:
+        """Abort with a TCP RST. socket.close() alone waits for rfile's reference (no RST at all, the client
+        just times out), so the descriptor is detached and closed with SO_LINGER 0."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        os.close(self.connection.detach())
+        self.close_connection = True
 
     def _send(self, reply: Reply, cut_at: int | None = None) -> None:
         """Send a reply; `cut_at` announces the whole body but sends only that many bytes, then hangs up."""

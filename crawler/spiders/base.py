@@ -78,6 +78,7 @@ class SourceSpider(scrapy.Spider):
         self._source_arg, self._url_arg, self.store = source, url, store
         self._own_store = False
         self.errors: list[str] = []
+        self._pending_validators: dict[str, tuple[str | None, str | None]] = {}
         self.start_failed = False
         self.run_id: int | None = None
         self._idle_since: float | None = None
@@ -135,6 +136,8 @@ class SourceSpider(scrapy.Spider):
         self._idle_since = None
 
     def _on_closed(self, reason: str) -> None:
+        if self.store is not None and reason == "finished":
+            self.save_validators_if_clean()
         if self.shared_queue:
             expire_shared_keys(self.settings, self.name)
         if self._own_store and self.store is not None:
@@ -183,10 +186,22 @@ class SourceSpider(scrapy.Spider):
         return False
 
     def commit_validators(self, response: Response) -> None:
-        """Remember ETag/Last-Modified only once the listing was parsed, so a failed parse is retried."""
+        """Remember ETag/Last-Modified only once the listing was parsed, so a failed parse is retried; they
+        are written when the run closes without errors (save_validators_if_clean), else an article that
+        failed, or a run that was killed, would hide behind a 304 on every later run."""
         validators = response.meta.get(VALIDATORS_META)
         if validators and any(validators):
-            self.store.set_validators(response.request.url, *validators)
+            self._pending_validators[response.request.url] = validators
+
+    def save_validators_if_clean(self) -> None:
+        pending = getattr(self, "_pending_validators", {})
+        left_over = self.crawler.stats.get_value("deskwatch/skipped_budget", 0)
+        if (self.errors or left_over) and pending:
+            self.logger.info("not keeping validators of %d listing(s): errors or articles left for the next run",
+                             len(pending))  # fmt: skip
+            return
+        for url, validators in pending.items():
+            self.store.set_validators(url, *validators)
 
     # ---- articles -------------------------------------------------------------------------------------
     def follow_entries(self, entries: list[FeedEntry]) -> Iterator[Any]:
