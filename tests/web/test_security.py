@@ -129,3 +129,8 @@ def test_serve_rejects_a_short_token(monkeypatch) -> None:
     monkeypatch.setenv("DESKWATCH_API_TOKEN", "short")
     result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0"])
     assert result.exit_code != 0 and "at least 12 characters" in result.output
+
+
+def test_health_check_needs_no_token_and_reveals_nothing(token_client: TestClient) -> None:
+    response = token_client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}

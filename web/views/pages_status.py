@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as FastapiPath
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from storage.alerts import alert_counts, list_alerts
 from storage.digests import get_digest, list_digests
@@ -122,3 +122,14 @@ def api_page(request: Request) -> Response:
         for path, ops in schema.get("paths", {}).items() for method, op in ops.items()
     ]  # fmt: skip
     return render(request, "api.html", {"endpoints": endpoints})
+
+
+@router.get("/healthz", name="healthz")
+def healthz(request: Request) -> Response:
+    """Liveness for monitors (no sign-in needed, so it says nothing but whether the store answers)."""
+    try:
+        store_of(request).stats()
+    except Exception:  # any database failure means "not healthy"; logged for the operator
+        log.exception("health check: the store did not answer")
+        return JSONResponse({"status": "store unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok"})
