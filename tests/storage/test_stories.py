@@ -108,3 +108,15 @@ def test_irrelevant_documents_and_far_apart_reports_make_no_merge(store) -> None
     assert store.get_document(noise)["story_id"] is None
     listed = list_stories(store, incidents_only=True, since=datetime.now(UTC) - timedelta(hours=1))
     assert {s["id"] for s in listed} == {c.story_id for c in changes}
+
+
+def test_same_admin1_without_place_ids_still_merges(store) -> None:  # type: ignore[no-untyped-def]
+    en = _doc(store, 1, EN_BODY, "en", 1)
+    ko = _doc(store, 2, KO_BODY, "ko", 1)
+    gyeongbuk = {"name": "경북", "country": "KR", "admin1": "North Gyeongsang", "geonameid": None}
+    _extract(store, en, ages=[22], places=[YECHEON])
+    _extract(store, ko, ages=[22], places=[gyeongbuk])
+    changes = assign_stories(store, [en, ko])
+    assert len(changes) == 1
+    reason = next(x["reason"] for x in get_story(store, changes[0].story_id)["links"] if x["document_id"] == ko)
+    assert reason.startswith("same age 22, same admin1 North Gyeongsang") and "same day" in reason
