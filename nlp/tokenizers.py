@@ -18,9 +18,15 @@ logger = logging.getLogger(__name__)
 _WS = re.compile(r"\s+|\S+")
 
 
-def doc_from_offsets(vocab: Vocab, text: str, pieces: Iterable[tuple[int, int]]) -> Doc:
-    """Make a Doc whose tokens are text[start:end] for merged, sorted pieces; gaps are kept."""
+def doc_from_offsets(vocab: Vocab, text: str, pieces: Iterable[tuple[int, int]],
+                     tags: dict[int, str] | None = None) -> Doc:
+    """Make a Doc whose tokens are text[start:end] for merged, sorted pieces; gaps are kept.
+
+    `tags` (char offset → POS) are set on the tokens starting there, and kept in
+    ``doc.user_data['ko_tags']`` as {start: (end, tag)} so components need not walk the tokens.
+    """
     words: list[str] = []
+    starts: list[int] = []
     spaces: list[bool] = []
     cursor = 0
 
@@ -34,16 +40,26 @@ def doc_from_offsets(vocab: Vocab, text: str, pieces: Iterable[tuple[int, int]])
                     continue
             words.append(chunk)
             spaces.append(False)
+            starts.append(-1)
 
     for start, end in _merge(pieces):
         if start > cursor:
             add_gap(text[cursor:start])
         words.append(text[start:end])
         spaces.append(False)
+        starts.append(start)
         cursor = end
     if cursor < len(text):
         add_gap(text[cursor:])
-    return Doc(vocab, words=words, spaces=spaces)
+    doc = Doc(vocab, words=words, spaces=spaces)
+    if tags:
+        found = {}
+        for i, start in enumerate(starts):
+            if start in tags:
+                doc[i].tag_ = tags[start]
+                found[start] = (start + len(words[i]), tags[start])
+        doc.user_data["ko_tags"] = found
+    return doc
 
 
 def _merge(pieces: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -69,7 +85,7 @@ def get_kiwi() -> Any:
 
 _KO_SENT = re.compile(r"[^.!?\n]+[.!?]*[\"'”’)]*|\n+")
 _KO_PIECE = re.compile(r"[가-힣]+|[A-Za-z]+|\d+(?:[.,]\d+)*|[^\s가-힣A-Za-z\d]")
-_PARTICLES = sorted("에서 에게 으로 부터 까지 에는 에도 에서는 과 와 을 를 은 는 이 가 의 에 로 도 만".split(), key=len, reverse=True)
+_PARTICLES = frozenset("에서 에게 으로 부터 까지 에는 에도 에서는 과 와 을 를 은 는 이 가 의 에 로 도 만".split())
 
 
 class KoreanTokenizer:
@@ -100,11 +116,7 @@ class KoreanTokenizer:
         for m in _KO_SENT.finditer(text):
             if m.start() not in done:
                 pieces.extend(rule_pieces(m.group(), m.start()))
-        doc = doc_from_offsets(self.vocab, text, pieces)
-        for token in doc:
-            if token.idx in tags:
-                token.tag_ = tags[token.idx]
-        return doc
+        return doc_from_offsets(self.vocab, text, pieces, tags)
 
     def _wants_kiwi(self, sentence: str) -> bool:
         if not sentence.strip():
@@ -129,8 +141,10 @@ def rule_pieces(sentence: str, base: int) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for m in _KO_PIECE.finditer(sentence):
         start, end, word = base + m.start(), base + m.end(), m.group()
-        particle = next((p for p in _PARTICLES if len(word) > len(p) + 1 and word.endswith(p)), None)
-        if particle and "\uac00" <= word[0] <= "\ud7a3":
+        particle = None
+        if "\uac00" <= word[0] <= "\ud7a3":
+            particle = next((word[-k:] for k in (3, 2, 1) if len(word) > k + 1 and word[-k:] in _PARTICLES), None)
+        if particle:
             out.extend([(start, end - len(particle)), (end - len(particle), end)])
         else:
             out.append((start, end))
@@ -166,6 +180,7 @@ def khmer_offsets(text: str) -> list[tuple[int, int]]:
         return []
     from khmernltk import word_tokenize
 
+    logging.getLogger("khmer-nltk").setLevel(logging.WARNING)  # it logs model loading to stderr at INFO
     offsets: list[tuple[int, int]] = []
     cursor = 0
     for word in word_tokenize(text):

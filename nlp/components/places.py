@@ -118,7 +118,8 @@ def _find_ko(text: str, gaz: Gazetteer, ko_tags: dict[int, tuple[int, str]] | No
 
 
 def has_korean_place_candidate(text: str) -> bool:
-    """True if some word of `text` starts with a Korean gazetteer alias (cheap prefix test)."""
+    """True if some word starts with a Korean alias that the suffix rules alone cannot settle
+    (an ambiguous name, or an unknown ending) — the words kiwi's POS tags are needed for."""
     gaz = load_gazetteer()
     table = gaz.aliases["ko"]
     for m in _KO_WORD.finditer(text):
@@ -126,7 +127,8 @@ def has_korean_place_candidate(text: str) -> bool:
         if word[:2] not in gaz.ko_heads and word[:1] not in gaz.ko_heads:
             continue
         if any(word[:j] in table for j in range(1, min(len(word), gaz.max_ko_len) + 1)):
-            return True
+            if _ko_prefix_hit(word, m.start(), 0, table, gaz, None) is None:
+                return True
     return False
 
 
@@ -200,6 +202,8 @@ def _us_georgia() -> Place:
 
 
 def kiwi_tags(doc: Doc) -> dict[int, tuple[int, str]]:
+    if "ko_tags" in doc.user_data:
+        return doc.user_data["ko_tags"]
     return {t.idx: (t.idx + len(t.text), t.tag_) for t in doc if t.tag_}
 
 
