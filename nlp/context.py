@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 DATA_DIR = Path(__file__).parent / "data"
 KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
@@ -13,7 +14,7 @@ _KHMER_DIGIT = re.compile("[០-៩]")
 _SENT_END = re.compile(r"(?<=[.!?។])[\"'”’)]*\s+|\n+")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_toml(name: str) -> dict[str, Any]:
     with (DATA_DIR / name).open("rb") as fh:
         return tomllib.load(fh)

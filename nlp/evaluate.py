@@ -11,9 +11,10 @@ import json
 import logging
 import tomllib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from nlp.pipeline import extract
 

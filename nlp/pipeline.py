@@ -4,18 +4,17 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-import nlp.components.ages  # noqa: F401  (registers factories)
-import nlp.components.incidents as incidents
-import nlp.components.places as places
-import nlp.components.ransoms  # noqa: F401
+import nlp.components.ages
+import nlp.components.ransoms
 import nlp.tokenizers  # noqa: F401  (registers tokenizers)
+from nlp.components import incidents, places
 from nlp.context import doc_text, load_toml
 from nlp.lang import normalize_lang
 
@@ -71,7 +70,7 @@ def build_nlp(lang: str, model: str | None = None) -> Language:
     return nlp
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_nlp(lang: str) -> Language:
     """The cached pipeline for `lang`, built on first use."""
     return build_nlp(lang, os.environ.get(MODEL_ENV) or None)

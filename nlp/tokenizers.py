@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from spacy.tokens import Doc
 from spacy.util import registry
@@ -85,7 +86,7 @@ def get_kiwi() -> Any:
 
 _KO_SENT = re.compile(r"[^.!?\n]+[.!?]*[\"'”’)]*|\n+")
 _KO_PIECE = re.compile(r"[가-힣]+|[A-Za-z]+|\d+(?:[.,]\d+)*|[^\s가-힣A-Za-z\d]")
-_PARTICLES = frozenset("에서 에게 으로 부터 까지 에는 에도 에서는 과 와 을 를 은 는 이 가 의 에 로 도 만".split())
+_PARTICLES = frozenset(["에서", "에게", "으로", "부터", "까지", "에는", "에도", "에서는", "과", "와", "을", "를", "은", "는", "이", "가", "의", "에", "로", "도", "만"])
 
 
 class KoreanTokenizer:
@@ -126,13 +127,13 @@ class KoreanTokenizer:
     def to_disk(self, path: Any, **kwargs: Any) -> None:  # stateless: config carries the settings
         pass
 
-    def from_disk(self, path: Any, **kwargs: Any) -> "KoreanTokenizer":
+    def from_disk(self, path: Any, **kwargs: Any) -> KoreanTokenizer:
         return self
 
     def to_bytes(self, **kwargs: Any) -> bytes:
         return b""
 
-    def from_bytes(self, data: bytes, **kwargs: Any) -> "KoreanTokenizer":
+    def from_bytes(self, data: bytes, **kwargs: Any) -> KoreanTokenizer:
         return self
 
 
@@ -163,10 +164,10 @@ class KhmerTokenizer:
     to_disk = KoreanTokenizer.to_disk
     to_bytes = KoreanTokenizer.to_bytes
 
-    def from_disk(self, path: Any, **kwargs: Any) -> "KhmerTokenizer":
+    def from_disk(self, path: Any, **kwargs: Any) -> KhmerTokenizer:
         return self
 
-    def from_bytes(self, data: bytes, **kwargs: Any) -> "KhmerTokenizer":
+    def from_bytes(self, data: bytes, **kwargs: Any) -> KhmerTokenizer:
         return self
 
 

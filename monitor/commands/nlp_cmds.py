@@ -21,11 +21,11 @@ def _extract_line(line: str, default_lang: str | None) -> dict[str, Any]:
     try:
         item = json.loads(line)
         if not isinstance(item, dict):
-            raise ValueError("each line must be a JSON object")
+            raise TypeError("each line must be a JSON object")
         item_id = item.get("id")
         text = item.get("text")
         if not isinstance(text, str):
-            raise ValueError("missing or non-string 'text'")
+            raise TypeError("missing or non-string 'text'")
         result = nlp.extract(text, item.get("lang") or default_lang, title=item.get("title")).to_dict()
         return {"id": item_id, **result}
     except (ValueError, TypeError) as exc:

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Callable
+from functools import cache, lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -27,12 +27,12 @@ EXACT = {
 }
 RANGE_EN = [
     (rf"\bin (?:his|her|their) (early |mid-|late )?{_N}0s\b", "decade"),
-    (rf"\bin (?:his|her|their) (early |mid-|late )?(?:twenties|thirties|forties|fifties)\b", "word"),
+    (r"\bin (?:his|her|their) (early |mid-|late )?(?:twenties|thirties|forties|fifties)\b", "word"),
     (rf"\baged between {_N} and {_N}\b", "pair"),
     (rf"\baged {_N} (?:to|-|–) ?{_N}\b", "pair"),
     (rf"\b(?:couple|men|women|group) in their {_N}0s\b", "decade0"),
 ]
-RANGE_KO = [(rf"(?<![\d~])(\d)0 ?대(?: ?(초반|중반|후반))?", "ko"), (rf"{_N}세부터 {_N}세", "pair")]
+RANGE_KO = [(r"(?<![\d~])(\d)0 ?대(?: ?(초반|중반|후반))?", "ko"), (rf"{_N}세부터 {_N}세", "pair")]
 _PART = {"early ": (0, 3), "mid-": (4, 6), "late ": (5, 9), "초반": (0, 3), "중반": (4, 6), "후반": (7, 9)}
 
 
@@ -45,13 +45,13 @@ class AgeHit:
     high: int | None = None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cues(lang: str) -> dict[str, re.Pattern[str]]:
     kw = load_toml("keywords.toml")["ages"]
     return {"neg": compile_terms(kw["neg"][lang], lang), "pos": compile_terms(kw["pos"][lang], lang)}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(lang: str) -> list[tuple[re.Pattern[str], str]]:
     return [(re.compile(p), where) for p, where in EXACT[lang]]
 
@@ -105,7 +105,7 @@ def _range_bounds(m: re.Match[str], kind: str) -> tuple[int, int] | None:
 @lru_cache(maxsize=1)
 def _ko_topic_neg() -> re.Pattern[str]:
     neg = load_toml("keywords.toml")["ages"]["neg"]["ko"]
-    return re.compile("(?:%s)(?:은|는|이|가) ?$" % "|".join(neg))
+    return re.compile(f"(?:{'|'.join(neg)})(?:은|는|이|가) ?$")
 
 
 class _LazyTopic:
@@ -121,9 +121,7 @@ def _is_victim(text: str, start: int, end: int, lang: str, where: str = "plain")
     cues = _cues(lang)
     if where == "precedes":
         head = text[max(0, start - 25):start]
-        if cues["neg"].search(head) or cues["neg"].match(text, end, min(len(text), end + 12)):
-            return False
-        return True
+        return not (cues["neg"].search(head) or cues["neg"].match(text, end, min(len(text), end + 12)))
     if where == "follows":
         if lang == "ko" and _KO_TOPIC_NEG.search(text, max(0, start - 10), start):
             return False  # "총책은 38세": the role noun is the topic of the age

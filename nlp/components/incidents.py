@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any, Callable
+from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -19,7 +20,7 @@ for _name in ("relevant", "incident_types", "victim_nationality", "victim_count"
         Doc.set_extension(_name, default=None)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tables(lang: str) -> dict[str, Any]:
     kw = load_toml("keywords.toml")
     count = kw["count"]

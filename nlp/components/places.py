@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -39,7 +40,7 @@ def _rules() -> dict[str, Any]:
     kw = load_toml("keywords.toml")["places"]
     return {
         "block": compile_terms([re.escape(b) for b in kw["block"]["en"]], "ko"),
-        "titles": re.compile(r"(?:%s)\.?\s+$" % "|".join(kw["block"]["person_titles"])),
+        "titles": re.compile(rf"(?:{'|'.join(kw['block']['person_titles'])})\.?\s+$"),
         "attributive": set(kw["block"]["attributive"]),
         "us_georgia": re.compile("|".join(kw["block"]["us_georgia"])),
         "ko_ok": sorted(kw["ko"]["allowed_suffixes"], key=len, reverse=True),
@@ -126,9 +127,9 @@ def has_korean_place_candidate(text: str) -> bool:
         word = m.group()
         if word[:2] not in gaz.ko_heads and word[:1] not in gaz.ko_heads:
             continue
-        if any(word[:j] in table for j in range(1, min(len(word), gaz.max_ko_len) + 1)):
-            if _ko_prefix_hit(word, m.start(), 0, table, gaz, None) is None:
-                return True
+        candidate = any(word[:j] in table for j in range(1, min(len(word), gaz.max_ko_len) + 1))
+        if candidate and _ko_prefix_hit(word, m.start(), 0, table, gaz, None) is None:
+            return True
     return False
 
 

@@ -6,9 +6,9 @@ Every money mention is parsed; only those whose nearest context cue is a ransom 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Callable
+from functools import cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -48,7 +48,7 @@ class MoneyHit:
     usd: float | None = None  # stated in the text
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cues(lang: str) -> dict[str, re.Pattern[str]]:
     kw = load_toml("keywords.toml")["ransoms"]
     return {"neg": compile_terms(kw["neg"][lang], lang), "pos": compile_terms(kw["pos"][lang], lang)}
