@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import nlp
+from storage.recovery import unplaced_relevant_documents
 from storage.repository import Store
 from storage.stories import StoryChange, assign_stories
 
@@ -49,6 +50,7 @@ def process_pending(
     then assign the batch to stories. A document that fails extraction is logged and skipped (it stays
     pending, so a fixed pipeline picks it up), never lost."""
     report = ProcessReport()
+    _place_left_over(store, report)
     cursor = 0
     while docs := store.documents_to_extract(nlp.PIPELINE_VERSION, reprocess=reprocess, limit=batch, after_id=cursor):
         cursor = docs[-1]["id"]
@@ -58,6 +60,16 @@ def process_pending(
         if progress:
             progress(len(docs))
     return report
+
+
+def _place_left_over(store: Store, report: ProcessReport) -> None:
+    """Assign stories to relevant documents an interrupted run extracted but never placed (kill -9 between
+    the two steps), so their stories and alerts are not lost."""
+    cursor = 0
+    while doc_ids := unplaced_relevant_documents(store, after_id=cursor):
+        cursor = doc_ids[-1]
+        log.info("placing %d extracted documents an interrupted run left without a story", len(doc_ids))
+        _record_changes(report, assign_stories(store, doc_ids))
 
 
 def _extract_batch(store: Store, docs: list[dict[str, Any]], report: ProcessReport) -> list[int]:

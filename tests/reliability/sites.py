@@ -60,7 +60,10 @@ def articles_for(site: str, count: int, lang: str = "ko") -> list[Article]:
     out = []
     for n in range(1, count + 1):
         head = f"[{site} {n}호] " if lang == "ko" else f"[{site} no. {n}] "
-        body = "\n".join(f"{head}{p} ({n}-{i})" for i, p in enumerate(paragraphs * 2))
+        age, ransom = 19 + n % 17, n
+        detail = (f"피해자 A씨({age})의 가족은 몸값으로 {ransom}만 달러를 요구받았다고 밝혔다." if lang == "ko" else
+                  f"The family of the {age}-year-old victim was asked for a ransom of ${ransom},000.")
+        body = "\n".join(f"{head}{p} ({n}-{i})" for i, p in enumerate([detail, *paragraphs, *paragraphs]))
         title = f"{site} 단독 보도 {n}: 한국인 구출" if lang == "ko" else f"{site} report {n}: Korean freed"
         out.append(Article(site, n, title, body, T0 + timedelta(minutes=7 * n)))
     return out
