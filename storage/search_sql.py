@@ -47,6 +47,7 @@ KNOWN_FILTERS = set(LIST_FILTERS) | set(FLOAT_FILTERS) | set(INT_FILTERS) | set(
 FTS = table("documents_fts", column("rowid"))
 PG_TEXT = literal_column("(documents.title || ' ' || documents.body)")  # the pg_trgm index's expression
 PG_TSV = literal_column("documents.search_tsv")
+PG_SIMPLE = literal_column("'simple'::regconfig")  # the text search configuration, as SQL, not a parameter
 
 
 # ---- query tree -> FTS5 MATCH (SQLite) ----------------------------------------------------------
@@ -90,7 +91,7 @@ def pg_condition(node: Node) -> ColumnElement[bool]:
     if isinstance(node, Term):
         if len(node.text) >= 3:
             return PG_TEXT.ilike(bindparam(None, f"%{_like_escape(node.text)}%", unique=True), escape="\\")
-        return PG_TSV.op("@@")(func.to_tsquery("simple", bindparam(None, _tsquery_lexeme(node.text), unique=True)))
+        return PG_TSV.op("@@")(func.to_tsquery(PG_SIMPLE, bindparam(None, _tsquery_lexeme(node.text), unique=True)))
     if isinstance(node, Any):
         return or_(*(pg_condition(item) for item in node.items))
     return and_(*(pg_condition(item) for item in node.items), *(not_(pg_condition(x)) for x in node.excluded))
@@ -234,7 +235,7 @@ def candidate_query(
     else:
         from storage.query_syntax import positive_terms
 
-        rank = func.ts_rank_cd(PG_TSV, func.to_tsquery("simple", pg_rank_tsquery(positive_terms(node))))
+        rank = func.ts_rank_cd(PG_TSV, func.to_tsquery(PG_SIMPLE, pg_rank_tsquery(positive_terms(node))))
         q = select(*cols, rank.label("score")).select_from(Document).where(pg_condition(node))
         order = Document.id
     q = q.where(*filter_conditions(filters))
