@@ -8,12 +8,14 @@ from pathlib import Path
 from platformdirs import user_data_dir
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import NullPool
 
 log = logging.getLogger(__name__)
 
 ENV_DB = "DESKWATCH_DB"
+SERVER_GONE_PG_CODES = {"57P01", "57P02", "57P03"}  # admin/crash shutdown, cannot connect now (class 08 too)
 
 
 def default_db_url() -> str:
@@ -65,3 +67,14 @@ def make_engine(url: str | None = None, *, writer: bool = True) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def is_disconnect(exc: Exception) -> bool:
+    """True when a PostgreSQL error means the server went away or is restarting (not a bad statement)."""
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    orig = getattr(exc, "orig", None)
+    if not isinstance(exc, OperationalError) or not type(orig).__module__.startswith("psycopg"):
+        return False
+    code = getattr(orig, "sqlstate", None)
+    return code is None or code.startswith("08") or code in SERVER_GONE_PG_CODES

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from storage.db import make_engine, make_session_factory, resolve_db_url
+from storage.db import is_disconnect, make_engine, make_session_factory, resolve_db_url
 from storage.models import (
     Advisory,
     Alert,
@@ -258,6 +258,9 @@ class Store:
     # ---- advisories ---------------------------------------------------------------------
     def upsert_advisory(self, adv: dict[str, Any]) -> UpsertResult:
         """Add a row only when the issuer's advice for (country, region) changed: the table is the history."""
+        return retry_on_conflict(lambda: self._upsert_advisory_once(adv))
+
+    def _upsert_advisory_once(self, adv: dict[str, Any]) -> UpsertResult:
         region = adv.get("region") or ""
         chash = content_hash(*(str(adv.get(f) or "") for f in ADVISORY_COMPARED))
         with self.write() as s:
@@ -324,22 +327,32 @@ class Store:
 
 RETRYABLE_PG_CODES = {"40001", "40P01"}  # serialization failure, deadlock detected
 CONFLICT_ATTEMPTS = 5
+DISCONNECT_WAIT_S = 60.0  # how long a writer waits out a database server restart before giving up
 
 
 def retry_on_conflict(unit: Callable[[], T]) -> T:
     """Run a unit of work again when a concurrent writer won a unique-key race (IntegrityError) or
-    PostgreSQL aborted it as a deadlock or serialization victim; the retry sees the other's commit."""
-    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+    PostgreSQL aborted it as a deadlock or serialization victim; the retry sees the other's commit.
+    A lost server connection (a PostgreSQL restart) is waited out with backoff for DISCONNECT_WAIT_S:
+    the unit's transaction was rolled back or committed whole, and every unit retried here is
+    idempotent, so the retry stores the work once."""
+    attempt, waits, deadline = 0, 0, time.monotonic() + DISCONNECT_WAIT_S
+    while True:
         try:
             return unit()
         except (IntegrityError, OperationalError) as exc:
+            if is_disconnect(exc) and time.monotonic() < deadline:
+                waits += 1
+                log.warning("database connection lost (%s), retrying in a moment", str(exc.orig).splitlines()[0][:200])
+                time.sleep(min(0.1 * 2 ** min(waits, 5), 2.0))
+                continue
+            attempt += 1
             code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
             retryable = isinstance(exc, IntegrityError) or code in RETRYABLE_PG_CODES
-            if not retryable or attempt == CONFLICT_ATTEMPTS:
+            if not retryable or attempt >= CONFLICT_ATTEMPTS:
                 raise
             log.info("write conflict (%s), retrying %d/%d", type(exc.orig).__name__, attempt, CONFLICT_ATTEMPTS)
             time.sleep(0.01 * attempt)
-    raise AssertionError("unreachable")
 
 
 def facet_values(data: dict[str, Any]) -> set[tuple[str, str]]:
