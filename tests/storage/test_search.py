@@ -167,3 +167,14 @@ def test_relevance_puts_title_matches_before_newer_body_matches(store) -> None: 
     assert [h.document["id"] for h in search(store, "캄보디아", sort="newest").hits] == [ids[4], ids[1]]
     relevance = search(store, "캄보디아").hits
     assert relevance[0].score > relevance[1].score
+
+
+def test_khmer_substrings_match(store) -> None:  # type: ignore[no-untyped-def]
+    doc_id = store.upsert_document(dict(
+        item_id="km/1", source_key="km-src", url="https://e.com/km/1", canonical_url="https://e.com/km/1",
+        title="ប៉ូលិសជួយសង្គ្រោះជនជាតិកូរ៉េ", body="ជនជាតិកូរ៉េម្នាក់ត្រូវបានឃុំខ្លួននៅខេត្តព្រះសីហនុ។", lang="km",
+        published_at=datetime(2025, 9, 1, tzinfo=UTC),
+    )).id  # fmt: skip
+    assert _ids(search(store, "កូរ៉េ")) == {doc_id}  # "Korea", inside an unspaced run of Khmer
+    assert _ids(search(store, "ព្រះសីហនុ", filters={"lang": "km"})) == {doc_id}
+    assert _ids(search(store, "កម្ពុជា")) == set()
