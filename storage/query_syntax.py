@@ -3,11 +3,13 @@ Parsed into a small tree that storage.search turns into FTS5 MATCH or PostgreSQL
 text never reaches SQL as syntax. Mistakes raise SearchError with a message meant for the user."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 MIN_TERM_CHARS = 2
 MAX_TERMS = 24
 MAX_QUERY_CHARS = 500
+CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PUNCT_EDGES = ".,;:!?'`~@#$%^&*+=|\\/<>[]{}…·「」『』“”‘’"
 
 
@@ -49,6 +51,7 @@ def parse_query(query: str) -> Node | None:
     """The query as a tree, or None for a blank query."""
     if len(query) > MAX_QUERY_CHARS:
         raise SearchError(f"the query is too long ({len(query)} characters; at most {MAX_QUERY_CHARS})")
+    query = CONTROL_CHARS_RE.sub(" ", query)  # NUL and other controls: no database accepts them in a term
     tokens = _tokenize(query)
     if not tokens:
         return None

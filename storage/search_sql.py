@@ -3,6 +3,7 @@ text (SQLite), trigram/tsvector conditions (PostgreSQL), filters, the bounded ca
 facet counts."""
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any as AnyType
@@ -130,8 +131,13 @@ def normalize_filters(filters: dict[str, AnyType] | None) -> dict[str, AnyType]:
     return out
 
 
+INT_FILTER_RANGE = (-(2**31), 2**31 - 1)  # the columns are 32-bit integers on PostgreSQL
+
+
 def _coerce_filter(key: str, value: AnyType) -> AnyType:
     try:
+        if "\x00" in str(value):
+            raise ValueError("contains a NUL character")
         if key in LIST_FILTERS:
             values = [value] if isinstance(value, str) else list(value)
             return sorted({str(v).strip() for v in values if str(v).strip()})
@@ -139,11 +145,17 @@ def _coerce_filter(key: str, value: AnyType) -> AnyType:
             return value if isinstance(value, date) and not isinstance(value, datetime) else (
                 value.date() if isinstance(value, datetime) else date.fromisoformat(str(value).strip()))
         if key in FLOAT_FILTERS:
-            return float(value)
+            number = float(value)
+            if not math.isfinite(number):
+                raise ValueError("not a finite number")
+            return number
         if key in INT_FILTERS:
             if isinstance(value, float) and not value.is_integer():
                 raise ValueError("not a whole number")
-            return int(value)
+            whole = int(value)
+            if not INT_FILTER_RANGE[0] <= whole <= INT_FILTER_RANGE[1]:
+                raise ValueError("out of range")
+            return whole
         if isinstance(value, bool):
             return value
         text_value = str(value).strip().lower()
