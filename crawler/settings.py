@@ -21,6 +21,10 @@ DESKWATCH_RETRY_BACKOFF_MAX_S = 60.0  # ...capped here
 DESKWATCH_MAX_ARTICLES_PER_RUN = 500  # article pages one run may fetch for one source
 DESKWATCH_MIN_BODY_CHARS = 300  # shorter bodies are fragments unless the feed's summary is as short
 DESKWATCH_FETCH_ARTICLES = True  # False: keep the feed's own text (no article pages)
+DESKWATCH_STORE_BATCH = 50  # articles written per transaction
+DESKWATCH_STORE_FLUSH_S = 5.0  # ...or after this long, whichever comes first
+DESKWATCH_EXTRACT_WORKERS = 1  # page-extraction processes beside the reactor (0: extract inline)
+DESKWATCH_EXTRACT_POOL_MIN_PAGES = 40  # ...used only when a run has at least this many pages to read
 
 # ---- politeness -------------------------------------------------------------------------------------
 USER_AGENT = f"deskwatch/0.1 (+{DESKWATCH_CONTACT_URL}; news monitoring, obeys robots.txt)"
@@ -30,6 +34,7 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 CONCURRENT_REQUESTS = 16
+CONCURRENT_ITEMS = 10  # Scrapy starts this many workers per callback output; articles come one per page
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
 DOWNLOAD_TIMEOUT = 30

@@ -98,12 +98,12 @@ def extract_page(page_html: str, url: str) -> PageText:
     stamp = INPUT_STAMP_RE.search(page_html)
     if stamp:  # Korean pages: "입력 : 2016.09.17 18:59" is the only dated text, with the time htmldate drops
         result.dates.append(stamp.group(1))
-    doc = trafilatura.bare_extraction(
-        page_html, url=url, with_metadata=True, include_comments=False, include_tables=False,
-        favor_precision=True, deduplicate=False,
-    )  # fmt: skip
+    dated = bool(result.dates)  # htmldate's extensive search is only worth it when nothing else dates the page
+    doc = _trafilatura(page_html, url, fast=True, extensive_dates=not dated)
+    if doc is None or len(doc.get("text") or "") < 200:  # hard page: let trafilatura's fallbacks try
+        doc = _trafilatura(page_html, url, fast=False, extensive_dates=not dated) or doc
     if doc is not None:
-        data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+        data = doc
         result.body = (data.get("text") or "").strip()
         result.title = (data.get("title") or "").strip()
         result.author = data.get("author") or None
@@ -118,6 +118,18 @@ def extract_page(page_html: str, url: str) -> PageText:
     if not result.body:
         result.via = "none"
     return result
+
+
+def _trafilatura(page_html: str, url: str, *, fast: bool, extensive_dates: bool = True) -> dict[str, Any] | None:
+    """trafilatura's text and metadata as a dict; `fast` skips its fallback extractors (readability, jusText)."""
+    doc = trafilatura.bare_extraction(
+        page_html, url=url, with_metadata=True, include_comments=False, include_tables=False,
+        favor_precision=True, deduplicate=False, fast=fast,
+        date_extraction_params={"extensive_search": extensive_dates, "original_date": True},
+    )  # fmt: skip
+    if doc is None:
+        return None
+    return doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
 
 
 def structured_dates(page_html: str) -> list[str]:

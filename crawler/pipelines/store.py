@@ -1,8 +1,10 @@
-"""The one door from the crawler to storage: ArticleItem → Store.upsert_document, AdvisoryItem →
-Store.upsert_advisory; it also opens and closes the run's health row (crawl_runs) for the source."""
+"""The one door from the crawler to storage: ArticleItems are upserted in batches (storage.crawl.
+upsert_documents, one transaction per batch), AdvisoryItems one by one (Store.upsert_advisory). It also
+opens and closes the run's health row (crawl_runs) for the source."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -15,10 +17,15 @@ MAX_SUMMARY_ERRORS = 20
 
 
 class StorePipeline:
-    """Upserts items into the spider's store and records the run: pages, items, new items, errors, status."""
+    """Upserts items into the spider's store and records the run: pages, items, new items, errors, status.
+    Articles wait in a buffer until DESKWATCH_STORE_BATCH of them (or DESKWATCH_STORE_FLUSH_S seconds)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.batch_size = max(1, crawler.settings.getint("DESKWATCH_STORE_BATCH"))
+        self.flush_after_s = crawler.settings.getfloat("DESKWATCH_STORE_FLUSH_S")
+        self.pending: list[dict[str, Any]] = []
+        self.oldest_pending: float | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -30,30 +37,53 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         spider = self.spider
-        if spider.store is None:
+        if getattr(spider, "store", None) is None:
+            log.warning("spider %s has no store: items will not be kept", spider.name)
             return
-        keys = [spider.entry.to_store_dict()]
-        spider.store.sync_sources(keys)
+        spider.store.sync_sources([spider.entry.to_store_dict()])
         spider.run_id = spider.store.start_run(spider.entry.key)
 
     async def process_item(self, item: Any) -> Any:
-        stats, store = self.crawler.stats, self.spider.store
-        if isinstance(item, ArticleItem):
-            result = store.upsert_document(item.to_dict())
-        elif isinstance(item, AdvisoryItem):
-            result = store.upsert_advisory(item.to_dict())
-        else:
+        store = getattr(self.spider, "store", None)
+        if store is None:
             return item
-        stats.inc_value("deskwatch/items")
-        if result.created or result.changed:
-            stats.inc_value("deskwatch/new_items")
-        if result.created:
-            stats.inc_value("deskwatch/created_items")
+        if isinstance(item, ArticleItem):
+            self.pending.append(item.to_dict())
+            self.oldest_pending = self.oldest_pending or time.monotonic()
+            if len(self.pending) >= self.batch_size or time.monotonic() - self.oldest_pending >= self.flush_after_s:
+                self.flush()
+        elif isinstance(item, AdvisoryItem):
+            self._count([store.upsert_advisory(item.to_dict())])
         return item
+
+    def flush(self) -> None:
+        """Write the buffered articles in one transaction."""
+        if not self.pending:
+            return
+        from storage.crawl import upsert_documents
+
+        batch, self.pending, self.oldest_pending = self.pending, [], None
+        self._count(upsert_documents(self.spider.store, batch))
+
+    def _count(self, results: list[Any]) -> None:
+        stats = self.crawler.stats
+        for result in results:
+            stats.inc_value("deskwatch/items")
+            if result.created or result.changed:
+                stats.inc_value("deskwatch/new_items")
+            if result.created:
+                stats.inc_value("deskwatch/created_items")
 
     def close_spider(self) -> None:
         spider = self.spider
-        if spider.store is None or spider.run_id is None:
+        if getattr(spider, "store", None) is None:
+            return
+        try:
+            self.flush()
+        except Exception as exc:  # noqa: BLE001 (the run's health must still be written)
+            log.exception("could not store the last %d articles", len(self.pending))
+            spider.record_error("store", f"{type(exc).__name__}: {exc}")
+        if getattr(spider, "run_id", None) is None:
             return
         health = run_health(self.crawler.stats.get_stats(), spider.errors, spider.start_failed)
         spider.store.finish_run(spider.run_id, **health)

@@ -10,8 +10,11 @@ too: set `name` to the registry key and yield AdvisoryItem from `parse_start`.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -50,6 +53,18 @@ class FeedEntry:
     guid: str | None = None
     native_id: str | None = None  # the outlet's id when the listing gives one (WordPress post id)
     author: str | None = None
+
+
+_extract_pool: ProcessPoolExecutor | None = None
+
+
+def extract_pool(workers: int) -> ProcessPoolExecutor:
+    """This process's pool of page-extraction workers (started once, on the first big crawl), so trafilatura
+    runs beside the reactor instead of stalling it."""
+    global _extract_pool  # noqa: PLW0603 (one pool of worker processes per crawler process)
+    if _extract_pool is None:
+        _extract_pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return _extract_pool
 
 
 def expire_shared_keys(settings: Any, spider_name: str) -> None:
@@ -109,6 +124,9 @@ class SourceSpider(scrapy.Spider):
         self.fetch_articles = bool(self.entry.option("fetch_articles", settings.getbool("DESKWATCH_FETCH_ARTICLES")))
         self.redis_idle_close_s = settings.getfloat("DESKWATCH_REDIS_IDLE_CLOSE_S")
         self.shared_queue = bool(settings.get("DESKWATCH_REDIS_URL"))
+        self.extract_workers = settings.getint("DESKWATCH_EXTRACT_WORKERS")
+        self.extract_pool_min = settings.getint("DESKWATCH_EXTRACT_POOL_MIN_PAGES")
+        self.use_pool = False
         crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
         crawler.signals.connect(self._on_activity, signal=signals.response_received)
         crawler.signals.connect(self._on_closed, signal=signals.spider_closed)
@@ -210,6 +228,8 @@ class SourceSpider(scrapy.Spider):
         entries = [e for e in entries if e.url]
         seen = self.store.seen_documents([url_hash(e.url) for e in entries])
         budget = self.max_articles
+        if self.fetch_articles and self.extract_workers > 0 and len(entries) - len(seen) >= self.extract_pool_min:
+            self.use_pool = True
         for entry in entries:
             stored_at = seen.get(url_hash(entry.url), "absent")
             if stored_at != "absent" and not self._changed_since(entry, stored_at):
@@ -231,11 +251,19 @@ class SourceSpider(scrapy.Spider):
         updated = parse_date(entry.updated, self.zone) if entry.updated else None
         return bool(updated and stored_at and updated > stored_at)
 
-    def parse_article(self, response: Response, entry: FeedEntry) -> Iterator[ArticleItem]:
+    async def parse_article(self, response: Response, entry: FeedEntry) -> AsyncIterator[ArticleItem]:
         if not hasattr(response, "text"):
             self.record_error("parse", f"{response.url}: not a text page")
             return
-        page = extract_page(response.text, response.url)
+        try:
+            if self.use_pool:
+                pool = extract_pool(self.extract_workers)
+                page = await asyncio.get_running_loop().run_in_executor(pool, extract_page, response.text, response.url)
+            else:
+                page = extract_page(response.text, response.url)
+        except Exception as exc:  # noqa: BLE001 (one unreadable page must not end the run)
+            self.record_error("parse", f"{response.url}: extraction failed ({type(exc).__name__}: {exc})")
+            return
         item = self.build_item(entry, page, response.url)
         if item is not None:
             yield item

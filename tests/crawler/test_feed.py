@@ -96,7 +96,8 @@ def test_seen_articles_are_not_fetched_again_when_the_feed_changes(replay: Repla
 
 def test_500_then_success_is_retried(replay: ReplayServer, sqlite_url: str) -> None:
     replay.add_fault("/camboja/feed/", statuses=[500, 503])
-    (report,) = run_crawl("camboja", sqlite_url, url=replay.url_for("camboja"), check=True)
+    (report,) = run_crawl("camboja", sqlite_url, url=replay.url_for("camboja"), check=True,
+                          settings={"DESKWATCH_EXTRACT_POOL_MIN_PAGES": "1"})  # pages read in the worker pool
     assert report["status"] == "ok" and report["items"] == 3 and replay.hits["/camboja/feed/"] == 3
 
 

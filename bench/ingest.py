@@ -1,0 +1,164 @@
+"""Ingest benchmark: serve N generated article pages and their feed on 127.0.0.1 (the replay server, in its
+own process), then in one run measure raw Scrapy fetching of those pages (feed + pages, nothing done with
+them) and the full ingest (the real feed spider: fetch, trafilatura, dedup, store into a fresh SQLite).
+Both crawls use the same settings (politeness delays off on loopback). Prints one JSON line:
+{"pages", "raw_pages_per_s", "ingest_pages_per_s", "ratio", "peak_rss_mb"}."""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from html import escape
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+WORDS = ("police embassy Cambodia compound family ransom student province officials market exports government "
+         "ministry week percent city council river school hospital court minister election farmers prices rain "
+         "company workers union bridge airport tourists festival budget report border officers").split()  # fmt: skip
+
+
+def _sentence(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(12, 24))).capitalize() + "."
+
+
+def generate_site(root: Path, pages: int, seed: int = 7) -> None:
+    """An outlet with one RSS feed listing `pages` articles, each a ~3 KB page with metadata and chrome."""
+    rng = random.Random(seed)
+    site = root / "bench-news"
+    (site / "article").mkdir(parents=True)
+    (site / "site.toml").write_text('start = "/rss.xml"\n', encoding="utf-8")
+    items = []
+    for n in range(pages):
+        title = _sentence(rng)[:80]
+        body = "".join(f"<p>{' '.join(_sentence(rng) for _ in range(3))}</p>\n" for _ in range(6))
+        stamp = f"2025-10-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00+09:00"
+        (site / "article" / f"{n}.html").write_text(
+            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+            f'<meta property="og:title" content="{escape(title)}"><meta property="article:published_time" '
+            f'content="{stamp}"></head><body><header><nav><a href="/">Home</a> <a href="/world">World</a></nav>'
+            f"</header><main><article><h1>{escape(title)}</h1><p class=\"byline\">By Reporter {n}</p>{body}"
+            f"</article><aside><h2>Most read</h2><ul><li>Other story</li></ul></aside></main>"
+            f"<footer>Copyright Bench News</footer></body></html>", encoding="utf-8")  # fmt: skip
+        items.append(f"<item><title>{escape(title)}</title><link>{{base}}/bench-news/article/{n}</link>"
+                     f"<description>{escape(_sentence(rng))}</description><pubDate>Sun, 12 Oct 2025 10:00:00 +0900"
+                     f"</pubDate></item>")  # fmt: skip
+    (site / "rss.xml").write_text(f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+                                  f"<title>Bench News</title>{''.join(items)}</channel></rss>", encoding="utf-8")
+
+
+def start_server(root: Path) -> tuple[subprocess.Popen[str], str]:
+    code = ("import sys, time\nfrom crawler.replay import ReplayServer\n"
+            f"s = ReplayServer(root={str(root)!r}).start()\nprint(s.url_for('bench-news'), flush=True)\ntime.sleep(1e9)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def run(pages: int, repeat: int = 2) -> dict[str, Any]:
+    import scrapy
+    from scrapy.crawler import CrawlerRunner
+    from twisted.internet import defer
+
+    from crawler.runner import crawl_settings
+    from crawler.sources import SourceEntry
+    from scrapy.utils.reactor import install_reactor
+
+    from crawler.spiders.feed import FeedSpider, feed_entry, parse_feed
+    from storage.repository import Store
+
+    class RawFetchSpider(scrapy.Spider):
+        """Fetch the feed and every page it lists; do nothing with them (the baseline)."""
+
+        name = "raw-fetch"
+        custom_settings = {"ITEM_PIPELINES": {}}
+
+        def __init__(self, start_url: str, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.start_url = start_url
+
+        async def start(self):  # type: ignore[no-untyped-def]
+            yield scrapy.Request(self.start_url, callback=self.parse_feed)
+
+        def parse_feed(self, response):  # type: ignore[no-untyped-def]
+            for fields in parse_feed(response.body):
+                entry = feed_entry(fields)
+                if entry:
+                    yield scrapy.Request(response.urljoin(entry.url), callback=self.parse_page)
+
+        def parse_page(self, response):  # type: ignore[no-untyped-def]
+            return None
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        generate_site(root / "sites", pages)
+        server, start_url = start_server(root / "sites")
+        try:
+            db_url = f"sqlite:///{root / 'bench.sqlite'}"
+            settings = crawl_settings(db_url, {
+                "LOG_LEVEL": "ERROR", "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": 16,
+                "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "DESKWATCH_MAX_ARTICLES_PER_RUN": pages + 10,
+            })  # fmt: skip
+            install_reactor(settings["TWISTED_REACTOR"])
+            from twisted.internet import reactor
+
+            entry = SourceEntry(key="bench-news", name="Bench News", kind="news", country="KR", lang="en",
+                                fetch="rss", url=start_url, schedule="1h")  # fmt: skip
+            runner = CrawlerRunner(settings)
+            timings: dict[str, float] = {}
+            counts: dict[str, int] = {}
+
+            @defer.inlineCallbacks
+            def alternate():  # type: ignore[no-untyped-def]
+                """raw, ingest, raw, ingest…: the best time of each (a shared machine is noisy); every
+                ingest starts from an empty database, so it really fetches and stores every page."""
+                for n in range(repeat):
+                    store = Store(f"sqlite:///{root / f'bench-{n}.sqlite'}")
+                    for label, spidercls, kwargs in (("raw", RawFetchSpider, {"start_url": start_url}),
+                                                     ("ingest", FeedSpider, {"source": entry, "store": store})):  # fmt: skip
+                        crawler = runner.create_crawler(spidercls)
+                        began = time.perf_counter()
+                        yield runner.crawl(crawler, **kwargs)
+                        timings[label] = min(timings.get(label, float("inf")), time.perf_counter() - began)
+                        stats = crawler.stats.get_stats()
+                        counts[label] = int(stats.get("response_received_count", 0)) - 2  # minus robots.txt, feed
+                        counts[f"{label}_items"] = int(stats.get("deskwatch/items", 0))
+                    store.close()
+                reactor.stop()
+
+            reactor.callWhenRunning(alternate)
+            reactor.run()
+        finally:
+            server.terminate()
+    if counts["raw"] != pages or counts["ingest"] != pages or counts["ingest_items"] != pages:
+        raise SystemExit(f"bench: expected {pages} pages and items, got {counts}")
+    raw, ingest = pages / timings["raw"], pages / timings["ingest"]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + _workers_rss_mb()
+    return {"pages": pages, "raw_pages_per_s": round(raw, 1), "ingest_pages_per_s": round(ingest, 1),
+            "ratio": round(ingest / raw, 3), "peak_rss_mb": round(peak, 1)}  # fmt: skip
+
+
+def _workers_rss_mb() -> float:
+    """Resident memory of this process's remaining children (the page-extraction workers)."""
+    import psutil
+
+    return sum(child.memory_info().rss for child in psutil.Process().children(recursive=True)) / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=2, help="alternating rounds; the best of each is kept")
+    args = parser.parse_args()
+    print(json.dumps(run(args.pages, args.repeat)))
+
+
+if __name__ == "__main__":
+    main()
