@@ -10,7 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp.components import places
-from nlp.context import compile_terms, doc_text, load_toml, nearest_cue, to_ascii_digits
+from nlp.context import compile_terms, doc_text, load_toml, nearest_cue, sentence_bounds, to_ascii_digits
 
 INCIDENT_TYPES = ("kidnapping", "detention", "torture", "death", "rescue", "repatriation",
                   "scam_recruitment", "arrest", "advisory")
@@ -29,9 +29,16 @@ def _tables(lang: str) -> dict[str, Any]:
         "core": compile_terms(kw["relevance"]["core"][lang], lang),
         "context": compile_terms(kw["relevance"]["context"][lang], lang),
         "types": {t: compile_terms(kw["types"][t][lang], lang) for t in INCIDENT_TYPES},
+        "hedged": compile_terms(kw["types_hedged"][lang], lang),
+        "legal_custody": compile_terms(kw["types_legal_custody"][lang], lang),
+        "unlawful": compile_terms(kw["types_legal_custody"]["unlawful"], "en"),
+        "statistic": compile_terms(count["statistic"][lang], lang),
+        "official": {"neg": compile_terms(count["official"][lang], lang)},
         "nat": compile_terms(kw["nationality"][lang], lang),
         "nat_neg": compile_terms(kw["nationality_negation"][lang], lang),
         "nat_implicit": compile_terms(kw["nationality_implicit"][lang], lang),
+        "nat_person": compile_terms(kw["nationality_implicit_person"][lang], lang),
+        "suspect": compile_terms(kw["nationality_implicit_person"]["suspect"], "ko"),
         "foreign_victims": compile_terms(kw["nationality_foreign"][lang], lang),
         "count_cues": {"neg": compile_terms(count["neg"][lang], lang), "pos": compile_terms(count["pos"][lang], lang)},
         "count_re": _count_regex(lang, nouns, count["en_numbers"]),
@@ -44,7 +51,7 @@ def _tables(lang: str) -> dict[str, Any]:
 def _count_regex(lang: str, nouns: str, numbers: dict[str, int]) -> re.Pattern[str]:
     if lang == "en":
         words = "|".join(sorted(numbers, key=len, reverse=True))
-        return re.compile(rf"\b(?:more than |about |some |at least |nearly )?(\d[\d,]*|(?i:{words}))\s+"
+        return re.compile(rf"\b(?:more than |about |some |at least |nearly )?(\d(?:[\d,]*\d)?|(?i:{words}))\s+"
                           rf"(?:[A-Za-z-]+\s+){{0,2}}?(?:{nouns})\b")
     if lang == "ko":
         return re.compile(rf"(?:{nouns})\s?(?:[가-힣]+\s)?(\d[\d,]*)\s?(?:여\s?)?명")
@@ -66,8 +73,28 @@ def is_relevant(text: str, lang: str, title: str | None = None) -> bool:
 
 
 def incident_types(text: str, lang: str, title: str | None = None) -> list[str]:
+    """Types with a cue in a sentence that reports something: cues in hedged or warning sentences
+    ("often a first step toward confinement") do not count, and a detention cue in a sentence about
+    a criminal suspicion (drugs, a charge, a prison term) types as an arrest, not a confinement."""
+    tables = _tables(lang)
     full = f"{title}\n{text}" if title else text
-    return [t for t, pattern in _tables(lang)["types"].items() if pattern.search(full)]
+    found: set[str] = set()
+    for name, pattern in tables["types"].items():
+        for m in pattern.finditer(full):
+            sentence = full[slice(*sentence_bounds(full, m.start()))]
+            if tables["hedged"].search(sentence):
+                continue
+            if name == "detention" and _legal_custody(sentence, tables):
+                found.add("arrest")
+                continue
+            found.add(name)
+            break
+    return [t for t in INCIDENT_TYPES if t in found]
+
+
+def _legal_custody(sentence: str, tables: dict[str, Any]) -> bool:
+    """Held by the authorities on a criminal suspicion, with nothing saying the confinement was unlawful."""
+    return bool(tables["legal_custody"].search(sentence)) and not tables["unlawful"].search(sentence)
 
 
 def victim_nationality(text: str, lang: str, korean_place: bool = False) -> str | None:
@@ -80,9 +107,15 @@ def victim_nationality(text: str, lang: str, korean_place: bool = False) -> str 
             return "KR"
     if negated or tables["foreign_victims"].search(text):
         return None
-    if korean_place or tables["nat_implicit"].search(text):
+    if korean_place or tables["nat_implicit"].search(text) or _named_victim(text, tables):
         return "KR"
     return None
+
+
+def _named_victim(text: str, tables: dict[str, Any]) -> bool:
+    """A person anonymised the Korean-press way ("L씨(25)") in a sentence that is not about suspects."""
+    return any(not tables["suspect"].search(text, *sentence_bounds(text, m.start()))
+               for m in tables["nat_person"].finditer(text))
 
 
 def victim_count(text: str, lang: str) -> int | None:
@@ -93,10 +126,13 @@ def victim_count(text: str, lang: str) -> int | None:
     for m in tables["count_re"].finditer(norm):
         raw = m.group(1).replace(",", "")
         value = int(raw) if raw.isdigit() else tables["numbers"].get(raw.lower())
+        if tables["statistic"].search(norm, m.start(), m.end()):
+            continue  # "330 reports of Koreans": a tally over many cases, not one incident's victims
         if value and nearest_cue(norm, m.start(), m.end(), tables["count_cues"], 80, 80)[0] == "pos":
             best = max(best or 0, value)
-    if best is None and tables["singular"].search(norm):
-        return 1
+    if best is None and any(nearest_cue(norm, m.start(), m.end(), tables["official"], 40, 10)[0] is None
+                            for m in tables["singular"].finditer(norm)):
+        return 1  # a lone victim, not an official named with an age
     return best
 
 

@@ -148,3 +148,14 @@ def test_nationality_inferred_only_when_unstated_and_opted_in() -> None:
     with pytest.raises(RuleError, match="nationality_inferred_from"):
         parse_rules('[[rules]]\nname = "kr"\nsubject = "incident"\nchannels = ["console"]\n[rules.when]\n'
                     'nationality_inferred_from = ["vibes"]\n')  # fmt: skip
+
+
+def test_default_rule_takes_nationality_from_nlp_only() -> None:
+    """The default rule does not infer KR from a Korean place or a Korean-language article: nlp already
+    weighs that evidence and refuses it when the victims are stated to be of another nationality."""
+    rule = next(r for r in load_rules(CONFIG_DIR / "rules.toml") if r.name == "korean-kidnapping")
+    assert "nationality_inferred_from" not in rule.when
+    body = "중국인 관광객이 제주에서 납치됐다가 몸값 30만 위안을 건넨 뒤 풀려났다."
+    chinese_victim = extraction(["kidnapping"], None, body=body)
+    chinese_victim["places"].append({"text": "제주", "name": "Jeju", "country": "KR", "start": 8, "end": 10})
+    assert not incident_matches(rule, view_of_article(chinese_victim, body, "ko"))
