@@ -55,9 +55,9 @@ def _open_store(url: str) -> str | None:
         s.close()
 
 
-def test_concurrent_first_opens_are_safe(sqlite_url: str) -> None:
+def test_concurrent_first_opens_are_safe(db_url: str) -> None:
     with mp.get_context("spawn").Pool(4) as pool:
-        revisions = pool.map(_open_store, [sqlite_url] * 4)
+        revisions = pool.map(_open_store, [db_url] * 4)
     assert revisions == [head_revision()] * 4
 
 
