@@ -31,7 +31,7 @@ from crawler.dates import first_plausible, parse_date, zone_for
 from crawler.items import ArticleItem
 from crawler.sources import SourceEntry, registry_by_key
 from crawler.text import PageText, extract_page, html_to_text, quality_flags
-from crawler.urls import canonical_url, item_id, url_hash
+from crawler.urls import canonical_url, item_id, strip_tracking, url_hash
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +287,7 @@ class SourceSpider(scrapy.Spider):
         stable_id = f"{self.item_prefix}/{native}" if native else item_id(
             self.item_prefix, entry.url, guid=entry.guid, id_pattern=self.entry.option("id_pattern"))
         return ArticleItem(
-            item_id=stable_id, source_key=self.entry.key, url=url, canonical_url=canonical_url(entry.url),
+            item_id=stable_id, source_key=self.entry.key, url=strip_tracking(url), canonical_url=canonical_url(entry.url),
             title=title, body=body.strip(), lang=self.entry.lang, country=self.entry.country,
             summary=(entry.summary or feed_text)[:2000],
             author=(entry.author or page.author or None), published_at=published,

@@ -14,12 +14,15 @@ from crawler.middlewares.encoding import CharsetRepairMiddleware
 from crawler.middlewares.retry import BackoffRetryMiddleware
 from crawler.pipelines.dedupe import RunDedupePipeline
 from crawler.pipelines.store import StorePipeline, run_health
+from crawler.runner import crawl_settings
 from crawler.sources import registry_by_key
 from crawler.spiders.feed import FeedSpider
 
 
 def _crawler(store, **settings):  # type: ignore[no-untyped-def]
-    crawler = get_crawler(FeedSpider, settings_dict={"DESKWATCH_RETRY_BACKOFF_BASE_S": 0.01, **settings})
+    """A crawler with deskwatch's own settings (crawler/settings.py), as the runner builds them."""
+    project = {k: v for k, v in crawl_settings(None).copy_to_dict().items() if k.startswith("DESKWATCH_")}
+    crawler = get_crawler(FeedSpider, settings_dict={**project, "DESKWATCH_RETRY_BACKOFF_BASE_S": 0.01, **settings})
     crawler.spider = crawler._create_spider(source=registry_by_key()["yonhap-en"], store=store)
     crawler.stats.open_spider()
     return crawler
@@ -101,3 +104,22 @@ def test_charset_repair_and_backoff(store) -> None:  # type: ignore[no-untyped-d
     assert crawler.stats.get_value("retry/count") == 1
     gone = asyncio.run(retry.process_response(request, Response(request.url, status=404, request=request)))
     assert isinstance(gone, Response)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_walls_are_flagged_and_the_feed_text_kept_instead(store) -> None:  # type: ignore[no-untyped-def]
+    from crawler.spiders.base import FeedEntry
+    from crawler.text import PageText
+
+    spider = _crawler(store).spider
+    summary = "A 22-year-old student from Yecheon was confined in a compound in Bavet, police said. " * 3
+    entry = FeedEntry(url="https://en.yna.co.kr/view/AEN20251012000300315?input=rss", title="Student held",
+                      summary=summary, published="Sun, 12 Oct 2025 10:03:00 +0900")  # fmt: skip
+    wall = PageText(body="We use cookies to give you the best experience. Accept all cookies to continue.")
+    item = spider.build_item(entry, wall, entry.url)
+    assert item.quality_flags == ["cookie_wall", "fragment"] and item.body == summary.strip()
+    assert item.item_id == "yonhap-en/AEN20251012000300315" and item.url.endswith("AEN20251012000300315")
+    assert item.published_at == datetime(2025, 10, 12, 1, 3, tzinfo=UTC)
+    future = FeedEntry(url=entry.url, title="t", summary=summary, published="Sun, 12 Oct 2031 10:03:00 +0900")
+    page = PageText(body="Real reporting. " * 40, dates=["2025-10-12T10:03:00+09:00"])
+    assert spider.build_item(future, page, entry.url).published_at == datetime(2025, 10, 12, 1, 3, tzinfo=UTC)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from crawler.dates import first_plausible, parse_date, plausible
-from crawler.urls import canonical_url, item_id
+from crawler.urls import canonical_url, item_id, strip_tracking
 
 
 @pytest.mark.parametrize(("a", "b"), [
@@ -25,6 +25,10 @@ def test_meaningful_parameters_and_ports_are_kept() -> None:
     assert "news_id=N100" in canonical_url("https://news.sbs.co.kr/news/endPage.do?news_id=N100&plink=RSSREADER")
     assert "plink" not in canonical_url("https://news.sbs.co.kr/news/endPage.do?news_id=N100&plink=RSSREADER")
     assert canonical_url("http://127.0.0.1:8080/x/") == "https://127.0.0.1:8080/x"
+
+
+def test_display_urls_lose_only_tracking() -> None:
+    assert strip_tracking("http://www.yna.co.kr/view/AKR1?input=rss&section=news&page=2#top") == "http://www.yna.co.kr/view/AKR1?page=2"
 
 
 def test_item_ids_use_native_ids_else_a_url_hash() -> None:

@@ -1,0 +1,47 @@
+"""`deskwatch sources --json` (registry merged with health) and `deskwatch crawl KEY --url URL`."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from crawler.replay import ReplayServer
+from crawler.sources import load_registry
+from monitor.cli import cli
+from tests.crawler.conftest import PROJECT_ROOT
+
+SOURCE_KEYS = {"key", "name", "kind", "country", "lang", "fetch", "url", "schedule", "enabled"}
+
+
+def _deskwatch(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DESKWATCH_CONTACT_URL": "https://example.org/contact"}
+    return subprocess.run([sys.executable, "-m", "monitor.cli", *args], capture_output=True, text=True,
+                          timeout=120, cwd=PROJECT_ROOT, env=env)  # fmt: skip
+
+
+def test_crawl_one_source_against_another_url_then_sources_shows_its_health(replay: ReplayServer, sqlite_url: str) -> None:
+    proc = _deskwatch("--db", sqlite_url, "crawl", "camboja", "--url", replay.url_for("camboja"), "--json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (report,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert report["source"] == "camboja" and report["status"] == "ok" and report["new_items"] == 3
+
+    result = CliRunner().invoke(cli, ["--db", sqlite_url, "sources", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["key"]: row for row in json.loads(result.output)}
+    assert set(rows) == {e.key for e in load_registry()}
+    assert all(SOURCE_KEYS <= set(row) for row in rows.values())
+    assert rows["camboja"]["last_success_at"] and rows["camboja"]["last_error_at"] is None
+    assert rows["yonhap-en"]["last_success_at"] is None
+    assert rows["cambodianess"]["enabled"] is False and rows["cambodianess"]["note"]
+
+
+def test_crawl_refuses_unknown_keys_and_bad_flag_combinations(sqlite_url: str) -> None:
+    runner = CliRunner()
+    unknown = runner.invoke(cli, ["--db", sqlite_url, "crawl", "no-such-source"])
+    assert unknown.exit_code != 0 and "unknown source" in unknown.output
+    both = runner.invoke(cli, ["--db", sqlite_url, "crawl", "yonhap", "hani", "--url", "http://127.0.0.1:1/"])
+    assert both.exit_code != 0 and "exactly one" in both.output
+    assert runner.invoke(cli, ["--db", sqlite_url, "crawl"]).exit_code != 0
