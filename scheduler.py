@@ -187,10 +187,10 @@ def sweep_alerts() -> int:
 
 def daily_digest() -> dict[str, Any]:
     """Build today's digest and email it when SMTP is configured."""
-    from monitor.digest.build import build_digest, send_digest
+    from monitor.digest.build import build_digest, send_digest, today_local
 
     rt = runtime()
-    result = build_digest(rt.store, None, rt.settings)
+    result = build_digest(rt.store, today_local(rt.settings), rt.settings)  # the 24 h that just closed
     if rt.settings.smtp_host and rt.settings.smtp_to:
         send_digest(rt.store, result, rt.settings)
     return result.to_dict()

@@ -132,7 +132,7 @@ def alerts_retry(app: AppContext) -> None:
 
 
 @click.command("digest")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="The digest's day (default: today, local).")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="The digest's day (default: the open digest, whose window contains now).")
 @click.option("--send", is_flag=True, help="Also send it through the email channel.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app

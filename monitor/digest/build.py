@@ -53,9 +53,19 @@ def today_local(settings: Settings) -> date:
     return datetime.now(ZoneInfo(settings.timezone)).date()
 
 
+def open_digest_day(settings: Settings, now: datetime | None = None) -> date:
+    """The day of the digest whose window contains `now`: today before the digest time, tomorrow after it.
+    What `deskwatch digest` and the demo show by default, so what was just collected is in it."""
+    tz = ZoneInfo(settings.timezone)
+    local = (now or datetime.now(tz)).astimezone(tz)
+    hour, minute = (int(x) for x in settings.digest_time.split(":"))
+    return local.date() + timedelta(days=1) if local.time() >= time(hour, minute) else local.date()
+
+
 def build_digest(store: Store, day: date | None, settings: Settings) -> DigestResult:
-    """Render the digest of `day` (default: today, local), write its files and archive it (replacing)."""
-    day = day or today_local(settings)
+    """Render the digest of `day` (default: the open one, see open_digest_day), write its files and
+    archive it (replacing an earlier rendering of the same day)."""
+    day = day or open_digest_day(settings)
     context = digest_context(store, day, settings)
     env = _environment()
     html = env.get_template("digest.html.j2").render(**context, chart=Markup(context["chart_svg"]))

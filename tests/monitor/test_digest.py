@@ -3,7 +3,7 @@ every scraped text escaped, the 30-day chart, advisory changes, archive replaced
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from monitor.config import Settings
-from monitor.digest.build import build_digest, digest_window, send_digest
+from monitor.digest.build import build_digest, digest_window, open_digest_day, send_digest
 from storage.digests import get_digest, list_digests
 from storage.repository import Store
 from tests.monitor.act_helpers import KIDNAP_BODY, T0, add_fact, add_story, extraction
@@ -128,3 +128,19 @@ def test_empty_store_still_renders(store: Store, tmp_path: Path, tz: str) -> Non
     result = build_digest(store, DAY, _settings(tmp_path, timezone=tz))
     assert "None in this period." in result.html_path.read_text(encoding="utf-8")
     assert result.counts["new_incidents"] == 0
+
+
+@pytest.mark.parametrize(
+    ("utc_now", "expected"),
+    [
+        (datetime(2026, 11, 24, 22, 59, tzinfo=UTC), date(2026, 11, 25)),  # 07:59 in Seoul: today's is still open
+        (datetime(2026, 11, 24, 23, 0, tzinfo=UTC), date(2026, 11, 26)),  # 08:00 in Seoul: today's has closed
+        (datetime(2026, 11, 25, 14, 30, tzinfo=UTC), date(2026, 11, 26)),  # 23:30 in Seoul
+    ],
+)
+def test_the_open_digest_is_the_one_whose_window_contains_now(utc_now: datetime, expected: date) -> None:
+    settings = Settings(timezone="Asia/Seoul", digest_time="08:00")
+    day = open_digest_day(settings, utc_now)
+    assert day == expected
+    start, end = digest_window(day, settings)
+    assert start <= utc_now < end
