@@ -138,9 +138,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sources", help="registry file (default config/sources.toml)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a Scrapy setting")
     parser.add_argument("--json", action="store_true", help="print one JSON line per run")
+    parser.add_argument("--any-host", action="store_true", help="allow a --url beyond loopback and the registry host")
     args = parser.parse_args(argv)
     if args.url and len(args.keys) != 1:
         parser.error("--url needs exactly one source key")
+    if args.url:
+        _check_start_url(parser, args)
     overrides: dict[str, Any] = dict(item.split("=", 1) for item in args.set)
     if args.sources:
         overrides["DESKWATCH_SOURCES_FILE"] = args.sources
@@ -153,6 +156,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     for report in reports:
         print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else _line(report))
     return 1 if any(r.status == "failed" for r in reports) else 0
+
+
+def _check_start_url(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Loopback or the source's registry host only, unless --any-host (no fetching on a user's say-so)."""
+    from crawler.start_url import StartUrlError, check_start_url
+
+    entry = registry_by_key(args.sources).get(args.keys[0])
+    try:
+        check_start_url(args.url, entry.url if entry else "", any_host=args.any_host)
+    except StartUrlError as exc:
+        parser.error(str(exc))
 
 
 def _line(r: CrawlReport) -> str:

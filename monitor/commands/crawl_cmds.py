@@ -25,8 +25,10 @@ def _registry(app: AppContext) -> list[Any]:
 @click.option("--url", help="Crawl this start URL instead of the registry's (one KEY only).")
 @click.option("--all", "crawl_all", is_flag=True, help="Crawl every enabled source.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per run.")
+@click.option("--any-host", is_flag=True, help="Allow a --url on a host other than loopback or the source's own.")
 @pass_app
-def crawl(app: AppContext, keys: tuple[str, ...], url: str | None, crawl_all: bool, as_json: bool) -> None:
+def crawl(app: AppContext, keys: tuple[str, ...], url: str | None, crawl_all: bool, as_json: bool,
+          any_host: bool) -> None:  # fmt: skip
     """Crawl sources by registry KEY now (in this process) and record each run's health."""
     from crawler.runner import UnknownSourceError, run_crawls
 
@@ -36,6 +38,8 @@ def crawl(app: AppContext, keys: tuple[str, ...], url: str | None, crawl_all: bo
         raise click.UsageError("name at least one source KEY, or --all")
     if url and len(chosen) != 1:
         raise click.UsageError("--url needs exactly one source KEY")
+    if url:
+        _check_start_url(url, registry, chosen[0], any_host)
     settings: dict[str, Any] = {"DESKWATCH_SOURCES_FILE": str(app.settings.sources_file)}
     settings["DESKWATCH_CONTACT_URL"] = app.settings.user_agent_contact
     if app.settings.redis_url:
@@ -54,6 +58,17 @@ def crawl(app: AppContext, keys: tuple[str, ...], url: str | None, crawl_all: bo
                 click.echo(f"  {r.error_summary[:500]}")
     if any(r.status == "failed" for r in reports):
         raise SystemExit(1)
+
+
+def _check_start_url(url: str, registry: list[Any], key: str, any_host: bool) -> None:
+    """No fetching of arbitrary hosts on a user's say-so: loopback or the source's registry host only."""
+    from crawler.start_url import StartUrlError, check_start_url
+
+    entry = next((e for e in registry if e.key == key), None)
+    try:
+        check_start_url(url, entry.url if entry else "", any_host=any_host)
+    except StartUrlError as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 @click.command("sources")
