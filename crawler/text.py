@@ -27,15 +27,15 @@ META_DATE_XPATHS = (
     "//meta[@name='date']/@content",
     "//time[@itemprop='datePublished']/@datetime",
 )
-JSON_DATE_KEYS = re.compile(r"^(datePublished|publishedAt|published_at|firstPublished\w*|deployDt|regDt|regist\w*|pubDate)$", re.I)
+JSON_DATE_KEYS = re.compile(r"^(datePublished|publishedAt|published_at|firstPublished\w*|deployDt|regDt|regist\w*|pubDate)$", re.IGNORECASE)
 JSON_TITLE_KEYS = ("headline", "title", "metaTitle")
 JSON_AUTHOR_KEYS = ("writerDisplay", "author", "byline", "writerName")
 COOKIE_WALL_RE = re.compile(
-    r"(we use cookies|this (web)?site uses cookies|accept (all )?cookies|cookie (policy|settings)|쿠키를 사용|쿠키 정책)", re.I
+    r"(we use cookies|this (web)?site uses cookies|accept (all )?cookies|cookie (policy|settings)|쿠키를 사용|쿠키 정책)", re.IGNORECASE
 )
 PAYWALL_RE = re.compile(
     r"(subscribe to (continue|read)|subscribers only|already a subscriber|to continue reading|sign in to read|"
-    r"유료 ?회원|구독자 전용|로그인 후 (이용|열람)|프리미엄 기사)", re.I
+    r"유료 ?회원|구독자 전용|로그인 후 (이용|열람)|프리미엄 기사)", re.IGNORECASE
 )
 TAG_RE = re.compile(r"<[^>]+>")
 INPUT_STAMP_RE = re.compile(r"(?:입력|등록|Posted|Published)\s*[:：]?\s*((?:19|20)\d{2}[.\-/]\d{1,2}[.\-/]\d{1,2}\.?\s+\d{1,2}:\d{2}(?::\d{2})?)")
@@ -155,9 +155,10 @@ def json_state_article(page_html: str) -> PageText | None:
     for blob in _script_json_blobs(page_html):
         for obj in _walk_objects(blob):
             for value in obj.values():
-                if isinstance(value, str) and "<p" in value and len(value) > 400:
-                    if best is None or len(value) > best[0]:
-                        best = (len(value), obj)
+                if not (isinstance(value, str) and "<p" in value and len(value) > 400):
+                    continue
+                if best is None or len(value) > best[0]:
+                    best = (len(value), obj)
     if best is None:
         return None
     obj = best[1]
@@ -170,7 +171,7 @@ def json_state_article(page_html: str) -> PageText | None:
 
 def _script_json_blobs(page_html: str) -> Iterator[Any]:
     decoder = json.JSONDecoder()
-    for match in re.finditer(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", page_html, re.S | re.I):
+    for match in re.finditer(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", page_html, re.DOTALL | re.IGNORECASE):
         script = match.group(1).strip()
         if len(script) < 500:
             continue

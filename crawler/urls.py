@@ -20,8 +20,7 @@ def canonical_url(url: str) -> str:
     if scheme == "http":
         scheme = "https"
     host = (parts.hostname or "").lower()
-    if host.startswith("www."):
-        host = host[4:]
+    host = host.removeprefix("www.")
     port = parts.port
     if port and port not in DEFAULT_PORTS.values():
         host = f"{host}:{port}"

@@ -11,7 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import Document
-from storage.repository import DOCUMENT_FIELDS, Store, UpsertResult, content_hash, retry_on_conflict, url_hash, utcnow
+from storage.repository import (
+    DOCUMENT_FIELDS,
+    Store,
+    UpsertResult,
+    content_hash,
+    retry_on_conflict,
+    url_hash,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 

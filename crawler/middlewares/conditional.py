@@ -24,13 +24,13 @@ class ConditionalGetMiddleware:
     def process_request(self, request: Request) -> None:
         store = getattr(self.crawler.spider, "store", None)
         if not request.meta.get(CONDITIONAL_META) or store is None:
-            return None
+            return
         etag, last_modified = store.get_validators(request.url)
         if etag:
             request.headers.setdefault("If-None-Match", etag)
         if last_modified:
             request.headers.setdefault("If-Modified-Since", last_modified)
-        return None
+        return
 
     def process_response(self, request: Request, response: Response) -> Response:
         if request.meta.get(CONDITIONAL_META) and response.status == 200:

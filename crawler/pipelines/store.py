@@ -80,7 +80,7 @@ class StorePipeline:
             return
         try:
             self.flush()
-        except Exception as exc:  # noqa: BLE001 (the run's health must still be written)
+        except Exception as exc:
             log.exception("could not store the last %d articles", len(self.pending))
             spider.record_error("store", f"{type(exc).__name__}: {exc}")
         if getattr(spider, "run_id", None) is None:

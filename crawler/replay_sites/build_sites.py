@@ -9,7 +9,7 @@ import html
 import json
 import shutil
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -29,7 +29,7 @@ def paragraphs(body: str) -> list[str]:
 
 def rfc822(iso: str, utc: bool = False) -> str:
     dt = datetime.fromisoformat(iso)
-    return format_datetime(dt.astimezone(timezone.utc) if utc else dt)
+    return format_datetime(dt.astimezone(UTC) if utc else dt)
 
 
 def article_page(a: dict, *, lang: str, site_name: str, canonical: str, dated: bool = True) -> str:
@@ -189,7 +189,7 @@ def build_khmer_times_api(items: list[dict]) -> None:
     root = HERE / "khmer-times-api"
     posts = sorted(items, key=lambda a: a["published"], reverse=True)
     pages = [posts[i : i + KT_PER_PAGE] for i in range(0, len(posts), KT_PER_PAGE)]
-    routes = [f'[routes."/wp-json/wp/v2/categories?slug=national"]\nfile = "categories-national.json"\n']
+    routes = ['[routes."/wp-json/wp/v2/categories?slug=national"]\nfile = "categories-national.json"\n']
     for n, chunk in enumerate(pages, start=1):
         data = [wp_post(a) for a in chunk]
         write(root / f"posts-{n}.json", json.dumps(data, ensure_ascii=False, indent=1))
@@ -208,7 +208,7 @@ def build_khmer_times_api(items: list[dict]) -> None:
 
 def wp_post(a: dict) -> dict:
     dt = datetime.fromisoformat(a["published"])
-    local, gmt = dt.replace(tzinfo=None).isoformat(), dt.astimezone(timezone.utc).replace(tzinfo=None).isoformat()
+    local, gmt = dt.replace(tzinfo=None).isoformat(), dt.astimezone(UTC).replace(tzinfo=None).isoformat()
     link = f"{{base}}/khmer-times/{a['id']}/{a['slug']}/"
     content = "".join(f"<p>{html.escape(p)}</p>\n" for p in paragraphs(a["body"]))
     return {

@@ -14,8 +14,8 @@ import asyncio
 import logging
 import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import AsyncIterator, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -61,7 +61,7 @@ _extract_pool: ProcessPoolExecutor | None = None
 def extract_pool(workers: int) -> ProcessPoolExecutor:
     """This process's pool of page-extraction workers (started once, on the first big crawl), so trafilatura
     runs beside the reactor instead of stalling it."""
-    global _extract_pool  # noqa: PLW0603 (one pool of worker processes per crawler process)
+    global _extract_pool
     if _extract_pool is None:
         _extract_pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     return _extract_pool
@@ -85,7 +85,6 @@ class SourceSpider(scrapy.Spider):
     """Base spider: subclasses implement `parse_start` (and may override `first_requests`)."""
 
     name = "source"
-    custom_settings: dict[str, Any] = {}
 
     def __init__(self, source: str | SourceEntry | None = None, url: str | None = None, store: Any = None,
                  **kwargs: Any) -> None:  # fmt: skip

@@ -12,8 +12,8 @@ from scrapy.http import Response
 from crawler.spiders.base import FeedEntry, SourceSpider
 from crawler.text import best_encoding, html_to_text
 
-XML_DECLARATION_RE = re.compile(rb"^\s*<\?xml[^>]*\?>", re.S)
-DECLARED_ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.-]+)["']""", re.S)
+XML_DECLARATION_RE = re.compile(rb"^\s*<\?xml[^>]*\?>", re.DOTALL)
+DECLARED_ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.-]+)["']""", re.DOTALL)
 DATE_TAGS = ("pubDate", "published", "date", "issued", "created")
 UPDATED_TAGS = ("updated", "modified")
 SUMMARY_TAGS = ("description", "summary", "abstract")
@@ -77,7 +77,7 @@ def feed_entry(fields: dict[str, Any]) -> FeedEntry | None:
     link = fields.get("link") or (fields.get("guid") if str(fields.get("guid", "")).startswith("http") else None)
     if not link:
         return None
-    pick = lambda names: next((fields[n] for n in names if fields.get(n)), None)  # noqa: E731
+    pick = lambda names: next((fields[n] for n in names if fields.get(n)), None)
     summary = html_to_text(_unescape_twice(pick(SUMMARY_TAGS) or ""))
     content = html_to_text(pick(CONTENT_TAGS) or "")
     author = pick(AUTHOR_TAGS)

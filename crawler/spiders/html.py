@@ -56,7 +56,7 @@ class HtmlListingSpider(SourceSpider):
             yield item
 
     def _selected(self, response: Response) -> PageText:
-        pick = lambda name: self.entry.option(name)  # noqa: E731
+        pick = lambda name: self.entry.option(name)
         body = "\n".join(t.strip() for t in response.css(pick("body_selector")).getall() if t.strip()) if pick("body_selector") else ""
         title = (response.css(pick("title_selector")).get() or "").strip() if pick("title_selector") else ""
         date = (response.css(pick("date_selector")).get() or "").strip() if pick("date_selector") else ""

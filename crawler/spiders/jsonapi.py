@@ -61,7 +61,7 @@ class JsonApiSpider(SourceSpider):
         url = dig(item, self.fields["url"])
         if not isinstance(url, str) or not url:
             return None
-        text = lambda f: html_to_text(str(dig(item, self.fields[f]) or "")) if self.fields[f] else ""  # noqa: E731
+        text = lambda f: html_to_text(str(dig(item, self.fields[f]) or "")) if self.fields[f] else ""
         native = dig(item, self.fields["id"]) if self.fields["id"] else None
         return FeedEntry(url=response.urljoin(url), title=text("title"), summary=text("summary"), content=text("body"),
                          published=dig(item, self.fields["date"]) if self.fields["date"] else None,

@@ -22,10 +22,13 @@ def sitemap_entries(body: bytes) -> tuple[list[FeedEntry], list[str]]:
         loc = "".join(url.xpath("./*[local-name()='loc']/text()")).strip()
         if not loc:
             continue
-        first = lambda name: "".join(url.xpath(f".//*[local-name()='{name}']/text()")).strip() or None  # noqa: E731
-        entries.append(FeedEntry(url=loc, title=first("title") or "", published=first("publication_date"),
-                                 updated=first("lastmod")))  # fmt: skip
+        entries.append(FeedEntry(url=loc, title=_first(url, "title") or "", published=_first(url, "publication_date"),
+                                 updated=_first(url, "lastmod")))  # fmt: skip
     return entries, []
+
+
+def _first(node: Any, name: str) -> str | None:
+    return "".join(node.xpath(f".//*[local-name()='{name}']/text()")).strip() or None
 
 
 class SitemapSpider(SourceSpider):

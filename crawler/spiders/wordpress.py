@@ -22,7 +22,7 @@ def wp_entry(post: dict[str, Any]) -> FeedEntry | None:
     link = post.get("link")
     if not link:
         return None
-    rendered = lambda key: (post.get(key) or {}).get("rendered", "") if isinstance(post.get(key), dict) else ""  # noqa: E731
+    rendered = lambda key: (post.get(key) or {}).get("rendered", "") if isinstance(post.get(key), dict) else ""
     gmt = post.get("date_gmt")
     modified = post.get("modified_gmt")
     return FeedEntry(

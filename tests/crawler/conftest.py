@@ -48,7 +48,7 @@ def run_crawl(keys: list[str] | str, db_url: str, *, url: str | None = None, sou
         cmd += ["--sources", str(sources)]
     for name, value in {**FAST_SETTINGS, **(settings or {})}.items():
         cmd += ["--set", f"{name}={value}"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT,
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT,
                           env={**os.environ, **(env or {})})  # fmt: skip
     if check:
         assert proc.returncode == 0, proc.stderr[-3000:]
