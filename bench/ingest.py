@@ -17,6 +17,8 @@ from html import escape
 from pathlib import Path
 from typing import Any, ClassVar
 
+import scrapy
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -60,80 +62,87 @@ def start_server(root: Path) -> tuple[subprocess.Popen[str], str]:
     return proc, proc.stdout.readline().strip()
 
 
-def run(pages: int, repeat: int = 2) -> dict[str, Any]:
-    import scrapy
+class RawFetchSpider(scrapy.Spider):
+    """The baseline: fetch the feed and every page it lists, and do nothing with them."""
+
+    name = "raw-fetch"
+    custom_settings: ClassVar[dict[str, Any]] = {"ITEM_PIPELINES": {}}
+
+    def __init__(self, start_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.start_url = start_url
+
+    async def start(self):  # type: ignore[no-untyped-def]
+        yield scrapy.Request(self.start_url, callback=self.parse_feed)
+
+    def parse_feed(self, response):  # type: ignore[no-untyped-def]
+        from crawler.spiders.feed import feed_entry, parse_feed
+
+        for fields in parse_feed(response.body):
+            entry = feed_entry(fields)
+            if entry:
+                yield scrapy.Request(response.urljoin(entry.url), callback=self.parse_page)
+
+    def parse_page(self, response):  # type: ignore[no-untyped-def]
+        return None
+
+
+def alternate_crawls(root: Path, start_url: str, pages: int, repeat: int) -> tuple[dict[str, float], dict[str, int]]:
+    """raw, ingest, raw, ingest…: the best time of each (a shared machine is noisy); every ingest starts from
+    an empty database, so it really fetches, extracts and stores every page."""
     from scrapy.crawler import CrawlerRunner
     from scrapy.utils.reactor import install_reactor
     from twisted.internet import defer
 
     from crawler.runner import crawl_settings
     from crawler.sources import SourceEntry
-    from crawler.spiders.feed import FeedSpider, feed_entry, parse_feed
+    from crawler.spiders.feed import FeedSpider
     from storage.repository import Store
 
-    class RawFetchSpider(scrapy.Spider):
-        """Fetch the feed and every page it lists; do nothing with them (the baseline)."""
+    settings = crawl_settings(None, {
+        "LOG_LEVEL": "ERROR", "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": 16,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "DESKWATCH_MAX_ARTICLES_PER_RUN": pages + 10,
+    })  # fmt: skip
+    install_reactor(settings["TWISTED_REACTOR"])
+    from twisted.internet import reactor
 
-        name = "raw-fetch"
-        custom_settings: ClassVar[dict[str, Any]] = {"ITEM_PIPELINES": {}}
+    entry = SourceEntry(key="bench-news", name="Bench News", kind="news", country="KR", lang="en", fetch="rss",
+                        url=start_url, schedule="1h")  # fmt: skip
+    runner = CrawlerRunner(settings)
+    timings: dict[str, float] = {}
+    counts: dict[str, int] = {}
 
-        def __init__(self, start_url: str, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.start_url = start_url
+    @defer.inlineCallbacks
+    def rounds():  # type: ignore[no-untyped-def]
+        for n in range(repeat):
+            store = Store(f"sqlite:///{root / f'bench-{n}.sqlite'}")
+            for label, spidercls, kwargs in (("raw", RawFetchSpider, {"start_url": start_url}),
+                                             ("ingest", FeedSpider, {"source": entry, "store": store})):  # fmt: skip
+                crawler = runner.create_crawler(spidercls)
+                began = time.perf_counter()
+                yield runner.crawl(crawler, **kwargs)
+                timings[label] = min(timings.get(label, float("inf")), time.perf_counter() - began)
+                stats = crawler.stats.get_stats()
+                counts[label] = int(stats.get("response_received_count", 0)) - 2  # minus robots.txt and the feed
+                counts[f"{label}_items"] = int(stats.get("deskwatch/items", 0))
+            store.close()
+        reactor.stop()
 
-        async def start(self):  # type: ignore[no-untyped-def]
-            yield scrapy.Request(self.start_url, callback=self.parse_feed)
+    reactor.callWhenRunning(rounds)
+    reactor.run()
+    return timings, counts
 
-        def parse_feed(self, response):  # type: ignore[no-untyped-def]
-            for fields in parse_feed(response.body):
-                entry = feed_entry(fields)
-                if entry:
-                    yield scrapy.Request(response.urljoin(entry.url), callback=self.parse_page)
 
-        def parse_page(self, response):  # type: ignore[no-untyped-def]
-            return None
-
+def run(pages: int, repeat: int = 2) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         generate_site(root / "sites", pages)
         server, start_url = start_server(root / "sites")
         try:
-            db_url = f"sqlite:///{root / 'bench.sqlite'}"
-            settings = crawl_settings(db_url, {
-                "LOG_LEVEL": "ERROR", "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": 16,
-                "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "DESKWATCH_MAX_ARTICLES_PER_RUN": pages + 10,
-            })  # fmt: skip
-            install_reactor(settings["TWISTED_REACTOR"])
-            from twisted.internet import reactor
-
-            entry = SourceEntry(key="bench-news", name="Bench News", kind="news", country="KR", lang="en",
-                                fetch="rss", url=start_url, schedule="1h")  # fmt: skip
-            runner = CrawlerRunner(settings)
-            timings: dict[str, float] = {}
-            counts: dict[str, int] = {}
-
-            @defer.inlineCallbacks
-            def alternate():  # type: ignore[no-untyped-def]
-                """raw, ingest, raw, ingest…: the best time of each (a shared machine is noisy); every
-                ingest starts from an empty database, so it really fetches and stores every page."""
-                for n in range(repeat):
-                    store = Store(f"sqlite:///{root / f'bench-{n}.sqlite'}")
-                    for label, spidercls, kwargs in (("raw", RawFetchSpider, {"start_url": start_url}),
-                                                     ("ingest", FeedSpider, {"source": entry, "store": store})):  # fmt: skip
-                        crawler = runner.create_crawler(spidercls)
-                        began = time.perf_counter()
-                        yield runner.crawl(crawler, **kwargs)
-                        timings[label] = min(timings.get(label, float("inf")), time.perf_counter() - began)
-                        stats = crawler.stats.get_stats()
-                        counts[label] = int(stats.get("response_received_count", 0)) - 2  # minus robots.txt, feed
-                        counts[f"{label}_items"] = int(stats.get("deskwatch/items", 0))
-                    store.close()
-                reactor.stop()
-
-            reactor.callWhenRunning(alternate)
-            reactor.run()
+            timings, counts = alternate_crawls(root, start_url, pages, repeat)
         finally:
             server.terminate()
+            server.wait()
     if counts["raw"] != pages or counts["ingest"] != pages or counts["ingest_items"] != pages:
         raise SystemExit(f"bench: expected {pages} pages and items, got {counts}")
     raw, ingest = pages / timings["raw"], pages / timings["ingest"]
