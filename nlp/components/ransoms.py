@@ -34,8 +34,12 @@ _EN_SUFFIX = re.compile(rf"({_NUM})(?:\s?(thousand|million|billion))?\s(?:{'|'.j
 _EN_CODE = re.compile(rf"\b(KRW|KHR|THB|PHP|CNY|USDT|USD)\s?({_NUM})(?:\s?(thousand|million|billion)\b)?")
 _KO_AMOUNT = re.compile(rf"((?:{_NUM}\s?(?:조|억|천만|백만|십만|만|천|백)?\s?)+)\s?(?:여\s?)?({'|'.join(_CUR_KO)})")
 _KM_AMOUNT = re.compile(rf"({_NUM})\s?({'|'.join(_UNITS_KM)})?\s?({'|'.join(_CUR_KM)})")
-_STATED_USD = re.compile(rf"\s?\((?:about |around |roughly |approximately |some |약 ?)?(?:US)?\$\s?({_NUM})"
-                         rf"(?:\s?(thousand|million|billion))?\)|\s?\(약 ?((?:{_NUM}\s?(?:억|만|천)?\s?)+)\s?달러\)")
+_APPROX = r"(?:about|around|roughly|approximately|some|nearly|almost)"
+# '50 million won ($38,500)', '50 million won (about US$38,500)', '50 million won, about $38,500,' and
+# '5천만원(약 3만8천 달러)': the dollars the writer gives for the same sum.
+_STATED_USD = re.compile(rf"\s?\((?:{_APPROX} |약 ?)?(?:US)?\$\s?(?P<bracketed>{_NUM})(?:\s?(?P<bscale>thousand|million|billion))?\)"
+                         rf"|,\s(?:or\s)?{_APPROX}\s(?:US)?\$\s?(?P<apposed>{_NUM})(?:\s?(?P<ascale>thousand|million|billion)\b)?"
+                         rf"|\s?\(약 ?(?P<korean>(?:{_NUM}\s?(?:억|만|천)?\s?)+)\s?달러\)")
 _CRYPTO_USD = re.compile(r"^\s+in (?:USDT|Tether)\b")
 
 
@@ -130,12 +134,18 @@ def _attach_stated_usd(text: str, hits: list[MoneyHit]) -> list[MoneyHit]:
             hit = MoneyHit(hit.start, hit.end, hit.amount, "USD", hit.amount)
         m = _STATED_USD.match(text, hit.end) if hit.currency != "USD" else None
         if m:
-            usd = (parse_number(m.group(1)) or 0) * _SCALE_EN.get(m.group(2) or "", 1.0) if m.group(1) \
-                else korean_number(m.group(3))
+            usd = _stated_usd_value(m)
             hit = MoneyHit(hit.start, hit.end, hit.amount, hit.currency, usd)
             skip_until = m.end()
         out.append(hit)
     return out
+
+
+def _stated_usd_value(m: re.Match[str]) -> float | None:
+    if m.group("korean"):
+        return korean_number(m.group("korean"))
+    number, scale = (m.group("bracketed"), m.group("bscale")) if m.group("bracketed") else (m.group("apposed"), m.group("ascale"))
+    return (parse_number(number) or 0) * _SCALE_EN.get(scale or "", 1.0)
 
 
 def find_ransoms(text: str, lang: str) -> list[MoneyHit]:

@@ -71,6 +71,11 @@ def test_korean_numbers(raw: str, expected: int) -> None:
 
 @pytest.mark.parametrize("text,lang,expected", [
     ("Captors demanded 50 million won ($38,500) for his release.", "en", [(50_000_000, "KRW", 38_500)]),
+    ("They asked his family to send 50 million won, about $38,500, for his release.", "en",
+     [(50_000_000, "KRW", 38_500)]),
+    ("They demanded 30 million won, or roughly US$21,000, for their release.", "en", [(30_000_000, "KRW", 21_000)]),
+    ("Captors demanded 10 million won, and later $5,000 more, for his release.", "en",
+     [(10_000_000, "KRW", None), (5_000, "USD", None)]),
     ("The family paid US$20,000 to free him.", "en", [(20_000, "USD", None)]),
     ("They demanded $15,000 in cryptocurrency as ransom.", "en", [(15_000, "USD", None)]),
     ("The captors asked for 20,000 USDT for their release.", "en", [(20_000, "USDT", None)]),
