@@ -85,8 +85,21 @@ def feed_entry(fields: dict[str, Any]) -> FeedEntry | None:
         url=link.strip(), title=html_to_text(fields.get("title", "")), summary=summary,
         content=content if len(content) > len(summary) else "", published=pick(DATE_TAGS),
         updated=pick(UPDATED_TAGS), guid=fields.get("guid") or fields.get("id"),
-        author=re.sub(r"\(\s*\)", "", author).strip() or None if author else None,
+        author=clean_author(author),
     )  # fmt: skip
+
+
+def clean_author(raw: str | None) -> str | None:
+    """"양지혜 기자(     )" → "양지혜 기자"; "webmaster@koreatimes.co.kr(KoreaTimes)" → "KoreaTimes"."""
+    if not raw:
+        return None
+    text = re.sub(r"\(\s*\)", "", raw).strip()
+    match = re.fullmatch(r"\S+@\S+?\s*\(([^)]+)\)", text)
+    if match:
+        text = match.group(1).strip()
+    elif "@" in text and " " not in text:
+        return None  # a bare address names no one
+    return text or None
 
 
 def _unescape_twice(text: str) -> str:

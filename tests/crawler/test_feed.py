@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crawler.replay import ReplayServer
-from crawler.spiders.feed import FeedParseError, feed_entry, parse_feed
+from crawler.spiders.feed import FeedParseError, clean_author, feed_entry, parse_feed
 from storage.repository import Store
 from tests.crawler.conftest import run_crawl, write_registry
 
@@ -158,3 +158,25 @@ def test_euc_kr_feed_and_pages_with_a_lying_header(tmp_path: Path, sqlite_url: s
         assert "시아누크빌" in doc["body"] and "\ufffd" not in doc["body"]
     dates = sorted(d["published_at"].replace(tzinfo=UTC) for d in docs.values())
     assert dates == [datetime(2025, 10, 11, 9, 59, tzinfo=UTC), datetime(2025, 10, 12, 9, 59, tzinfo=UTC)]
+
+
+def test_atom_and_arc_xp_shapes_and_authors() -> None:
+    atom = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">
+      <entry><title type="html">Koreans &amp;amp; a ransom</title>
+        <link rel="alternate" href="https://e.test/a"/><link rel="enclosure" href="https://e.test/a.jpg"/>
+        <published>2025-10-12T10:00:00+09:00</published><updated>2025-10-13T10:00:00+09:00</updated>
+        <author><name>Kim Soo-yeon</name></author><summary>Short.</summary></entry></feed>"""
+    (entry,) = [feed_entry(i) for i in parse_feed(atom)]
+    assert entry and entry.url == "https://e.test/a" and entry.author == "Kim Soo-yeon"
+    assert entry.updated == "2025-10-13T10:00:00+09:00" and entry.published.startswith("2025-10-12")
+    arc = b"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"
+      xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
+      <item><title><![CDATA[ Koreans freed in Bavet ]]></title><link>https://e.test/b/</link>
+      <dc:creator><![CDATA[ Lee Ji-hoon ]]></dc:creator><description/>
+      <content:encoded><![CDATA[<img src="x.jpg"/><p>First paragraph of the report.</p><p>Second.</p>]]></content:encoded>
+      <pubDate>Sun, 12 Oct 2025 01:00:00 +0000</pubDate></item></channel></rss>"""
+    (item,) = [feed_entry(i) for i in parse_feed(arc)]
+    assert item and item.title == "Koreans freed in Bavet" and item.author == "Lee Ji-hoon"
+    assert item.summary == "" and item.content == "First paragraph of the report.\nSecond."
+    assert clean_author("webmaster@koreatimes.co.kr(KoreaTimes)") == "KoreaTimes"
+    assert clean_author("news@example.com") is None and clean_author("  ") is None

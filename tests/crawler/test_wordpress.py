@@ -54,3 +54,28 @@ def test_400_past_the_last_page_ends_quietly_and_malformed_json_is_counted(repla
                      headers={"Content-Type": "application/json"})  # fmt: skip
     (broken,) = run_crawl("khmer-times-api", sqlite_url, url=replay.url_for("khmer-times-api"))
     assert broken["status"] == "failed" and "malformed JSON" in broken["error_summary"]
+
+
+def test_a_post_the_api_says_changed_is_taken_again(replay: ReplayServer, sqlite_url: str) -> None:
+    import json
+    from datetime import timedelta
+
+    (first,) = run_crawl("khmer-times-api", sqlite_url, url=replay.url_for("khmer-times-api"), check=True)
+    assert first["new_items"] == 5
+    route = "/wp-json/wp/v2/posts?categories=7&page=1"
+    posts = json.loads((replay.root / "khmer-times-api" / replay.site_config("khmer-times-api")["routes"][route]["file"])
+                       .read_text(encoding="utf-8").replace("{base}", replay.base_url))  # fmt: skip
+    later = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    posts[0]["modified_gmt"] = later
+    posts[0]["content"]["rendered"] += "<p>Update: the man arrived at Incheon on Thursday, police said.</p>"
+    posts[1]["content"]["rendered"] += "<p>This edit is not announced by modified_gmt, so it is not taken.</p>"
+    replay.set_reply(f"/khmer-times-api{route}&per_page=50", body=json.dumps(posts),
+                     headers={"Content-Type": "application/json", "X-WP-TotalPages": "1"})  # fmt: skip
+    (second,) = run_crawl("khmer-times-api", sqlite_url, url=replay.url_for("khmer-times-api"), check=True)
+    assert second["items"] == 1 and second["new_items"] == 1
+    store = Store(sqlite_url)
+    try:
+        (doc,) = [d for d in store.documents_to_extract("none", limit=10) if d["item_id"] == f"khmer-times/{posts[0]['id']}"]
+    finally:
+        store.close()
+    assert doc["body"].endswith("arrived at Incheon on Thursday, police said.")
