@@ -37,12 +37,14 @@ class Fault:
     a wrong charset label, a connection reset, a redirect target, an oversized body."""
 
     statuses: list[int] = field(default_factory=list)
+    delays: list[float] = field(default_factory=list)  # one per request, in turn (then `delay`)
     delay: float = 0.0
     truncate: int | None = None
     charset: str | None = None
     reset: bool = False
     redirect_to: str | None = None
     pad_bytes: int = 0
+    current_delay: float = 0.0
 
 
 @dataclass
@@ -116,18 +118,19 @@ class ReplayServer:
         self.overrides[path] = Reply(status, data, dict(headers or {}))
 
     def _next_fault_status(self, key: str) -> tuple[Fault | None, int | None]:
+        """Count the request and take its fault's next status and delay, if it has a fault."""
         with self._lock:
+            self.hits[key] += 1  # counted on arrival, so a request still being delayed is seen
             fault = self.faults.get(key)  # exact: a redirect to the same path with a query escapes it
             if fault is None:
                 return None, None
+            fault.current_delay = fault.delays.pop(0) if fault.delays else fault.delay
             return fault, (fault.statuses.pop(0) if fault.statuses else None)
 
     # ---- serving -----------------------------------------------------------------------------------------
     def reply_for(self, raw_path: str, headers: Any) -> Reply:
         parts = urlsplit(raw_path)
         key = parts.path + (f"?{parts.query}" if parts.query else "")
-        with self._lock:
-            self.hits[key] += 1
         if key in self.overrides:
             return self.overrides[key]
         if parts.path == "/robots.txt":
@@ -226,8 +229,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         key = parts.path + (f"?{parts.query}" if parts.query else "")
         fault, status = self.replay._next_fault_status(key)
-        if fault and fault.delay:
-            time.sleep(fault.delay)
+        if fault and fault.current_delay:
+            time.sleep(fault.current_delay)
         if fault and fault.reset:
             self._reset_connection()
             return

@@ -101,6 +101,13 @@ def test_500_then_success_is_retried(replay: ReplayServer, sqlite_url: str) -> N
     assert report["status"] == "ok" and report["items"] == 3 and replay.hits["/camboja/feed/"] == 3
 
 
+def test_a_timeout_is_retried(replay: ReplayServer, sqlite_url: str) -> None:
+    replay.add_fault("/camboja/feed/", delays=[3.0])
+    (report,) = run_crawl("camboja", sqlite_url, url=replay.url_for("camboja"), check=True,
+                          settings={"DOWNLOAD_TIMEOUT": "1"})  # fmt: skip
+    assert report["status"] == "ok" and report["items"] == 3 and replay.hits["/camboja/feed/"] == 2, (report, replay.hits)
+
+
 def test_malformed_feed_fails_that_source_and_the_run_goes_on(replay: ReplayServer, sqlite_url: str) -> None:
     replay.set_reply("/yonhap/rss/news.xml", body="<html><body>Bad gateway page</body></html>",
                      headers={"Content-Type": "text/html"})  # fmt: skip
