@@ -30,8 +30,8 @@ KO_PARAGRAPHS = (
 )
 EN_PARAGRAPHS = (
     "A South Korean man held at a compound near the coast was freed by local police, the foreign ministry said.",
-    "His relatives told reporters that after he left for a well-paid job he stopped answering and they were asked "
-    "to pay for his release.",
+    ("His relatives told reporters that after he left for a well-paid job he stopped answering and they were asked "
+     "to pay for his release."),
     "The embassy said similar reports keep arriving and urged readers to be careful with job offers abroad.",
     "Investigators are questioning several people believed to run the compound and looking for other victims.",
 )
@@ -133,7 +133,7 @@ def run_crawl(keys: list[str], db_url: str, sources: Path, settings: dict[str, A
               timeout: float = 120) -> dict[str, dict[str, Any]]:  # fmt: skip
     """Crawl in a fresh process; returns the reports by source key (the run must finish within `timeout`)."""
     proc = subprocess.run(crawl_command(keys, db_url, sources, settings), capture_output=True, text=True,
-                          timeout=timeout, cwd=PROJECT_ROOT, env=dict(os.environ))  # fmt: skip
+                          check=False, timeout=timeout, cwd=PROJECT_ROOT, env=dict(os.environ))  # fmt: skip
     reports = {r["source"]: r for r in (json.loads(x) for x in proc.stdout.splitlines() if x.startswith("{"))}
     assert set(reports) == set(keys), f"exit {proc.returncode}: {proc.stderr[-3000:]}"
     return reports

@@ -33,13 +33,13 @@ class Canary:
         hits = self.hits
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 hits.append(self.path)
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            do_POST = do_GET  # noqa: N815
+            do_POST = do_GET
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -87,7 +87,7 @@ def test_cli_refuses_a_foreign_start_url_before_crawling(argv: list[str], sqlite
     from storage.repository import Store
 
     proc = subprocess.run([sys.executable, *(a.format(db=sqlite_url) for a in argv)], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+                          capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
     assert proc.returncode == 2 and "--any-host" in proc.stderr, proc.stderr[-1500:]
     store = Store(sqlite_url)
     try:
@@ -143,8 +143,8 @@ def test_rule_files_never_execute_code(tmp_path: Path) -> None:
         f'[[rules]]\nname = "x"\nsubject = "incident"\nchannels = ["console"]\n[rules.when]\nkeywords = ["{payload}"]\n',
         f'[[rules]]\nname = "{payload}"\nsubject = "incident"\nchannels = ["console"]\n',
         f'[[rules]]\nname = "x"\nsubject = "{payload}"\nchannels = ["console"]\n',
-        f'[channels.c]\ntype = "jsonl"\npath = "{marker}"\n[[rules]]\nname = "x"\nsubject = "incident"\n'
-        f'channels = ["c"]\n[rules.when]\nincident_types = ["{payload}"]\n',
+        (f'[channels.c]\ntype = "jsonl"\npath = "{marker}"\n[[rules]]\nname = "x"\nsubject = "incident"\n'
+         f'channels = ["c"]\n[rules.when]\nincident_types = ["{payload}"]\n'),
         f'!!python/object/apply:os.system ["touch {marker}"]\n',
     ]
     store = Store(f"sqlite:///{tmp_path / 'rules.sqlite'}")
@@ -202,7 +202,7 @@ def test_secrets_used_in_a_run_never_reach_logs_or_stored_errors(
         env = {**os.environ, "DESKWATCH_DATA_DIR": str(tmp_path)}
         cli = [sys.executable, "-m", "monitor.cli", "-vv", "--db", db_url]
         outputs = [subprocess.run([*cli, "alerts", "--rules", str(rules), "--json"], cwd=PROJECT_ROOT, env=env,
-                                  capture_output=True, text=True, timeout=120)]  # fmt: skip
+                                  capture_output=True, text=True, check=False, timeout=120)]  # fmt: skip
         assert receiver.requests and "X-Deskwatch-Signature" in receiver.requests[0]["headers"]  # the secrets were used
         assert logins == [SMTP_PASSWORD.encode()]
     outputs.append(_kr_mofa_crawl(tmp_path, db_url, env))
@@ -227,7 +227,7 @@ def _smtp_with_auth(logins: list[bytes]) -> Iterator[int]:
         return AuthResult(success=True)
 
     class Inbox:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             return "250 OK"
 
     with socket.socket() as s:
@@ -252,7 +252,7 @@ def _kr_mofa_crawl(tmp_path: Path, db_url: str, env: dict[str, str]) -> subproce
         proc = subprocess.run([sys.executable, "-m", "crawler.runner", "kr-mofa", "--db", db_url, "--url",
                                replay.url_for("kr-mofa"), "--set", "LOG_LEVEL=DEBUG", "--set", "DOWNLOAD_DELAY=0",
                                "--set", "AUTOTHROTTLE_ENABLED=0"], cwd=PROJECT_ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)  # fmt: skip
+                              capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
     assert '"kr-mofa"' in proc.stdout or "kr-mofa" in proc.stdout, proc.stderr[-2000:]
     return proc
 

@@ -9,7 +9,14 @@ import pytest
 
 from crawler.replay import ReplayServer
 from storage.repository import Store
-from tests.reliability.sites import lost_and_doubled, run_crawl, stored_articles, whole_body, write_registry, write_site
+from tests.reliability.sites import (
+    lost_and_doubled,
+    run_crawl,
+    stored_articles,
+    whole_body,
+    write_registry,
+    write_site,
+)
 
 pytestmark = pytest.mark.slow
 SITES = [

@@ -30,7 +30,7 @@ def _as_postgres(*argv: str) -> subprocess.CompletedProcess[str]:
     a postmaster started by pg_ctl inherits it and would hold a pipe open forever."""
     prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     with tempfile.TemporaryFile("w+") as out:
-        done = subprocess.run([*prefix, *argv], stdout=out, stderr=out, stdin=subprocess.DEVNULL, text=True, timeout=60)
+        done = subprocess.run([*prefix, *argv], stdout=out, stderr=out, stdin=subprocess.DEVNULL, text=True, check=False, timeout=60)
         out.seek(0)
         return subprocess.CompletedProcess(done.args, done.returncode, out.read(), out.read())
 

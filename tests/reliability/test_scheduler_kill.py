@@ -24,7 +24,13 @@ from monitor.config import Settings
 from storage.alerts import list_alerts
 from storage.repository import Store
 from tests.monitor.act_helpers import WebhookReceiver
-from tests.reliability.sites import PROJECT_ROOT, lost_and_doubled, stored_articles, write_registry, write_site
+from tests.reliability.sites import (
+    PROJECT_ROOT,
+    lost_and_doubled,
+    stored_articles,
+    write_registry,
+    write_site,
+)
 
 pytestmark = pytest.mark.slow
 RULES = """
