@@ -29,7 +29,13 @@ from storage.models import Document
 from storage.query_syntax import parse_query
 from storage.repository import Store
 from storage.search import CANDIDATE_CAP, DEFAULT_FACETS, TRIGRAM_EXPANSION, search
-from storage.search_sql import candidate_query, fts5_match, normalize_filters, trigram_prefix_query
+from storage.search_sql import (
+    candidate_query,
+    fts5_match,
+    normalize_filters,
+    title_match_query,
+    trigram_prefix_query,
+)
 
 log = logging.getLogger("bench.search")
 
@@ -119,6 +125,8 @@ def raw_statements(store: Store, spec: dict[str, Any]) -> list[str]:
                         match=match)  # fmt: skip
     if node is None and not filters:  # search() counts the table when the candidate cap is reached
         statements.append("SELECT count(*) FROM documents")
+    if match is not None and spec.get("sort", "relevance") == "relevance":  # its title-match ranking
+        statements.append(compiled(title_match_query(match).params(lo=0, hi=2**62)))
     statements.append(compiled(q))
     return statements
 

@@ -251,7 +251,18 @@ def candidate_query(
         q = select(*cols, rank.label("score")).select_from(Document).where(pg_condition(node))
         order = Document.id
     q = q.where(*filter_conditions(filters))
+    if "date_from" in filters:
+        q = q.where(order >= _first_id_published_since(filters["date_from"]))
     return q.order_by(order.asc() if oldest_first else order.desc()).limit(cap)
+
+
+def _first_id_published_since(day: date) -> ColumnElement[AnyType]:
+    """The smallest id published on or after `day`: an exact lower bound on matching ids, so a
+    newest-first walk stops at the date boundary instead of scanning every older match."""
+    since = datetime.combine(day, time(), UTC)
+    # min(id + 0), not min(id): otherwise SQLite walks ids upward until a date matches, where the
+    # published_at index reads only the date range.
+    return select(func.coalesce(func.min(Document.id + 0), 0)).where(Document.published_at >= since).scalar_subquery()
 
 
 def _facet_driver(filters: dict[str, AnyType]) -> tuple[str, str] | None:
