@@ -125,9 +125,10 @@ def raw_statements(store: Store, spec: dict[str, Any]) -> list[str]:
                         match=match)  # fmt: skip
     if node is None and not filters:  # search() counts the table when the candidate cap is reached
         statements.append("SELECT count(*) FROM documents")
-    if match is not None and spec.get("sort", "relevance") == "relevance":  # its title-match ranking
-        statements.append(compiled(title_match_query(match).params(lo=0, hi=2**62)))
     statements.append(compiled(q))
+    if match is not None and spec.get("sort", "relevance") == "relevance":  # its title-match ranking
+        title_sql = compiled(title_match_query(match).params(lo=-1, hi=-2))
+        statements.append(title_sql.replace("-1", "{lo}", 1).replace("-2", "{hi}", 1))
     return statements
 
 
@@ -137,6 +138,11 @@ def run_raw(store: Store, statements: list[str], facets: tuple[str, ...]) -> Non
         cur = raw.cursor()
         rows: list[Any] = []
         for sql in statements:
+            if "{lo}" in sql:  # the title-match query runs over the candidates' id range
+                ids = [r[0] for r in rows] or [0]
+                cur.execute(sql.replace("{lo}", str(min(ids))).replace("{hi}", str(max(ids))))
+                cur.fetchall()
+                continue
             cur.execute(sql)
             rows = cur.fetchall()
         ids = ",".join(str(r[0]) for r in rows) or "NULL"

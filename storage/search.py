@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FACETS = ("incident_type", "country", "admin1", "place", "source", "lang", "has_ransom")
 SORTS = ("relevance", "newest", "oldest")
-CANDIDATE_CAP = 2000
+CANDIDATE_CAP = 1000
 MAX_PER_PAGE = 100
 FACET_VALUES = 30  # values listed per facet
 TRIGRAM_EXPANSION = 400  # trigrams OR-ed for one 2-character term
@@ -140,8 +140,7 @@ def _total(s: Session, rows: Sequence[Any], node: Node | None, flt: dict[str, An
     return len(rows), False
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     id: int
     published_at: Any
     source_key: str
@@ -151,9 +150,9 @@ class _Candidate:
 
 def _score_title_matches(s: Session, rows: Sequence[Any], match: str) -> list[_Candidate]:
     """SQLite relevance: 1.0 when the title itself matches the query, else 0.5 (a body match)."""
-    ids = [r.id for r in rows]
+    ids = [r[0] for r in rows]
     in_title = set(s.scalars(title_match_query(match), {"lo": min(ids), "hi": max(ids)}))
-    return [_Candidate(r.id, r.published_at, r.source_key, r.lang, 1.0 if r.id in in_title else 0.5) for r in rows]
+    return [_Candidate(i, p, src, lang, 1.0 if i in in_title else 0.5) for i, p, src, lang, _ in rows]
 
 
 def _rank(rows: Sequence[Any], sort: str) -> list[Any]:

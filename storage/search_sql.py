@@ -279,7 +279,7 @@ def title_match_query(match: str) -> Select:
     return (
         select(FTS.c.rowid)
         .where(text("documents_fts MATCH :title_match").bindparams(title_match="{title} : (" + match + ")"))
-        .where(FTS.c.rowid >= bindparam("lo"), FTS.c.rowid <= bindparam("hi"))
+        .where(FTS.c.rowid >= bindparam("lo", type_=Integer), FTS.c.rowid <= bindparam("hi", type_=Integer))
     )
 
 
