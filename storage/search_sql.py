@@ -136,11 +136,13 @@ INT_FILTER_RANGE = (-(2**31), 2**31 - 1)  # the columns are 32-bit integers on P
 
 def _coerce_filter(key: str, value: AnyType) -> AnyType:
     try:
-        if "\x00" in str(value):
-            raise ValueError("contains a NUL character")
         if key in LIST_FILTERS:
             values = [value] if isinstance(value, str) else list(value)
+            if any("\x00" in str(v) for v in values):
+                raise ValueError("contains a NUL character")
             return sorted({str(v).strip() for v in values if str(v).strip()})
+        if "\x00" in str(value):
+            raise ValueError("contains a NUL character")
         if key in DATE_FILTERS:
             return value if isinstance(value, date) and not isinstance(value, datetime) else (
                 value.date() if isinstance(value, datetime) else date.fromisoformat(str(value).strip()))

@@ -43,9 +43,9 @@ EXPECTED = {  # source -> (status, items stored, the error summary mentions)
 def _inject_faults(replay: ReplayServer, root: Path) -> None:
     replay.add_fault("/burst-ok/rss.xml", statuses=[503, 502])
     replay.add_fault("/burst-dead/rss.xml", statuses=[500] * 10)
-    replay.add_fault("/timeout/rss.xml", delay=3.0)
+    replay.add_fault("/timeout/rss.xml", delay=2.0)
     replay.add_fault("/reset/news/2", reset=True)
-    replay.add_fault("/slow/news/1", delay=0.8)
+    replay.add_fault("/slow/news/1", delay=0.5)
     replay.add_fault("/truncated/news/2", truncate=300)
     replay.add_fault("/wrong-charset/news/1", charset="iso-8859-1")  # UTF-8 Korean labelled Latin-1
     bare = (root / "no-charset" / "news" / "1.html").read_bytes().replace(b'<meta charset="utf-8">', b"")
@@ -66,7 +66,7 @@ def test_each_source_fails_alone_and_the_next_run_fills_the_gaps(tmp_path: Path,
     with ReplayServer(root=root) as replay:
         _inject_faults(replay, root)
         registry = write_registry(tmp_path / "sources.toml", replay.base_url, dict.fromkeys(SITES, "ko"))
-        reports = run_crawl(SITES, sqlite_url, registry, {"DOWNLOAD_TIMEOUT": "2"}, timeout=90)
+        reports = run_crawl(SITES, sqlite_url, registry, {"DOWNLOAD_TIMEOUT": "1.2"}, timeout=90)
         for site, (status, items, mention) in EXPECTED.items():
             report = reports[site]
             assert (report["status"], report["items"]) == (status, items), (site, report)
@@ -84,7 +84,7 @@ def test_each_source_fails_alone_and_the_next_run_fills_the_gaps(tmp_path: Path,
                     assert "\ufffd" not in by_title[art.title]["body"] and "Ã" not in by_title[art.title]["body"]
         replay.faults.clear()
         replay.overrides.clear()
-        again = run_crawl(SITES, sqlite_url, registry, {"DOWNLOAD_TIMEOUT": "2"}, timeout=90)
+        again = run_crawl(SITES, sqlite_url, registry, {"DOWNLOAD_TIMEOUT": "1.2"}, timeout=90)
     assert {r["status"] for r in again.values()} == {"ok"}, again
     lost, doubled = lost_and_doubled([a for arts in articles.values() for a in arts], stored_articles(sqlite_url))
     assert (lost, doubled) == (set(), 0)

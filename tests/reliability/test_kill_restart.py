@@ -1,4 +1,4 @@
-"""kill -9 of the crawler and of the processor at random points under load, then restart: every replayed
+"""kill -9 of the crawler (twice) and of the processor at random points under load, then restart: every replayed
 article is stored exactly once, every document is extracted once and placed in one story, counted."""
 from __future__ import annotations
 
@@ -62,15 +62,15 @@ def test_crawler_killed_twice_then_restarted_loses_and_doubles_nothing(db_url: s
     seed = rng.randrange(10**6)
     rng.seed(seed)
     root = tmp_path / "sites"
-    arts = write_site(root, "bulk", 36) + write_site(root, "bulk-en", 12, "en")
+    arts = write_site(root, "bulk", 24) + write_site(root, "bulk-en", 8, "en")
     store = Store(db_url)
     with ReplayServer(root=root) as replay:
         for art in arts:
-            replay.add_fault(art.path, delay=0.12)
+            replay.add_fault(art.path, delay=0.1)
         registry = write_registry(tmp_path / "sources.toml", replay.base_url, {"bulk": "ko", "bulk-en": "en"})
         kills = []
         for _round in range(2):
-            target = document_count(store) + rng.randint(2, 12)
+            target = document_count(store) + rng.randint(2, 9)
             proc = subprocess.Popen(crawl_command(["bulk", "bulk-en"], db_url, registry, SLOW_CRAWL), cwd=PROJECT_ROOT,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
             kills.append(kill_when(proc, lambda t=target: document_count(store) >= t))
@@ -105,14 +105,11 @@ def _extracted(store: Store) -> int:
 def test_processor_killed_then_restarted_extracts_and_places_every_document_once(db_url: str) -> None:
     rng = random.Random()
     store = Store(db_url)
-    total = _load_documents(store, 12)
+    total = _load_documents(store, 8)
     cmd = [sys.executable, "-m", "monitor.cli", "--db", db_url, "process"]
-    killed = 0
-    for _round in range(2):
-        target = min(_extracted(store) + rng.randint(1, 8), total - 1)
-        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        killed += kill_when(proc, lambda t=target: _extracted(store) >= t, timeout=120)
-    assert killed, "the processor was never killed mid-run"
+    target = rng.randint(1, total - 1)
+    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert kill_when(proc, lambda: _extracted(store) >= target, timeout=120), "the processor ended before the kill"
     done = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False, timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
     with store.read() as s:
