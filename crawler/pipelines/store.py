@@ -60,10 +60,15 @@ class StorePipeline:
         """Write the buffered articles in one transaction."""
         if not self.pending:
             return
+        from sqlalchemy.exc import SQLAlchemyError
+
         from storage.crawl import upsert_documents
 
         batch, self.pending, self.oldest_pending = self.pending, [], None
-        self._count(upsert_documents(self.spider.store, batch))
+        try:
+            self._count(upsert_documents(self.spider.store, batch))
+        except SQLAlchemyError as exc:  # the run goes on; these articles stay unseen, so the next run takes them
+            self.spider.record_error("store", f"{len(batch)} articles not stored ({type(exc).__name__}: {exc})"[:500])
 
     def _count(self, results: list[Any]) -> None:
         stats = self.crawler.stats
@@ -78,11 +83,7 @@ class StorePipeline:
         spider = self.spider
         if getattr(spider, "store", None) is None:
             return
-        try:
-            self.flush()
-        except Exception as exc:
-            log.exception("could not store the last %d articles", len(self.pending))
-            spider.record_error("store", f"{type(exc).__name__}: {exc}")
+        self.flush()
         if getattr(spider, "run_id", None) is None:
             return
         health = run_health(self.crawler.stats.get_stats(), spider.errors, spider.start_failed)

@@ -123,3 +123,30 @@ def test_walls_are_flagged_and_the_feed_text_kept_instead(store) -> None:  # typ
     future = FeedEntry(url=entry.url, title="t", summary=summary, published="Sun, 12 Oct 2031 10:03:00 +0900")
     page = PageText(body="Real reporting. " * 40, dates=["2025-10-12T10:03:00+09:00"])
     assert spider.build_item(future, page, entry.url).published_at == datetime(2025, 10, 12, 1, 3, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_failed_batch_is_counted_and_the_run_goes_on(store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import OperationalError
+
+    import storage.crawl
+
+    crawler = _crawler(store, DESKWATCH_STORE_BATCH=2)
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    real = storage.crawl.upsert_documents
+    calls = iter([OperationalError("INSERT", {}, Exception("database is locked")), None])
+
+    def flaky(target, docs):  # type: ignore[no-untyped-def]
+        error = next(calls)
+        if error:
+            raise error
+        return real(target, docs)
+
+    monkeypatch.setattr(storage.crawl, "upsert_documents", flaky)
+    for n in (1, 2, 3, 4):
+        asyncio.run(pipeline.process_item(_article(n)))
+    pipeline.close_spider()
+    run = store.recent_runs("yonhap-en")[0]
+    assert (run["items"], run["errors"], run["status"]) == (2, 1, "partial")
+    assert "2 articles not stored" in run["error_summary"] and store.stats()["documents"] == 2
