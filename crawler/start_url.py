@@ -23,10 +23,13 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def _bare_host(host: str) -> str:
+    return host.lower().removeprefix("www.")
+
+
 def _same_site(host: str, registry_host: str) -> bool:
-    """The registry's host or one of its subdomains / parents sharing the registered name (www. or not)."""
-    strip = lambda h: h.lower().removeprefix("www.")  # noqa: E731
-    return strip(host) == strip(registry_host) or host.lower().endswith("." + strip(registry_host))
+    """The registry's host (with or without www.) or one of its subdomains."""
+    return _bare_host(host) == _bare_host(registry_host) or host.lower().endswith("." + _bare_host(registry_host))
 
 
 def check_start_url(url: str, registry_url: str, *, any_host: bool = False) -> str:
