@@ -16,17 +16,18 @@ log = logging.getLogger(__name__)
 
 
 def incident_stories_between(store: Store, start: datetime, end: datetime) -> dict[str, list[dict[str, Any]]]:
-    """Incident stories first seen in [start, end) ("new") or seen before and changed in it ("updated"),
-    each with its documents and their extractions."""
+    """Incident stories that deskwatch made in [start, end) ("new") or made before and changed in it
+    ("updated"), each with its documents and their extractions. New means new to the reader: a story
+    about an old event collected today is new today (its first report's date is shown with it)."""
     start, end = as_utc(start), as_utc(end)
     with store.read() as s:
         rows = s.execute(
-            select(Story.id, Story.first_seen)
+            select(Story.id, Story.created_at)
             .where(Story.is_incident.is_(True), Story.updated_at >= start, Story.updated_at < end)
             .order_by(Story.updated_at.desc())
         ).all()
     subjects = {story["id"]: story for story in story_subjects(store, [r.id for r in rows])}
-    new_ids = {r.id for r in rows if as_utc(r.first_seen) >= start}  # type: ignore[operator]
+    new_ids = {r.id for r in rows if r.created_at is not None and as_utc(r.created_at) >= start}  # type: ignore[operator]
     ordered = [subjects[r.id] for r in rows if r.id in subjects]
     return {
         "new": [st for st in ordered if st["id"] in new_ids],

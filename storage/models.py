@@ -84,6 +84,9 @@ class Story(Base):
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # When deskwatch made the story (first_seen is the first report's publication time): what "new" means
+    # to a digest reader. Nullable only for rows made before migration 0005 backfilled it.
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     incident_types: Mapped[list[Any]] = mapped_column(default=list)
     is_incident: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     countries: Mapped[list[Any]] = mapped_column(default=list)

@@ -155,7 +155,8 @@ def _same_incident(s: Session, doc_facts: dict[str, Any], seen: datetime) -> _Pl
 
 def _new_story(s: Session, doc: Document, seen: datetime) -> _Placement:
     story = Story(
-        title=doc.title or "", first_seen=seen, last_seen=seen, updated_at=utcnow(), incident_types=[],
+        title=doc.title or "", first_seen=seen, last_seen=seen, updated_at=utcnow(), created_at=utcnow(),
+        incident_types=[],
         is_incident=False, countries=[], doc_count=0, facts=empty_facts(), facts_key="",
     )  # fmt: skip
     s.add(story)
@@ -189,7 +190,7 @@ def story_dict(r: Story) -> dict[str, Any]:
     iso = lambda v: v.isoformat() if (v := as_utc(v)) else None
     return {
         "id": r.id, "title": r.title, "first_seen": iso(r.first_seen), "last_seen": iso(r.last_seen),
-        "updated_at": iso(r.updated_at), "incident_types": r.incident_types or [], "is_incident": r.is_incident,
+        "updated_at": iso(r.updated_at), "created_at": iso(r.created_at), "incident_types": r.incident_types or [], "is_incident": r.is_incident,
         "countries": r.countries or [], "victim_nationality": r.victim_nationality,
         "max_ransom_usd": r.max_ransom_usd, "doc_count": r.doc_count, "facts": r.facts or empty_facts(),
         "facts_key": r.facts_key,

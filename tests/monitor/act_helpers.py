@@ -42,11 +42,12 @@ def extraction(
 
 def add_story(
     store: Store, *, title: str, data: dict[str, Any], docs: int = 1, when: datetime = T0, source: str = "khmer-times",
-    lang: str = "en", body: str = KIDNAP_BODY,
+    lang: str = "en", body: str = KIDNAP_BODY, created: datetime | None = None,
 ) -> int:  # fmt: skip
-    """A story of `docs` documents sharing one extraction; facts_key derives from the facts."""
+    """A story of `docs` documents sharing one extraction, published `when` and made by deskwatch
+    `created` (default: `when`); facts_key derives from the facts."""
     with store.write() as s:
-        story = Story(title=title, first_seen=when, last_seen=when, updated_at=when)
+        story = Story(title=title, first_seen=when, last_seen=when, updated_at=created or when, created_at=created or when)
         s.add(story)
         s.flush()
         for i in range(docs):
@@ -62,7 +63,7 @@ def add_story(
             s.add(Extraction(document_id=doc.id, pipeline_version="test", relevant=data.get("relevant", True),
                              incident_types=data["incident_types"], victim_nationality=data["victim_nationality"],
                              data=data, extracted_at=when))  # fmt: skip
-        _set_facts(story, data, docs, when)
+        _set_facts(story, data, docs, created or when)
         return story.id
 
 

@@ -26,6 +26,15 @@ def _settings(tmp_path: Path, **kw: Any) -> Settings:
     return Settings(data_dir=tmp_path, **kw)
 
 
+def test_an_old_event_collected_in_the_window_is_new_to_the_reader(store: Store, tmp_path: Path) -> None:
+    """A report published months ago but collected today is new today; the chart still places it by date."""
+    add_story(store, title="Korean freed after months in a compound", data=extraction(["detention"]),
+              when=T0 - timedelta(days=200), created=T0)  # fmt: skip
+    result = build_digest(store, DAY + timedelta(days=1), _settings(tmp_path))
+    assert (result.counts["new_incidents"], result.counts["updated_incidents"]) == (1, 0)
+    assert result.counts["incidents_30d"] == 0
+
+
 def test_window_is_the_24_hours_before_the_local_digest_time(tmp_path: Path) -> None:
     start, end = digest_window(DAY, _settings(tmp_path))
     assert end.isoformat() == "2026-11-19T23:00:00+00:00"  # 08:00 KST
