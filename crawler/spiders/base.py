@@ -84,10 +84,11 @@ def expire_shared_keys(settings: Any, spider_name: str) -> None:
 class SourceSpider(scrapy.Spider):
     """Base spider: subclasses implement `parse_start` (and may override `first_requests`)."""
 
-    name = "source"
+    name = ""  # abstract: `scrapy list` shows only the strategy and issuer spiders
 
     def __init__(self, source: str | SourceEntry | None = None, url: str | None = None, store: Any = None,
                  **kwargs: Any) -> None:  # fmt: skip
+        kwargs.setdefault("name", type(self).name or "source")  # the registry key replaces it in configure()
         super().__init__(**kwargs)
         self._source_arg, self._url_arg, self.store = source, url, store
         self._own_store = False
