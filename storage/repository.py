@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select
@@ -37,6 +37,7 @@ DOCUMENT_FIELDS = (
     "published_at", "signature", "quality_flags",
 )  # fmt: skip
 ADVISORY_COMPARED = ("level_native", "level", "label", "summary")
+STALE_RUN_AFTER = timedelta(hours=2)  # well past the scheduler's crawl timeout (15 min by default)
 
 
 def utcnow() -> datetime:
@@ -122,12 +123,30 @@ class Store:
             rows = s.scalars(select(Source).order_by(Source.kind, Source.key)).all()
             return [_source_dict(r) for r in rows]
 
-    def start_run(self, source_key: str) -> int:
-        with self.write() as s:
-            run = CrawlRun(source_key=source_key, started_at=utcnow(), status="running")
-            s.add(run)
-            s.flush()
-            return run.id
+    def start_run(self, source_key: str, *, stale_after: timedelta = STALE_RUN_AFTER) -> int:
+        """Open a run. A run of this source still 'running' after `stale_after` belonged to a crawler that
+        was killed: it is closed as failed (and counts in the source's health) instead of staying open."""
+        now = utcnow()
+
+        def unit() -> int:
+            with self.write() as s:
+                stale = s.scalars(select(CrawlRun).where(
+                    CrawlRun.source_key == source_key, CrawlRun.status == "running",
+                    CrawlRun.started_at < now - stale_after,
+                )).all()  # fmt: skip
+                for old in stale:
+                    old.status, old.finished_at, old.errors = "failed", now, max(old.errors or 0, 1)
+                    old.error_summary = "interrupted: the crawler stopped before finishing the run"
+                source = s.get(Source, source_key) if stale else None
+                if source is not None:
+                    source.consecutive_failures = (source.consecutive_failures or 0) + len(stale)
+                    source.last_error_at, source.last_error = now, stale[-1].error_summary
+                run = CrawlRun(source_key=source_key, started_at=now, status="running")
+                s.add(run)
+                s.flush()
+                return run.id
+
+        return retry_on_conflict(unit)
 
     def finish_run(
         self, run_id: int, *, pages: int, items: int, new_items: int, errors: int, status: str,

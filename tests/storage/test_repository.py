@@ -55,3 +55,19 @@ def test_run_health_counts_consecutive_failures(store) -> None:  # type: ignore[
     run = store.start_run("s")
     store.finish_run(run, pages=3, items=2, new_items=2, errors=0, status="ok")
     assert store.list_sources()[0]["consecutive_failures"] == 0
+
+
+def test_a_run_left_running_by_a_killed_crawler_is_closed_as_failed_at_the_next_start(store) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    store.sync_sources([dict(key="s", name="S", kind="news", country="KR", lang="ko", fetch="rss",
+                             url="https://example.com/rss", schedule="30m", enabled=True)])
+    killed = store.start_run("s")  # never finished: the process died
+    fresh = store.start_run("s")  # a second crawler now, e.g. another node: not stale yet, left alone
+    assert {r["id"]: r["status"] for r in store.recent_runs("s")} == {killed: "running", fresh: "running"}
+    store.finish_run(fresh, pages=1, items=1, new_items=1, errors=0, status="ok")
+    later = store.start_run("s", stale_after=timedelta(0))
+    runs = {r["id"]: r for r in store.recent_runs("s")}
+    assert runs[killed]["status"] == "failed" and "interrupted" in runs[killed]["error_summary"]
+    assert runs[fresh]["status"] == "ok" and runs[later]["status"] == "running"
+    assert store.list_sources()[0]["consecutive_failures"] == 1
