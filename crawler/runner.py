@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import uuid
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -62,6 +63,8 @@ def crawl_settings(db_url: str | None, overrides: dict[str, Any] | None = None) 
         settings.set("DESKWATCH_CRAWL_ID", crawl_id, priority="cmdline")
         for key, value in redis_settings(redis_url, crawl_id).items():
             settings.set(key, value, priority="cmdline")
+        # scrapy-redis 0.9 still passes `spider=` to the stats collector; harmless, and not ours to fix.
+        warnings.filterwarnings("ignore", message=".*'spider' argument to StatsCollector", module="scrapy_redis")
         # Pull from the shared queue only what this process downloads now, leaving the rest to peers.
         settings.set("CONCURRENT_REQUESTS", settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"), priority="cmdline")
     return settings
