@@ -48,12 +48,7 @@ def cli(ctx: click.Context, db_url: str | None, config_path: str | None, verbose
 
 def _register() -> None:
     for module_name, attr in COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:  # TODO(integration): strict once every part has landed
-            logging.getLogger(__name__).debug("command %s unavailable: %s", attr, exc)
-            continue
-        cli.add_command(getattr(module, attr))
+        cli.add_command(getattr(importlib.import_module(module_name), attr))
 
 
 _register()
