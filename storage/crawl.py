@@ -7,19 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from storage.models import Document
-from storage.repository import (
-    DOCUMENT_FIELDS,
-    Store,
-    UpsertResult,
-    content_hash,
-    retry_on_conflict,
-    url_hash,
-    utcnow,
-)
+from storage.repository import Store, UpsertResult, retry_on_conflict, upsert_document_row
 
 log = logging.getLogger(__name__)
 
@@ -31,29 +19,8 @@ def upsert_documents(store: Store, docs: Sequence[dict[str, Any]]) -> list[Upser
 
     def unit() -> list[UpsertResult]:
         with store.write() as session:
-            return [_upsert_one(session, doc) for doc in docs]
+            return [upsert_document_row(session, doc) for doc in docs]
 
     return retry_on_conflict(unit)
 
 
-def _upsert_one(session: Session, doc: dict[str, Any]) -> UpsertResult:
-    h = url_hash(doc["canonical_url"])
-    chash = content_hash(doc.get("title"), doc.get("body"))
-    now = utcnow()
-    row = session.scalar(select(Document).where(Document.item_id == doc["item_id"]))
-    if row is None:
-        row = session.scalar(select(Document).where(Document.url_hash == h))
-    if row is not None and row.content_hash == chash:
-        return UpsertResult(row.id, created=False, changed=False)
-    created = row is None
-    if created:
-        row = Document(item_id=doc["item_id"], url_hash=h, fetched_at=now)
-        session.add(row)
-    for field in DOCUMENT_FIELDS:
-        if field in doc:
-            setattr(row, field, doc[field])
-    row.quality_flags = list(doc.get("quality_flags") or [])
-    row.content_hash, row.updated_at, row.extraction_version = chash, now, None
-    row.fetched_at = now
-    session.flush()
-    return UpsertResult(row.id, created=created, changed=True)

@@ -210,27 +210,8 @@ class Store:
         return retry_on_conflict(lambda: self._upsert_document_once(doc))
 
     def _upsert_document_once(self, doc: dict[str, Any]) -> UpsertResult:
-        h = url_hash(doc["canonical_url"])
-        chash = content_hash(doc.get("title"), doc.get("body"))
-        now = utcnow()
         with self.write() as s:
-            row = s.scalar(select(Document).where(Document.item_id == doc["item_id"]))
-            if row is None:
-                row = s.scalar(select(Document).where(Document.url_hash == h))
-            if row is not None and row.content_hash == chash:
-                return UpsertResult(row.id, created=False, changed=False)
-            created = row is None
-            if created:
-                row = Document(item_id=doc["item_id"], url_hash=h, fetched_at=now)
-                s.add(row)
-            for field in DOCUMENT_FIELDS:
-                if field in doc:
-                    setattr(row, field, doc[field])
-            row.quality_flags = list(doc.get("quality_flags") or [])
-            row.content_hash, row.updated_at, row.extraction_version = chash, now, None
-            row.fetched_at = now
-            s.flush()
-            return UpsertResult(row.id, created=created, changed=True)
+            return upsert_document_row(s, doc)
 
     def get_document(self, doc_id: int) -> dict[str, Any] | None:
         with self.read() as s:
@@ -333,7 +314,7 @@ class Store:
     # ---- counts -------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
         with self.read() as s:
-            count = lambda model, *where: s.scalar(select(func.count()).select_from(model).where(*where)) or 0  # noqa: E731
+            count = lambda model, *where: s.scalar(select(func.count()).select_from(model).where(*where)) or 0
             return {
                 "documents": count(Document),
                 "advisories": count(Advisory),
@@ -372,6 +353,31 @@ def retry_on_conflict(unit: Callable[[], T]) -> T:
                 raise
             log.info("write conflict (%s), retrying %d/%d", type(exc.orig).__name__, attempt, CONFLICT_ATTEMPTS)
             time.sleep(0.01 * attempt)
+
+
+def upsert_document_row(session: Session, doc: dict[str, Any]) -> UpsertResult:
+    """Insert or update one article inside `session`, keyed on its stable item id, else its canonical URL
+    hash; unchanged content is left alone, changed content is queued for re-extraction."""
+    h = url_hash(doc["canonical_url"])
+    chash = content_hash(doc.get("title"), doc.get("body"))
+    now = utcnow()
+    row = session.scalar(select(Document).where(Document.item_id == doc["item_id"]))
+    if row is None:
+        row = session.scalar(select(Document).where(Document.url_hash == h))
+    if row is not None and row.content_hash == chash:
+        return UpsertResult(row.id, created=False, changed=False)
+    created = row is None
+    if created:
+        row = Document(item_id=doc["item_id"], url_hash=h, fetched_at=now)
+        session.add(row)
+    for field in DOCUMENT_FIELDS:
+        if field in doc:
+            setattr(row, field, doc[field])
+    row.quality_flags = list(doc.get("quality_flags") or [])
+    row.content_hash, row.updated_at, row.extraction_version = chash, now, None
+    row.fetched_at = now
+    session.flush()
+    return UpsertResult(row.id, created=created, changed=True)
 
 
 def facet_values(data: dict[str, Any]) -> set[tuple[str, str]]:
