@@ -115,8 +115,10 @@ def run_crawls(keys: list[str], *, db_url: str | None, url_overrides: dict[str, 
 
 
 def _quiet_scrapy_loggers(level: str) -> None:
-    """Without Scrapy's root handler, apply LOG_LEVEL to Scrapy's loggers; libraries' chatter stays quiet."""
-    logging.getLogger("scrapy").setLevel(str(level or "INFO").upper())
+    """Without Scrapy's root handler, apply LOG_LEVEL to Scrapy's loggers, never chattier than the caller's
+    root logger (`deskwatch crawl` without -v shows warnings only); libraries' chatter stays quiet."""
+    wanted = logging.getLevelName(str(level or "INFO").upper())
+    logging.getLogger("scrapy").setLevel(max(wanted if isinstance(wanted, int) else logging.INFO, logging.root.level))
     for name in ("twisted", "protego", "trafilatura", "htmldate", "charset_normalizer"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
