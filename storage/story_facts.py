@@ -17,6 +17,7 @@ BANDS, ROWS = 16, 4  # LSH: documents sharing any band of 4 hash values are comp
 SHINGLE = 5
 MIN_TEXT_CHARS = 60  # shorter texts get no signature: too little text to call two of them duplicates
 NEAR_DUPLICATE_JACCARD = 0.5
+MIN_SPECIFIC_GROUP = 3  # one or two victims is too common a count to tell two cases apart
 RANSOM_TOLERANCE = 0.15  # two USD figures within 15% are one ransom (stated vs converted figures differ)
 STRONG_MATCHES_NEEDED = 2
 
@@ -62,7 +63,7 @@ def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def empty_facts() -> dict[str, Any]:
-    return {"types": [], "ages": [], "ransoms_usd": [], "deaths": 0, "places": []}
+    return {"types": [], "ages": [], "ransoms_usd": [], "deaths": 0, "places": [], "victim_counts": []}
 
 
 def place_key(place: dict[str, Any]) -> str:
@@ -80,12 +81,14 @@ def document_facts(extraction: dict[str, Any]) -> dict[str, Any]:
         slim = {k: p.get(k) for k in ("name", "country", "admin1", "geonameid", "lat", "lon")}
         places.setdefault(place_key(slim), slim)
     deaths = (extraction.get("victim_count") or 1) if "death" in types else 0
+    count = extraction.get("victim_count")
     return {
         "types": types,
         "ages": sorted({int(a["value"]) for a in extraction.get("victim_ages") or [] if a.get("value") is not None}),
         "ransoms_usd": _cluster_ransoms([], ransoms),
         "deaths": int(deaths),
         "places": [places[k] for k in sorted(places)],
+        "victim_counts": [int(count)] if count else [],
     }
 
 
@@ -100,6 +103,7 @@ def merge_facts(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "ransoms_usd": _cluster_ransoms(old["ransoms_usd"], new["ransoms_usd"]),
         "deaths": max(int(old["deaths"]), int(new["deaths"])),
         "places": sorted(old["places"] + extra, key=place_key),
+        "victim_counts": sorted(set(old["victim_counts"]) | set(new.get("victim_counts", []))),
     }
 
 
@@ -147,6 +151,7 @@ def compare_facts(doc: dict[str, Any], story: dict[str, Any], days_apart: float 
     _compare_ages(doc["ages"], story.get("ages", []), m)
     _compare_places(doc["places"], story.get("places", []), m)
     _compare_ransoms(doc["ransoms_usd"], story.get("ransoms_usd", []), m)
+    _compare_group_sizes(doc.get("victim_counts", []), story.get("victim_counts", []), m)
     shared_types = sorted(set(doc["types"]) & set(story.get("types", [])) - {"advisory"})
     if shared_types:
         m.weak.append(f"both {'/'.join(shared_types)}")
@@ -177,6 +182,14 @@ def _compare_places(doc_places: list[dict], story_places: list[dict], m: FactMat
     countries = {p.get("country") for p in doc_places} & {p.get("country") for p in story_places} - {None, ""}
     if countries:
         m.weak.append("same country " + "/".join(sorted(countries)))
+
+
+def _compare_group_sizes(doc_counts: list[int], story_counts: list[int], m: FactMatch) -> None:
+    """The same number of victims is strong evidence when the group is large enough to be specific
+    ("64 Koreans"); a differing count is no conflict, since reports revise counts as a case unfolds."""
+    shared = sorted(c for c in set(doc_counts) & set(story_counts) if c >= MIN_SPECIFIC_GROUP)
+    if shared:
+        m.strong.append(f"same number of victims {shared[-1]}")
 
 
 def _compare_ransoms(doc_usd: list[float], story_usd: list[float], m: FactMatch) -> None:

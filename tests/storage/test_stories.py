@@ -120,3 +120,39 @@ def test_same_admin1_without_place_ids_still_merges(store) -> None:  # type: ign
     assert len(changes) == 1
     reason = next(x["reason"] for x in get_story(store, changes[0].story_id)["links"] if x["document_id"] == ko)
     assert reason.startswith("same age 22, same admin1 North Gyeongsang") and "same day" in reason
+
+
+PHNOM_PENH = {"name": "Phnom Penh", "country": "KH", "admin1": "Phnom Penh", "geonameid": 1821306}
+BAVET = {"name": "Bavet", "country": "KH", "admin1": "Svay Rieng", "geonameid": 1831167}
+
+
+def _extract_group(store, doc_id: int, count: int, places) -> None:  # type: ignore[no-untyped-def]
+    store.save_extraction(doc_id, {
+        "relevant": True, "incident_types": ["detention", "repatriation"], "victim_nationality": "KR",
+        "victim_count": count, "victim_ages": [], "ransoms": [], "places": [dict(p) for p in places],
+    }, "test")  # fmt: skip
+
+
+def test_a_group_of_the_same_size_in_the_same_place_merges_across_languages(store) -> None:  # type: ignore[no-untyped-def]
+    en = _doc(store, 1, "Sixty-four Koreans held in Phnom Penh will be flown home.", "en", 1, source="yonhap-en")
+    ko = _doc(store, 2, "프놈펜에 구금된 한국인 64명이 전세기로 송환된다.", "ko", 1, source="yonhap-ko")
+    _extract_group(store, en, 64, [PHNOM_PENH, CAMBODIA])
+    _extract_group(store, ko, 64, [PHNOM_PENH, CAMBODIA])
+    changes = assign_stories(store, [en, ko])
+    assert len(changes) == 1
+    story = get_story(store, changes[0].story_id)
+    reason = next(link["reason"] for link in story["links"] if link["document_id"] == ko)
+    assert "same number of victims 64" in reason and "same place Phnom Penh" in reason
+
+
+def test_groups_of_other_sizes_or_small_groups_stay_apart(store) -> None:  # type: ignore[no-untyped-def]
+    a = _doc(store, 1, "Sixty-four Koreans held in Phnom Penh will be flown home.", "en", 1, source="a")
+    b = _doc(store, 2, "Fifteen Koreans held in Phnom Penh were deported.", "en", 2, source="b")
+    c = _doc(store, 3, "Two Koreans were freed in Phnom Penh.", "en", 2, source="c")
+    d = _doc(store, 4, "Two Koreans were detained in Phnom Penh.", "en", 3, source="d")
+    _extract_group(store, a, 64, [PHNOM_PENH])
+    _extract_group(store, b, 15, [PHNOM_PENH])
+    _extract_group(store, c, 2, [PHNOM_PENH])
+    _extract_group(store, d, 2, [PHNOM_PENH])  # same place and a count of two: not specific enough
+    changes = assign_stories(store, [a, b, c, d])
+    assert len(changes) == 4 and all(ch.created for ch in changes)
