@@ -9,52 +9,68 @@ from typing import Any
 
 import click
 
+from monitor.commands.storage_cmds import fail
 from monitor.context import AppContext, pass_app
+from storage.advisory_search import DIRECTIONS, list_advisories
+from storage.query_syntax import SearchError
 
 COLUMNS = ("issuer", "country", "region", "level", "label", "issued_at", "url")
 COUNTRY_RE = re.compile(r"^[A-Za-z]{2}$")
 ISSUER_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 
 
-def _country(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    if not COUNTRY_RE.match(value.strip()):
-        raise click.BadParameter(f"{value!r} is not an ISO 3166-1 alpha-2 code (e.g. KH)")
-    return value.strip().upper()
+def _country(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[str]:
+    for code in value:
+        if not COUNTRY_RE.match(code.strip()):
+            raise click.BadParameter(f"{code!r} is not an ISO 3166-1 alpha-2 code (e.g. KH)")
+    return [code.strip().upper() for code in value]
 
 
-def _issuer(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    if not ISSUER_RE.match(value.strip().lower()):
-        raise click.BadParameter(f"{value!r} is not an issuer key (e.g. us-state, uk-fcdo, kr-mofa)")
-    return value.strip().lower()
+def _issuer(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[str]:
+    for key in value:
+        if not ISSUER_RE.match(key.strip().lower()):
+            raise click.BadParameter(f"{key!r} is not an issuer key (e.g. us-state, uk-fcdo, kr-mofa)")
+    return [key.strip().lower() for key in value]
 
 
 @click.command("advisories")
-@click.option("--country", callback=_country, help="Only this country (ISO alpha-2, e.g. KH).")
-@click.option("--issuer", callback=_issuer, help="Only this issuer (us-state, uk-fcdo, ca-gac, au-smartraveller, "
-              "kr-mofa, jp-mofa).")  # fmt: skip
+@click.option("--country", multiple=True, callback=_country,
+              help="Only this country (ISO alpha-2, e.g. KH); repeat for several.")  # fmt: skip
+@click.option("--issuer", multiple=True, callback=_issuer,
+              help="Only this issuer (us-state, uk-fcdo, ca-gac, au-smartraveller, kr-mofa, jp-mofa); "
+              "repeat for several.")  # fmt: skip
+@click.option("--min-level", type=int, help="Only levels from N (1 normal … 4 do not travel).")
+@click.option("--max-level", type=int, help="Only levels up to N (1 normal … 4 do not travel).")
+@click.option("--changed-since", metavar="DATE", help="Only advice recorded (changed) on or after DATE.")
+@click.option("--direction", type=click.Choice(DIRECTIONS), help="Only raised (up) or lowered (down) levels.")
 @click.option(
     "--history", is_flag=True, help="Every stored change, oldest first, instead of the current advice."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of advisories.")
 @pass_app
 def advisories(
-    app: AppContext, country: str | None, issuer: str | None, history: bool, as_json: bool
-) -> None:
+    app: AppContext, country: list[str], issuer: list[str], min_level: int | None, max_level: int | None,
+    changed_since: str | None, direction: str | None, history: bool, as_json: bool,
+) -> None:  # fmt: skip
     """Travel advisories per issuer, country and region, with levels normalized to 1–4
     (1 normal precautions, 2 increased caution, 3 reconsider travel, 4 do not travel)."""
-    if history:
-        rows = app.store.advisory_history(country=country, issuer=issuer)
-    else:
-        rows = app.store.current_advisories(country=country, issuer=issuer)
+    filters = {
+        "country": country, "issuer": issuer, "level_min": min_level, "level_max": max_level,
+        "changed_since": changed_since, "direction": direction,
+    }  # fmt: skip
+    try:
+        rows = list_advisories(app.store, filters=filters, current_only=not history)
+    except SearchError as exc:
+        fail("advisories", str(exc))
+        return
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=None))
         return
     if not rows:
-        click.echo("no advisories stored yet (run `deskwatch crawl us-state` or `deskwatch demo`)", err=True)
+        narrowed = any(v for k, v in filters.items() if k not in ("country", "issuer"))
+        hint = "no advisories match these filters" if narrowed else (
+            "no advisories stored yet (run `deskwatch crawl us-state` or `deskwatch demo`)")  # fmt: skip
+        click.echo(hint, err=True)
         return
     click.echo(render_table(rows, history=history))
 

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPBearer
+from pydantic import StringConstraints
 
+from storage.advisory_search import list_advisories
 from storage.alerts import alert_counts, list_alerts
 from storage.digests import get_digest, list_digests
 from storage.search import DEFAULT_FACETS, search
 from storage.stories import get_story, list_stories
-from web.params import SearchQuery
+from web.params import EARLIEST, LATEST, SearchQuery
 from web.views.common import DocumentId, StoryId, store_of
 
 log = logging.getLogger(__name__)
@@ -22,6 +24,20 @@ router = APIRouter(dependencies=[Depends(HTTPBearer(auto_error=False, descriptio
 
 Country = Annotated[str | None, Query(max_length=3, pattern=r"^[A-Za-z]{2,3}$", description="ISO country code")]
 Issuer = Annotated[str | None, Query(max_length=40, description="e.g. us-state, uk-fcdo, kr-mofa")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", max_length=2)]
+Countries = Annotated[list[CountryCode] | None, Query(description="ISO alpha-2 codes; repeat for several")]
+Issuers = Annotated[
+    list[Annotated[str, StringConstraints(max_length=40)]] | None,
+    Query(description="Issuer keys, e.g. us-state, kr-mofa; repeat for several"),
+]
+Level = Annotated[int | None, Query(ge=1, le=4, description="1 normal precautions … 4 do not travel")]
+ChangedSince = Annotated[
+    date | None, Query(ge=EARLIEST, le=LATEST, description="Changed on or after YYYY-MM-DD")
+]
+Direction = Annotated[
+    Literal["up", "down", "any"] | None, Query(description="Level raised (up) or lowered (down)")
+]
+AdvisoryText = Annotated[str, Query(max_length=500, description="Words found in region, label or summary")]
 
 
 def _since(day: date | None) -> datetime | None:
@@ -65,9 +81,24 @@ def api_document(request: Request, doc_id: DocumentId) -> dict[str, Any]:
     return doc
 
 
-@router.get("/advisories", summary="Current advisory per issuer, country and region")
-def api_advisories(request: Request, country: Country = None, issuer: Issuer = None) -> list[dict[str, Any]]:
-    return store_of(request).current_advisories(country=country, issuer=issuer)
+@router.get("/advisories", summary="Current advisory per issuer, country and region, filtered")
+def api_advisories(
+    request: Request,
+    country: Countries = None,
+    issuer: Issuers = None,
+    min_level: Level = None,
+    max_level: Level = None,
+    changed_since: ChangedSince = None,
+    direction: Direction = None,
+    q: AdvisoryText = "",
+) -> list[dict[str, Any]]:
+    """The newest advice per (issuer, country, region) that matches every given filter. A bad value is a 422;
+    a combination the search rejects (min_level above max_level, a NUL in q) a 400 with the reason."""
+    filters = {
+        "country": country, "issuer": issuer, "level_min": min_level, "level_max": max_level,
+        "changed_since": changed_since, "direction": direction,
+    }  # fmt: skip
+    return list_advisories(store_of(request), query=q, filters=filters)
 
 
 @router.get("/advisories/history", summary="Every recorded advisory change, oldest first")
