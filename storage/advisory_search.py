@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Advisory
 from storage.query_syntax import CONTROL_CHARS_RE, MAX_QUERY_CHARS, MAX_TERMS, SearchError
-from storage.repository import Store, advisory_dict
+from storage.repository import Store, advisory_dict, current_advisory_rows
 
 __all__ = ["ADVISORY_FACETS", "DIRECTIONS", "AdvisorySearchResult", "list_advisories", "search_advisories"]
 
@@ -83,18 +83,10 @@ def list_advisories(
 def advisory_query(flt: dict[str, Any], terms: list[str], *, current_only: bool) -> Select[tuple[Advisory]]:
     """The ordered SELECT of matching rows: current ones by country, issuer, region; history oldest first.
     Filters apply after picking the newest row per key, so a level filter never brings back stale advice."""
-    q = select(Advisory)
     if current_only:
-        latest = (
-            select(func.max(Advisory.id).label("id"))
-            .group_by(Advisory.issuer, Advisory.country, Advisory.region)
-            .subquery()
-        )
-        q = q.join(latest, Advisory.id == latest.c.id).order_by(
-            Advisory.country, Advisory.issuer, Advisory.region, Advisory.id
-        )
+        q = current_advisory_rows().order_by(Advisory.country, Advisory.issuer, Advisory.region, Advisory.id)
     else:
-        q = q.order_by(Advisory.id)
+        q = select(Advisory).order_by(Advisory.id)
     return q.where(*_conditions(flt), *_text_conditions(terms))
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -285,12 +285,7 @@ class Store:
     def current_advisories(self, country: str | None = None, issuer: str | None = None) -> list[dict[str, Any]]:
         """The newest row per (issuer, country, region)."""
         with self.read() as s:
-            latest = (
-                select(func.max(Advisory.id).label("id"))
-                .group_by(Advisory.issuer, Advisory.country, Advisory.region)
-                .subquery()
-            )
-            q = select(Advisory).join(latest, Advisory.id == latest.c.id)
+            q = current_advisory_rows()
             if country:
                 q = q.where(Advisory.country == country.upper())
             if issuer:
@@ -353,6 +348,16 @@ def retry_on_conflict(unit: Callable[[], T]) -> T:
                 raise
             log.info("write conflict (%s), retrying %d/%d", type(exc.orig).__name__, attempt, CONFLICT_ATTEMPTS)
             time.sleep(0.01 * attempt)
+
+
+def current_advisory_rows() -> Select[tuple[Advisory]]:
+    """SELECT of the newest advisory row per (issuer, country, region): the advice in force."""
+    latest = (
+        select(func.max(Advisory.id).label("id"))
+        .group_by(Advisory.issuer, Advisory.country, Advisory.region)
+        .subquery()
+    )
+    return select(Advisory).join(latest, Advisory.id == latest.c.id)
 
 
 def upsert_document_row(session: Session, doc: dict[str, Any]) -> UpsertResult:
