@@ -26,12 +26,13 @@ FIELDS = ("places", "victim_ages", "victim_age_ranges", "ransoms", "incident_typ
 ALERT_TYPES = {"kidnapping", "detention"}
 
 
-@dataclass
-class FieldScore:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    misses: list[dict[str, Any]] = field(default_factory=list)
+class Confusion:
+    """Precision and recall from true/false positive and false negative counts (1.0 when nothing was
+    predicted, or nothing expected); shared by the field scores here and the alert rules' gold check."""
+
+    tp: int
+    fp: int
+    fn: int
 
     @property
     def precision(self) -> float:
@@ -40,6 +41,14 @@ class FieldScore:
     @property
     def recall(self) -> float:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+@dataclass
+class FieldScore(Confusion):
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    misses: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def f1(self) -> float:

@@ -11,6 +11,7 @@ from typing import Any
 
 from monitor.alerts.match import incident_matches, view_of_article
 from monitor.alerts.rules import Rule
+from nlp.evaluate import Confusion
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ class GoldArticle:
 
 
 @dataclass
-class RuleScore:
+class RuleScore(Confusion):
     rule: str
     tp: int = 0
     fp: int = 0
@@ -39,14 +40,6 @@ class RuleScore:
     tn: int = 0
     false_positives: list[str] = field(default_factory=list)
     false_negatives: list[str] = field(default_factory=list)
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
