@@ -20,6 +20,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from monitor import jobs
 from monitor.config import Settings
 from storage.repository import Store
 
@@ -143,15 +144,12 @@ def process_and_alert() -> None:
 
 
 def _process_once(rt: Runtime) -> None:
-    from monitor.alerts.engine import deliver_pending, evaluate
-    from monitor.processing import process_pending
-
-    report = process_pending(rt.store)
+    report = jobs.process(rt.store)
     rules = _current_rules(rt)
     if rules is not None and report.changes:
-        evaluate(rt.store, rules, report.changes)
-    if rules is not None:
-        deliver_pending(rt.store, rt.settings, rules=rules)
+        jobs.alert(rt.store, rt.settings, rules, report.changes)
+    elif rules is not None:
+        jobs.deliver(rt.store, rt.settings, rules)
     log.info("processed %s", report.to_dict())
 
 
@@ -167,39 +165,31 @@ def _current_rules(rt: Runtime) -> Any:
 
 def deliver_alerts() -> dict[str, Any]:
     """Send due alerts: new ones, and retries whose backoff has run out."""
-    from monitor.alerts.engine import deliver_pending
-
     rt = runtime()
     rules = _current_rules(rt)
-    return deliver_pending(rt.store, rt.settings, rules=rules).to_dict() if rules is not None else {}
+    return jobs.deliver(rt.store, rt.settings, rules).to_dict() if rules is not None else {}
 
 
 def sweep_alerts() -> int:
     """Evaluate every rule over recent changes (catches decisions a crash skipped), then deliver."""
-    from monitor.alerts.engine import evaluate
-
     rt = runtime()
     rules = _current_rules(rt)
-    created = evaluate(rt.store, rules) if rules is not None else []
-    deliver_alerts()
-    return len(created)
+    return len(jobs.alert(rt.store, rt.settings, rules).created) if rules is not None else 0
 
 
 def daily_digest() -> dict[str, Any]:
     """Build today's digest and email it when SMTP is configured."""
-    from monitor.digest.build import build_digest, send_digest, today_local
+    from monitor.digest.build import today_local
 
     rt = runtime()
-    result = build_digest(rt.store, today_local(rt.settings), rt.settings)  # the 24 h that just closed
+    result = jobs.digest(rt.store, rt.settings, today_local(rt.settings))  # the 24 h that just closed
     if rt.settings.smtp_host and rt.settings.smtp_to:
-        send_digest(rt.store, result, rt.settings)
+        jobs.send_digest(rt.store, rt.settings, result)
     return result.to_dict()
 
 
 def check_source_health() -> list[str]:
     """Log sources that are failing or overdue, and alert on failure streaks (source_failure rules)."""
-    from monitor.alerts.engine import evaluate
-
     rt = runtime()
     now = datetime.now(UTC)
     problems = []
@@ -215,7 +205,7 @@ def check_source_health() -> list[str]:
         log.warning("source health: %s", problem)
     rules = _current_rules(rt)
     if rules is not None:
-        evaluate(rt.store, rules, changes=[])  # advisory and source rules only
+        jobs.enqueue(rt.store, rules, changes=[])  # advisory and source rules only
     return problems
 
 

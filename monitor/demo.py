@@ -9,13 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawler.replay import ReplayServer
-from crawler.runner import run_crawls
 from crawler.sources import load_registry
-from monitor.alerts.engine import deliver_pending, evaluate
+from monitor import jobs
 from monitor.alerts.rules import load_rules
 from monitor.config import Settings
-from monitor.digest.build import build_digest
-from monitor.processing import process_pending
 from storage.repository import Store
 
 log = logging.getLogger(__name__)
@@ -44,16 +41,15 @@ def run_demo(store: Store, settings: Settings, echo: Callable[[str], None] = pri
     with ReplayServer() as replay:
         keys = sorted(p.name for p in replay.root.iterdir() if p.is_dir() and p.name in registry)
         echo(f"replaying {len(keys)} sample sites on {replay.base_url}: {', '.join(keys)}")
-        reports = run_crawls(keys, db_url=store.url, url_overrides={k: replay.url_for(k) for k in keys})
+        reports = jobs.crawl(store, settings, keys, url_overrides={k: replay.url_for(k) for k in keys})
     summary.crawls = [dataclasses.asdict(r) for r in reports]
     for r in reports:
         echo(f"  crawl {r.source:<20} {r.status:<8} pages={r.pages} items={r.items} new={r.new_items} errors={r.errors}")
-    processed = process_pending(store)
+    processed = jobs.process(store)
     summary.processed = processed.to_dict()
     echo(f"processed {processed.documents} documents; {processed.stories_created} new stories")
-    summary.alerts_new = len(evaluate(store, load_rules(settings.rules_file), processed.changes))
-    deliver_pending(store, settings)
-    digest = build_digest(store, None, settings)
+    summary.alerts_new = len(jobs.alert(store, settings, load_rules(settings.rules_file), processed.changes).created)
+    digest = jobs.digest(store, settings)
     summary.digest_html, summary.digest_md = str(digest.html_path), str(digest.md_path)
     summary.counts = store.stats()
     return summary
