@@ -33,6 +33,10 @@ from web.security import (
 
 log = logging.getLogger(__name__)
 
+# Reads and validates an alert rules file (ValueError with the line and reason on a bad one). The caller
+# hands in the alert engine's parser, so web/ shows and edits rules without importing monitor/.
+RulesLoader = Callable[[Path], Any]
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PUBLIC_PATHS = ("/login", "/static/", "/healthz", "/favicon.ico")
 API_DESCRIPTION = (
@@ -50,11 +54,13 @@ def create_app(
     timezone: str = "Asia/Seoul",
     countries: Sequence[str] = ("KH", "TH", "LA", "MM", "VN", "PH"),
     rules_path: str | Path | None = None,
+    rules_loader: RulesLoader | None = None,
     allowed_hosts: Sequence[str] | None = None,
     secret: bytes | None = None,
 ) -> FastAPI:
     """The FastAPI app over the store at `store_url`. With a token (analyst) or admin token every page
-    and API call needs it; without one only loopback Host names are accepted (DNS-rebinding guard)."""
+    and API call needs it; without one only loopback Host names are accepted (DNS-rebinding guard).
+    `rules_loader` validates the rules file shown and edited at /rules (without it the page is read-only)."""
     auth = AuthConfig(token=token, admin_token=admin_token, **({"secret": secret} if secret else {}))
     store = Store(store_url)
 
@@ -71,6 +77,7 @@ def create_app(
     app.state.templates = build_templates(timezone)
     app.state.countries = [c.upper() for c in countries]
     app.state.rules_path = Path(rules_path) if rules_path else None
+    app.state.rules_loader = rules_loader
     _add_middleware(app, auth, allowed_hosts)
     _add_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

@@ -80,7 +80,7 @@ def test_loopback_and_registry_hosts_are_allowed(url: str) -> None:
 
 
 @pytest.mark.parametrize("argv", [
-    ["-m", "monitor.cli", "--db", "{db}", "crawl", "yonhap-en", "--url", "http://169.254.169.254/latest/"],
+    ["-m", "cli", "--db", "{db}", "crawl", "yonhap-en", "--url", "http://169.254.169.254/latest/"],
     ["-m", "crawler.runner", "yonhap-en", "--db", "{db}", "--url", "http://169.254.169.254/latest/"],
 ])  # fmt: skip
 def test_cli_refuses_a_foreign_start_url_before_crawling(argv: list[str], sqlite_url: str) -> None:
@@ -114,9 +114,10 @@ def _web_paths(app: Any) -> set[tuple[str, str]]:
 def test_no_web_endpoint_fetches_a_url_it_is_given(tmp_path: Path, canary: Canary) -> None:
     from fastapi.testclient import TestClient
 
+    from monitor.alerts.rules import load_rules
     from web.app import create_app
 
-    app = create_app(f"sqlite:///{tmp_path / 'web.sqlite'}", rules_path=tmp_path / "rules.toml")
+    app = create_app(f"sqlite:///{tmp_path / 'web.sqlite'}", rules_path=tmp_path / "rules.toml", rules_loader=load_rules)
     bait = dict.fromkeys(("q", "url", "next", "source", "country", "feed", "link", "href", "callback", "since"),
                          canary.url)  # fmt: skip
     paths = _web_paths(app)
@@ -200,7 +201,7 @@ def test_secrets_used_in_a_run_never_reach_logs_or_stored_errors(
         add_story(store, title="Korean held", data=extraction(["kidnapping"]), when=datetime.now(UTC))
         store.close()
         env = {**os.environ, "DESKWATCH_DATA_DIR": str(tmp_path)}
-        cli = [sys.executable, "-m", "monitor.cli", "-vv", "--db", db_url]
+        cli = [sys.executable, "-m", "cli", "-vv", "--db", db_url]
         outputs = [subprocess.run([*cli, "alerts", "--rules", str(rules), "--json"], cwd=PROJECT_ROOT, env=env,
                                   capture_output=True, text=True, check=False, timeout=120)]  # fmt: skip
         assert receiver.requests and "X-Deskwatch-Signature" in receiver.requests[0]["headers"]  # the secrets were used

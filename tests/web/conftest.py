@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from web_seed import ADMIN_TOKEN, ANALYST_TOKEN, RULES_TEXT, Seeded, seed_reports, seed_status
 
+from monitor.alerts.rules import load_rules
 from storage.repository import Store
 from web.app import create_app
 
@@ -35,7 +36,7 @@ def rules_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def client(seeded_db: tuple[str, Seeded], rules_file: Path) -> Iterator[TestClient]:
     """An app without tokens (the loopback default) over the seeded store."""
-    app = create_app(seeded_db[0], rules_path=rules_file, countries=["KH", "TH"])
+    app = create_app(seeded_db[0], rules_path=rules_file, rules_loader=load_rules, countries=["KH", "TH"])
     with TestClient(app, base_url=BASE_URL, follow_redirects=False) as test_client:
         yield test_client
 
@@ -43,6 +44,6 @@ def client(seeded_db: tuple[str, Seeded], rules_file: Path) -> Iterator[TestClie
 @pytest.fixture
 def token_client(seeded_db: tuple[str, Seeded], rules_file: Path) -> Iterator[TestClient]:
     """An app that requires a token (analyst or admin), as when bound beyond loopback."""
-    app = create_app(seeded_db[0], token=ANALYST_TOKEN, admin_token=ADMIN_TOKEN, rules_path=rules_file)
+    app = create_app(seeded_db[0], token=ANALYST_TOKEN, admin_token=ADMIN_TOKEN, rules_path=rules_file, rules_loader=load_rules)
     with TestClient(app, base_url="http://desk.example.org", follow_redirects=False) as test_client:
         yield test_client

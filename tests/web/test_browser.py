@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 from web_seed import ADMIN_TOKEN, ANALYST_TOKEN, seed_reports, seed_status
 
+from monitor.alerts.rules import load_rules
 from storage.repository import Store
 from web.app import create_app
 
@@ -134,7 +135,7 @@ def test_sign_in_then_admin_sees_rules_editor(browser_page, seeded_url, tmp_path
     rules = tmp_path / "rules.toml"
     rules.write_text('[[rules]]\nname = "r1"\nsubject = "incident"\nchannels = ["jsonl"]\n', encoding="utf-8")
     page = browser_page
-    app = create_app(url, token=ANALYST_TOKEN, admin_token=ADMIN_TOKEN, rules_path=rules,
+    app = create_app(url, token=ANALYST_TOKEN, admin_token=ADMIN_TOKEN, rules_path=rules, rules_loader=load_rules,
                      allowed_hosts=["127.0.0.1"])  # fmt: skip
     with LiveServer(app) as live:
         page.goto(f"{live.base_url}/rules")

@@ -72,7 +72,7 @@ def _rules_context(request: Request, text: str | None = None, error: str = "", s
     rules, parse_error = [], ""
     if path and path.is_file():
         try:
-            rules = list(_load_rules(path))
+            rules = list(_load_rules(request, path))
         except ValueError as exc:
             parse_error = str(exc)
     return {
@@ -81,10 +81,11 @@ def _rules_context(request: Request, text: str | None = None, error: str = "", s
     }  # fmt: skip
 
 
-def _load_rules(path: Path) -> Any:
-    from monitor.alerts.rules import load_rules
-
-    return load_rules(path)
+def _load_rules(request: Request, path: Path) -> Any:
+    loader = request.app.state.rules_loader
+    if loader is None:
+        raise ValueError("this server was started without the alert rules parser")
+    return loader(path)
 
 
 @router.get("/rules", name="rules_page")
@@ -101,17 +102,19 @@ async def save_rules(request: Request) -> Response:
     path = _rules_path(request)
     if path is None:
         raise AccessDenied(409, "this server was started without a rules file to edit")
+    if request.app.state.rules_loader is None:
+        raise AccessDenied(409, "this server was started without the alert rules parser")
     text = fields.get("rules", "").replace("\r\n", "\n")
     if len(text.encode("utf-8")) > MAX_RULES_BYTES:
         return render(request, "rules.html", _rules_context(request, text, "the rules file is over 256 KB"), 413)
-    error = _write_if_valid(path, text)
+    error = _write_if_valid(request, path, text)
     if error:
         return render(request, "rules.html", _rules_context(request, text, error), status=400)
     log.info("alert rules replaced from the web by an admin (%d bytes)", len(text))
     return RedirectResponse("/rules?saved=1", status_code=303)
 
 
-def _write_if_valid(path: Path, text: str) -> str:
+def _write_if_valid(request: Request, path: Path, text: str) -> str:
     """Validate `text` as a rules file in a temporary sibling and move it into place; '' on success."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".rules-", suffix=".toml", dir=path.parent)
@@ -120,7 +123,7 @@ def _write_if_valid(path: Path, text: str) -> str:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         try:
-            _load_rules(tmp)
+            _load_rules(request, tmp)
         except ValueError as exc:
             return str(exc).replace(str(tmp), path.name)
         if path.exists():
