@@ -148,7 +148,7 @@ def run(poll_s: int, reports: int, seed: int) -> dict[str, Any]:
         feed = Feed(replay)
         env = {**os.environ, **write_config(Path(tmp), replay, receiver.url, poll_s)}
         log_file = (Path(tmp) / "scheduler.log").open("wb")
-        proc = subprocess.Popen([sys.executable, "-m", "monitor.cli", "run"], cwd=ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "cli", "run"], cwd=ROOT, env=env,
                                 stdout=subprocess.DEVNULL, stderr=log_file)  # fmt: skip
         try:
             warm = feed.publish(0, *VICTIMS[-1])  # loads nlp in the scheduler; not counted

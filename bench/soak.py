@@ -96,7 +96,7 @@ class Publisher:
 
 def start_scheduler(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     with log_path.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "monitor.cli", "run"], env=env, stdout=out, stderr=out,
+        return subprocess.Popen([sys.executable, "-m", "cli", "run"], env=env, stdout=out, stderr=out,
                                 cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
 
 

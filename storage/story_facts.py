@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash
 
 NUM_PERM = 64
 BANDS, ROWS = 16, 4  # LSH: documents sharing any band of 4 hash values are compared
@@ -26,6 +25,8 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 def minhash_signature(text: str) -> np.ndarray | None:
     """MinHash over character 5-grams of the normalized text (works for Korean, English and Khmer)."""
+    from datasketch import MinHash  # loaded on first use: commands that only read the store start faster
+
     norm = _NON_WORD.sub(" ", text.lower()).strip()
     if len(norm) < MIN_TEXT_CHARS:
         return None

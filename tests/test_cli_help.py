@@ -5,7 +5,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from monitor.cli import COMMANDS, cli
+from cli.main import COMMANDS, cli
 
 
 def _walk(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -18,7 +18,7 @@ def _walk(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, .
 
 
 def test_every_registered_command_is_present() -> None:
-    assert sorted(cli.commands) == sorted({attr for _module, attr in COMMANDS})
+    assert sorted(cli.commands) == sorted(command.name for command in COMMANDS)
 
 
 @pytest.mark.parametrize("path", _walk(cli), ids=lambda p: " ".join(p))

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from crawler.replay import ReplayServer
 from crawler.sources import load_registry
-from monitor.cli import cli
+from cli.main import cli
 from tests.crawler.conftest import PROJECT_ROOT
 
 SOURCE_KEYS = {"key", "name", "kind", "country", "lang", "fetch", "url", "schedule", "enabled"}
@@ -18,7 +18,7 @@ SOURCE_KEYS = {"key", "name", "kind", "country", "lang", "fetch", "url", "schedu
 
 def _deskwatch(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DESKWATCH_CONTACT_URL": "https://example.org/contact"}
-    return subprocess.run([sys.executable, "-m", "monitor.cli", *args], check=False, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cli", *args], check=False, capture_output=True, text=True,
                           timeout=120, cwd=PROJECT_ROOT, env=env)  # fmt: skip
 
 

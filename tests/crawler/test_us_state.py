@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
 from crawler.replay import ReplayServer
 from crawler.spiders.advisories.us_state import parse_us_date, parse_us_feed
-from monitor.cli import cli
+from cli.main import cli
 from storage.repository import Store
 from tests.crawler.conftest import run_crawl
 

@@ -47,7 +47,7 @@ def test_default_rule_logic_on_the_gold_labels() -> None:
 
 def test_default_rule_with_nlp_through_the_cli(tmp_path: Path) -> None:
     pytest.importorskip("nlp.pipeline", reason="the nlp pipeline has not landed")
-    from monitor.cli import cli
+    from cli.main import cli
 
     result = CliRunner().invoke(cli, ["--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "alerts", "test",
                                       str(CONFIG_DIR / "rules.toml"), "--gold", str(GOLD), "--json",

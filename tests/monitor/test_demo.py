@@ -19,7 +19,7 @@ def _demo(db_url: str, home: Path) -> dict:  # type: ignore[type-arg]
     env = {**os.environ, "XDG_DATA_HOME": str(home / "data"), "DESKWATCH_DATA_DIR": str(home / "out")}
     env.pop("DESKWATCH_DB", None)
     proc = subprocess.run(
-        [sys.executable, "-m", "monitor.cli", "--db", db_url, "demo", "--json"],
+        [sys.executable, "-m", "cli", "--db", db_url, "demo", "--json"],
         capture_output=True, text=True, env=env, timeout=600,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]

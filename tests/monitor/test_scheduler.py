@@ -109,7 +109,7 @@ def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'db.sqlite'}"
     env = {**os.environ, "DESKWATCH_SOURCES_FILE": str(sources), "DESKWATCH_DATA_DIR": str(tmp_path),
            "DESKWATCH_DB": db}  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "monitor.cli", "-v", "run"], env=env, stderr=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "-v", "run"], env=env, stderr=subprocess.PIPE,
                             stdout=subprocess.DEVNULL)  # fmt: skip
     try:
         deadline = time.monotonic() + 60

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from monitor.commands.nlp_cmds import evaluate, extract
+from cli.nlp import evaluate, extract
 
 
 def test_extract_file_prints_json(tmp_path: Path) -> None:

@@ -106,7 +106,7 @@ def test_processor_killed_then_restarted_extracts_and_places_every_document_once
     rng = random.Random()
     store = Store(db_url)
     total = _load_documents(store, 8)
-    cmd = [sys.executable, "-m", "monitor.cli", "--db", db_url, "process"]
+    cmd = [sys.executable, "-m", "cli", "--db", db_url, "process"]
     target = rng.randint(1, total - 1)
     proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert kill_when(proc, lambda: _extracted(store) >= target, timeout=120), "the processor ended before the kill"

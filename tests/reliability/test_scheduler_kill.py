@@ -52,7 +52,7 @@ victim_nationality = "KR"
 
 def _start_scheduler(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "monitor.cli", "run"], cwd=PROJECT_ROOT, env=env,
+        return subprocess.Popen([sys.executable, "-m", "cli", "run"], cwd=PROJECT_ROOT, env=env,
                                 stdout=out, stderr=out, start_new_session=True)  # fmt: skip
 
 

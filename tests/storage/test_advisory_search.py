@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import storage.repository
-from monitor.cli import cli
+from cli.main import cli
 from storage.advisory_search import list_advisories, search_advisories
 from storage.query_syntax import SearchError
 from storage.repository import Store

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from click.testing import CliRunner
 
-from monitor.cli import cli
+from cli.main import cli
 from storage.export import incidents, write_incidents
 from storage.stories import assign_stories
 

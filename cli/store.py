@@ -12,7 +12,7 @@ from typing import Any
 import click
 from alembic.util import CommandError
 
-from monitor.context import AppContext, pass_app
+from cli.context import AppContext, fail, pass_app
 from storage.db import make_engine, resolve_db_url
 from storage.export import FORMATS, incidents, write_incidents
 from storage.migrate import MigrationError, current_revision, head_revision, upgrade_to_head
@@ -53,12 +53,6 @@ FILTER_KEYS = ("date_from", "date_to", "source", "lang", "country", "admin1", "p
 
 def pop_filters(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k in FILTER_KEYS if (v := kwargs.pop(k, None)) not in (None, (), [])}
-
-
-def fail(command: str, message: str) -> None:
-    """A user's mistake: the message on stderr and exit code 2, like click's own usage errors."""
-    click.echo(f"deskwatch {command}: {message}", err=True)
-    sys.exit(2)
 
 
 @click.command("search")

@@ -5,7 +5,7 @@ import json
 
 import click
 
-from monitor.context import AppContext, pass_app
+from cli.context import AppContext, pass_app
 
 
 @click.command("stats")

@@ -5,8 +5,8 @@ import json
 
 import click
 
-from monitor.context import AppContext, pass_app
-from monitor.processing import process_pending
+from cli.context import AppContext, pass_app
+from monitor import jobs
 
 
 @click.command("process")
@@ -17,7 +17,7 @@ from monitor.processing import process_pending
 def process(app: AppContext, reprocess: bool, batch: int, as_json: bool) -> None:
     """Extract places, ages, ransoms and incident types from new documents and merge them into stories."""
     with click.progressbar(length=0, label="extracting", hidden=as_json) as bar:
-        report = process_pending(app.store, reprocess=reprocess, batch=batch, progress=bar.update)
+        report = jobs.process(app.store, reprocess=reprocess, batch=batch, progress=bar.update)
     if as_json:
         click.echo(json.dumps(report.to_dict()))
         return

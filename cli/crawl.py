@@ -7,8 +7,9 @@ from typing import Any
 
 import click
 
+from cli.context import AppContext, pass_app
 from crawler.sources import RegistryError, load_registry
-from monitor.context import AppContext, pass_app
+from monitor import jobs
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def _registry(app: AppContext) -> list[Any]:
 def crawl(app: AppContext, keys: tuple[str, ...], url: str | None, crawl_all: bool, as_json: bool,
           any_host: bool) -> None:  # fmt: skip
     """Crawl sources by registry KEY now (in this process) and record each run's health."""
-    from crawler.runner import UnknownSourceError, run_crawls
+    from crawler.runner import UnknownSourceError
 
     registry = _registry(app)
     chosen = [e.key for e in registry if e.enabled] if crawl_all else list(keys)
@@ -40,13 +41,8 @@ def crawl(app: AppContext, keys: tuple[str, ...], url: str | None, crawl_all: bo
         raise click.UsageError("--url needs exactly one source KEY")
     if url:
         _check_start_url(url, registry, chosen[0], any_host)
-    settings: dict[str, Any] = {"DESKWATCH_SOURCES_FILE": str(app.settings.sources_file)}
-    settings["DESKWATCH_CONTACT_URL"] = app.settings.user_agent_contact
-    if app.settings.redis_url:
-        settings["DESKWATCH_REDIS_URL"] = app.settings.redis_url
     try:
-        reports = run_crawls(chosen, db_url=app.store.url, url_overrides={chosen[0]: url} if url else None,
-                             settings=settings)  # fmt: skip
+        reports = jobs.crawl(app.store, app.settings, chosen, url_overrides={chosen[0]: url} if url else None)
     except UnknownSourceError as exc:
         raise click.ClickException(str(exc)) from exc
     for r in reports:

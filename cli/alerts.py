@@ -1,4 +1,4 @@
-"""Act commands: `alerts` (evaluate + deliver, test, list, retry), `digest`, `run` (the scheduler), `jobs`."""
+"""Act commands: `alerts` (evaluate + deliver, test, list, retry) and `digest`."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from monitor.context import AppContext, pass_app
+from cli.context import AppContext, pass_app
+from monitor import jobs
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +32,10 @@ def alerts(ctx: click.Context, rules_path: str | None, as_json: bool) -> None:
     """Evaluate alert rules against the store and deliver pending alerts (with no subcommand)."""
     if ctx.invoked_subcommand is not None:
         return
-    from monitor.alerts.engine import deliver_pending, evaluate
-
     app = ctx.find_object(AppContext) or ctx.ensure_object(AppContext)
     rules = _load_rules_or_exit(Path(rules_path) if rules_path else app.settings.rules_file)
-    created = evaluate(app.store, rules)
-    report = deliver_pending(app.store, app.settings, rules=rules)
+    outcome = jobs.alert(app.store, app.settings, rules)
+    created, report = outcome.created, outcome.delivery
     if as_json:
         click.echo(json.dumps({"enqueued": len(created), **report.to_dict()}))
         return
@@ -139,13 +138,12 @@ def alerts_retry(app: AppContext) -> None:
 def digest(app: AppContext, day: Any, send: bool, as_json: bool) -> None:
     """Build the daily digest (HTML + Markdown, archived in the store), optionally emailing it."""
     from monitor.alerts.channels import DeliveryError
-    from monitor.digest.build import build_digest, send_digest
 
-    result = build_digest(app.store, day.date() if day else None, app.settings)
+    result = jobs.digest(app.store, app.settings, day.date() if day else None)
     sent = False
     if send:
         try:
-            send_digest(app.store, result, app.settings)
+            jobs.send_digest(app.store, app.settings, result)
             sent = True
         except DeliveryError as exc:
             raise click.ClickException(f"digest built ({result.html_path}) but not sent: {exc}") from exc
@@ -154,28 +152,3 @@ def digest(app: AppContext, day: Any, send: bool, as_json: bool) -> None:
         return
     click.echo(f"digest {result.day}: {result.counts}")
     click.echo(f"  {result.html_path}\n  {result.md_path}")
-
-
-@click.command("run")
-@pass_app
-def run(app: AppContext) -> None:
-    """Run the scheduler in the foreground: crawls, processing, alerts and the digest (Ctrl-C stops)."""
-    import scheduler
-
-    scheduler.run_forever(app.settings)
-
-
-@click.command("jobs")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
-@pass_app
-def jobs(app: AppContext, as_json: bool) -> None:
-    """List the scheduler's jobs and their next run times."""
-    import scheduler
-
-    for job in scheduler.planned_jobs_report(app.settings):
-        if as_json:
-            click.echo(json.dumps(job))
-        else:
-            when = (job["next_run_time"] or "-")[:19].replace("T", " ")
-            state = "" if job["stored"] else "  (planned: no scheduler has stored it yet)"
-            click.echo(f"{job['id']:<30} {when:<20} {job['trigger']}{state}")

@@ -1,34 +1,20 @@
-"""`deskwatch`: the one command-line entry point; each part's commands live in monitor/commands/."""
+"""`deskwatch`: the one command-line entry point; each command group lives in its own module of cli/."""
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 
 import click
 
+from cli import advisories, alerts, crawl, demo, nlp, process, schedule, serve, stats, store
+from cli.context import AppContext
 from monitor.config import ConfigError
-from monitor.context import AppContext
 
-# (module, attribute) of every subcommand, in --help order.
-COMMANDS: list[tuple[str, str]] = [
-    ("monitor.commands.demo_cmds", "demo"),
-    ("monitor.commands.crawl_cmds", "crawl"),
-    ("monitor.commands.crawl_cmds", "sources"),
-    ("monitor.commands.processing_cmds", "process"),
-    ("monitor.commands.nlp_cmds", "extract"),
-    ("monitor.commands.nlp_cmds", "evaluate"),
-    ("monitor.commands.storage_cmds", "search"),
-    ("monitor.commands.storage_cmds", "export"),
-    ("monitor.commands.storage_cmds", "stories"),
-    ("monitor.commands.storage_cmds", "db"),
-    ("monitor.commands.core_cmds", "stats"),
-    ("monitor.commands.advisory_cmds", "advisories"),
-    ("monitor.commands.alert_cmds", "alerts"),
-    ("monitor.commands.alert_cmds", "digest"),
-    ("monitor.commands.alert_cmds", "run"),
-    ("monitor.commands.alert_cmds", "jobs"),
-    ("monitor.commands.web_cmds", "serve"),
+# Every subcommand (click lists them alphabetically in --help).
+COMMANDS: list[click.Command] = [
+    demo.demo, crawl.crawl, crawl.sources, process.process, nlp.extract, nlp.evaluate,
+    store.search, store.export, store.stories, store.db, stats.stats, advisories.advisories,
+    alerts.alerts, alerts.digest, schedule.run, schedule.jobs, serve.serve,
 ]
 
 
@@ -46,12 +32,8 @@ def cli(ctx: click.Context, db_url: str | None, config_path: str | None, verbose
     ctx.call_on_close(app.close)
 
 
-def _register() -> None:
-    for module_name, attr in COMMANDS:
-        cli.add_command(getattr(importlib.import_module(module_name), attr))
-
-
-_register()
+for command in COMMANDS:
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from monitor.context import AppContext, pass_app
+from cli.context import AppContext, pass_app
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ def serve(app: AppContext, host: str, port: int, token_env: str, admin_token_env
     binding any other address refuses to start unless a token is set in the environment."""
     import uvicorn
 
+    from monitor.alerts.rules import load_rules
     from web.app import create_app
     from web.security import is_loopback
 
@@ -44,7 +45,7 @@ def serve(app: AppContext, host: str, port: int, token_env: str, admin_token_env
     try:
         web_app = create_app(
             settings.db_url, token=token, admin_token=admin_token, timezone=settings.timezone,
-            countries=settings.countries, rules_path=settings.rules_file,
+            countries=settings.countries, rules_path=settings.rules_file, rules_loader=load_rules,
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -1,6 +1,7 @@
 """What every CLI command shares: settings and the store, built once per invocation from --db/--config."""
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 import click
@@ -37,3 +38,9 @@ class AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
+
+
+def fail(command: str, message: str) -> None:
+    """A user's mistake: the message on stderr and exit code 2, like click's own usage errors."""
+    click.echo(f"deskwatch {command}: {message}", err=True)
+    sys.exit(2)

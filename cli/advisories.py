@@ -9,8 +9,7 @@ from typing import Any
 
 import click
 
-from monitor.commands.storage_cmds import fail
-from monitor.context import AppContext, pass_app
+from cli.context import AppContext, fail, pass_app
 from storage.advisory_search import DIRECTIONS, list_advisories
 from storage.query_syntax import SearchError
 

@@ -5,8 +5,7 @@ import json
 
 import click
 
-from monitor.context import AppContext, pass_app
-from monitor.demo import run_demo
+from cli.context import AppContext, pass_app
 
 
 @click.command("demo")
@@ -14,6 +13,8 @@ from monitor.demo import run_demo
 @pass_app
 def demo(app: AppContext, as_json: bool) -> None:
     """Replay sample sites on 127.0.0.1, crawl, extract, store, alert and write the digest."""
+    from monitor.demo import run_demo
+
     echo = (lambda _msg: None) if as_json else click.echo
     summary = run_demo(app.store, app.settings, echo=echo)
     if as_json:
