@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from web_seed import ADMIN_TOKEN, ANALYST_TOKEN, RULES_TEXT
 
-from monitor.cli import cli
+from cli.main import cli
 
 
 def _csrf(client: TestClient, path: str = "/login") -> str:
