@@ -77,7 +77,7 @@ def risk_counts(root: etree._Element) -> dict[int, int]:
     for n in range(1, 5):
         element = root.find(f".//riskLevel{n}")
         text = (element.text or "").strip() if element is not None else ""
-        counts[n] = int(text) if text.isdigit() else (1 if text.upper() in {"Y", "TRUE"} else 0)
+        counts[n] = int(text) if text.isdecimal() else (1 if text.upper() in {"Y", "TRUE"} else 0)
     return counts
 
 
