@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,3 +101,17 @@ def _tally(score: RuleScore, article: GoldArticle, predicted: bool) -> None:
         score.false_negatives.append(article.id)
     else:
         score.tn += 1
+
+
+def first_incident_rule(rules: Iterable[Rule]) -> Rule | None:
+    """The default alert rule: the first enabled incident rule of a rules file."""
+    return next((r for r in rules if r.subject == "incident" and r.enabled), None)
+
+
+def alert_predicate(rule: Rule) -> Callable[[dict[str, Any], str, str | None], bool]:
+    """Does `rule` fire on one article's extraction? The same matching the engine applies to stories."""
+
+    def fires(extraction: dict[str, Any], text: str, lang: str | None) -> bool:
+        return incident_matches(rule, view_of_article(extraction, text, lang))
+
+    return fires
