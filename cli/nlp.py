@@ -9,7 +9,7 @@ from typing import IO, Any
 
 import click
 
-from monitor.context import AppContext, pass_app
+from cli.context import AppContext, pass_app
 
 logger = logging.getLogger(__name__)
 

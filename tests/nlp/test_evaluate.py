@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from monitor.commands.nlp_cmds import evaluate as evaluate_cmd
+from cli.nlp import evaluate as evaluate_cmd
 from nlp.evalgold import GoldFormatError, load_gold, range_key
 from nlp.evaluate import evaluate_docs, keyword_alert
 
