@@ -34,6 +34,7 @@ class Settings:
     smtp_user: str | None = None
     smtp_from: str = "deskwatch@localhost"
     smtp_to: list[str] = field(default_factory=list)
+    base_url: str = "http://127.0.0.1:8000"  # where the web UI is reached: the digest links its story pages
     user_agent_contact: str = "https://github.com/deskwatch/deskwatch"
     crawl_timeout_s: int = 900
 

@@ -71,7 +71,7 @@ def _subject_document(doc: Document) -> dict[str, Any]:
 def _story_subject(story: Story, docs: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "id": story.id, "title": story.title, "first_seen": _iso(story.first_seen),
-        "last_seen": _iso(story.last_seen), "updated_at": _iso(story.updated_at),
+        "last_seen": _iso(story.last_seen), "updated_at": _iso(story.updated_at), "created_at": _iso(story.created_at),
         "incident_types": list(story.incident_types or []), "is_incident": story.is_incident,
         "countries": list(story.countries or []), "victim_nationality": story.victim_nationality,
         "max_ransom_usd": story.max_ransom_usd, "doc_count": story.doc_count, "facts": story.facts or {},

@@ -2,44 +2,60 @@
 day, source health over the window, and the digest archive (one row per day; regenerating replaces)."""
 from __future__ import annotations
 
+import base64
 import logging
+import re
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
 
 from storage.alerts import story_subjects
+from storage.incidents import new_incident_clause
 from storage.models import Advisory, CrawlRun, Digest, Story
 from storage.repository import Store, advisory_dict, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
+# An archived digest's HTML embeds its chart as a PNG data URI in this <img> (scraped text in the HTML is
+# escaped, so it cannot forge the quotes); the web serves it from there, the e-mail swaps it for a CID.
+CHART_IMG = re.compile(r'<img id="incidents-chart" src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+
 
 def incident_stories_between(store: Store, start: datetime, end: datetime) -> dict[str, list[dict[str, Any]]]:
-    """Incident stories that deskwatch made in [start, end) ("new") or made before and changed in it
-    ("updated"), each with its documents and their extractions. New means new to the reader: a story
-    about an old event collected today is new today (its first report's date is shown with it)."""
-    start, end = as_utc(start), as_utc(end)
+    """Incident stories that deskwatch made in [start, end) ("new", see storage.incidents) or made before
+    and changed in it ("updated"), each with its documents and their extractions. New means new to the
+    reader: a story about an old event collected today is new today (its incident date is shown with it)."""
+    start, end = as_utc(start), as_utc(end)  # type: ignore[assignment]
     with store.read() as s:
+        new_ids = set(s.scalars(select(Story.id).where(new_incident_clause(start, end))))
         rows = s.execute(
-            select(Story.id, Story.created_at)
+            select(Story.id)
             .where(Story.is_incident.is_(True), Story.updated_at >= start, Story.updated_at < end)
             .order_by(Story.updated_at.desc())
         ).all()
-    subjects = {story["id"]: story for story in story_subjects(store, [r.id for r in rows])}
-    new_ids = {r.id for r in rows if r.created_at is not None and as_utc(r.created_at) >= start}  # type: ignore[operator]
-    ordered = [subjects[r.id] for r in rows if r.id in subjects]
+    ordered_ids = [*(r.id for r in rows if r.id in new_ids), *sorted(new_ids - {r.id for r in rows})]
+    ordered_ids += [r.id for r in rows if r.id not in new_ids]
+    subjects = {story["id"]: story for story in story_subjects(store, ordered_ids)}
+    ordered = [subjects[i] for i in ordered_ids if i in subjects]
     return {
         "new": [st for st in ordered if st["id"] in new_ids],
         "updated": [st for st in ordered if st["id"] not in new_ids],
     }
 
 
-def incident_first_seen_since(store: Store, since: datetime) -> list[datetime]:
-    """first_seen of every incident story since `since` (the chart buckets them by local day)."""
+def new_incident_times(store: Store, since: datetime, until: datetime | None = None) -> list[datetime]:
+    """When deskwatch made each new incident story since `since` (the digest's chart buckets them by
+    local day), by the same definition as the digest's "new incidents"."""
     with store.read() as s:
-        q = select(Story.first_seen).where(Story.is_incident.is_(True), Story.first_seen >= as_utc(since))
+        q = select(Story.created_at).where(new_incident_clause(as_utc(since), as_utc(until)))  # type: ignore[arg-type]
         return [as_utc(t) for t in s.scalars(q) if t is not None]  # type: ignore[misc]
+
+
+def count_new_incidents(store: Store, start: datetime, end: datetime | None = None) -> int:
+    with store.read() as s:
+        q = select(func.count()).select_from(Story).where(new_incident_clause(as_utc(start), as_utc(end)))  # type: ignore[arg-type]
+        return int(s.scalar(q) or 0)
 
 
 def advisory_changes_between(store: Store, start: datetime, end: datetime) -> list[dict[str, Any]]:
@@ -117,3 +133,9 @@ def _digest_dict(r: Digest, full: bool = False) -> dict[str, Any]:
 def _iso(value: datetime | None) -> str | None:
     value = as_utc(value)
     return value.isoformat() if value else None
+
+
+def chart_png_of(html: str) -> bytes | None:
+    """The chart's PNG embedded in a digest's HTML (the archive keeps no separate copy)."""
+    match = CHART_IMG.search(html)
+    return base64.b64decode(match.group(1)) if match else None

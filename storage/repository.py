@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from storage.db import is_disconnect, make_engine, make_session_factory, resolve_db_url
+from storage.incidents import new_incident_clause
 from storage.models import (
     Advisory,
     Alert,
@@ -308,6 +309,8 @@ class Store:
 
     # ---- counts -------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
+        """Counts of each kind of row; `new_incidents_24h` counts as the digest does (storage.incidents)."""
+        day_ago = utcnow() - timedelta(days=1)
         with self.read() as s:
             count = lambda model, *where: s.scalar(select(func.count()).select_from(model).where(*where)) or 0
             return {
@@ -315,6 +318,7 @@ class Store:
                 "advisories": count(Advisory),
                 "stories": count(Story),
                 "incidents": count(Story, Story.is_incident.is_(True)),
+                "new_incidents_24h": count(Story, new_incident_clause(day_ago)),
                 "alerts": count(Alert),
                 "digests": count(Digest),
             }

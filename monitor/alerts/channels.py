@@ -183,8 +183,11 @@ class EmailChannel:
         subject, text, html = alert_email(alert)
         self.send_message(f"{self.subject_prefix} {subject}".strip(), text, html)
 
-    def send_message(self, subject: str, text: str, html: str | None = None) -> None:
-        """Send one message to every recipient; raises DeliveryError with the SMTP reason."""
+    def send_message(
+        self, subject: str, text: str, html: str | None = None, inline_images: dict[str, bytes] | None = None
+    ) -> None:
+        """Send one message to every recipient; raises DeliveryError with the SMTP reason. Each inline image
+        (Content-ID → PNG bytes) is embedded beside the HTML, which shows it as <img src="cid:ID">."""
         if not self.host:
             raise DeliveryError("email channel: no SMTP host (set smtp_host in deskwatch.toml or DESKWATCH_SMTP_HOST)")
         if not self.to:
@@ -194,6 +197,9 @@ class EmailChannel:
         msg.set_content(text)
         if html:
             msg.add_alternative(html, subtype="html")
+            html_part = msg.get_payload()[-1]
+            for cid, png in (inline_images or {}).items():
+                html_part.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>", filename=f"{cid.split('@')[0]}.png")
         try:
             with smtplib.SMTP(self.host, self.port, timeout=30) as smtp:
                 if self.starttls:

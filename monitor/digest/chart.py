@@ -1,47 +1,37 @@
-"""A self-contained SVG bar chart of incidents per day (no scripts, no external assets), inline in the
-HTML digest and written beside it as a file."""
+"""The digest's bar chart of new incidents per day as a PNG (matplotlib, no display needed): mail
+clients show a PNG embedded in the message where they drop inline SVG."""
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from datetime import date
-from html import escape
 
-WIDTH, HEIGHT = 600, 180
-LEFT, RIGHT, TOP, BOTTOM = 34, 8, 24, 28
-BAR_COLOR, AXIS_COLOR, TEXT_COLOR = "#c0392b", "#999999", "#333333"
+BAR_COLOR, TEXT_COLOR = "#c0392b", "#333333"
+WIDTH_IN, HEIGHT_IN, DPI = 6.4, 2.0, 100  # 640 × 200 pixels: the digest's column width
 
 
-def incidents_chart_svg(days: Sequence[tuple[date, int]], title: str = "Incidents per day") -> str:
-    """`days` oldest first; one bar per day, the y axis from 0 to the peak (at least 1)."""
-    peak = max([count for _, count in days] + [1])
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    slot = plot_w / max(len(days), 1)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'role="img" aria-label="{escape(title, quote=True)}" font-family="Arial,Helvetica,sans-serif" font-size="10">',
-        f'<text x="{LEFT}" y="14" fill="{TEXT_COLOR}" font-size="12" font-weight="bold">{escape(title)}</text>',
-        _axis(peak, plot_h),
-    ]
-    for i, (day, count) in enumerate(days):
-        x = LEFT + i * slot
-        h = plot_h * count / peak
-        label = f"{day.isoformat()}: {count}"
-        parts.append(
-            f'<rect x="{x + slot * 0.15:.1f}" y="{TOP + plot_h - h:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" '
-            f'fill="{BAR_COLOR}"><title>{escape(label)}</title></rect>'
-        )
-        if i % 5 == 0 or i == len(days) - 1:
-            parts.append(f'<text x="{x + slot / 2:.1f}" y="{HEIGHT - 10}" fill="{TEXT_COLOR}" '
-                         f'text-anchor="middle">{day.strftime("%m-%d")}</text>')  # fmt: skip
-    parts.append("</svg>")
-    return "".join(parts)
+def incidents_chart_png(days: Sequence[tuple[date, int]], title: str = "New incidents per day") -> bytes:
+    """`days` oldest first; one bar per day, whole numbers on the y axis, a date every few days."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
-
-def _axis(peak: int, plot_h: float) -> str:
-    base = TOP + plot_h
-    return (
-        f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" stroke="{AXIS_COLOR}"/>'
-        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{base}" stroke="{AXIS_COLOR}"/>'
-        f'<text x="{LEFT - 4}" y="{TOP + 4}" fill="{TEXT_COLOR}" text-anchor="end">{peak}</text>'
-        f'<text x="{LEFT - 4}" y="{base}" fill="{TEXT_COLOR}" text-anchor="end">0</text>'
-    )
+    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    counts = [count for _, count in days]
+    ax.bar(range(len(days)), counts, color=BAR_COLOR, width=0.7)
+    step = max(1, len(days) // 6)
+    ticks = [i for i in range(len(days)) if i % step == 0 or i == len(days) - 1]
+    ax.set_xticks(ticks, [days[i][0].strftime("%m-%d") for i in ticks], fontsize=8, color=TEXT_COLOR)
+    ax.set_ylim(0, max([*counts, 1]) * 1.15)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    ax.tick_params(axis="y", labelsize=8, colors=TEXT_COLOR)
+    ax.set_ylabel("incidents", fontsize=8, color=TEXT_COLOR)
+    ax.set_title(title, fontsize=10, color=TEXT_COLOR, loc="left")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout(pad=0.4)
+    out = io.BytesIO()
+    fig.savefig(out, format="png", metadata={"Software": None})
+    return out.getvalue()

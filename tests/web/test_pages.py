@@ -135,10 +135,12 @@ def test_alerts_log_lists_rule_subject_channel_status(client: TestClient) -> Non
 
 def test_digest_archive_and_sandboxed_html(client: TestClient, seeded_db) -> None:
     store = Store(seeded_db[0])
-    save_digest(store, date(2026, 10, 12), {"incidents_new": 2}, "<html><body><h1>Digest</h1></body></html>", "# Digest")
+    counts = {"new_incidents": 2, "updated_incidents": 1, "new_incidents_30d": 9}
+    save_digest(store, date(2026, 10, 12), counts, "<html><body><h1>Digest</h1></body></html>", "# Digest")
     store.close()
     listing = client.get("/digests")
-    assert 'href="/digests/2026-10-12"' in listing.text and "incidents new <strong>2</strong>" in listing.text
+    assert 'href="/digests/2026-10-12"' in listing.text and "<strong>2</strong> new · <strong>1</strong> updated" in listing.text
+    assert "9 new in 30 days" in listing.text
     page = client.get("/digests/2026-10-12")
     assert '<iframe class="digest" src="/digests/2026-10-12/html" sandbox' in page.text
     raw = client.get("/digests/2026-10-12/html")
@@ -147,6 +149,7 @@ def test_digest_archive_and_sandboxed_html(client: TestClient, seeded_db) -> Non
     assert client.get("/digests/2026-10-12/md").text == "# Digest"
     assert client.get("/digests/2026-13-01").status_code == 422
     assert client.get("/digests/2020-01-01").status_code == 404
+    assert client.get("/digests/2026-10-12/chart.png").status_code == 404  # this one has no chart
 
 
 def test_exports_of_the_current_result(client: TestClient, seeded_db) -> None:

@@ -10,7 +10,7 @@ from fastapi import Path as FastapiPath
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from storage.alerts import alert_counts, list_alerts
-from storage.digests import get_digest, list_digests
+from storage.digests import chart_png_of, get_digest, list_digests
 from web.advisory_board import build_board, last_changes, level_chart
 from web.security import DIGEST_CONTENT_SECURITY_POLICY
 from web.views.common import render, store_of
@@ -103,6 +103,15 @@ def digest_html(request: Request, day: DayPath) -> Response:
     digest = _digest_or_404(request, day)
     headers = {"Content-Security-Policy": DIGEST_CONTENT_SECURITY_POLICY, "X-Frame-Options": "SAMEORIGIN"}
     return HTMLResponse(digest["html"], headers=headers)
+
+
+@router.get("/digests/{day}/chart.png", name="digest_chart")
+def digest_chart(request: Request, day: DayPath) -> Response:
+    """The digest's chart as a PNG image (what the Markdown digest links)."""
+    png = chart_png_of(_digest_or_404(request, day)["html"] or "")
+    if png is None:
+        raise HTTPException(404, f"the digest of {day.isoformat()} has no chart")
+    return Response(png, media_type="image/png")
 
 
 @router.get("/digests/{day}/md", name="digest_markdown")
