@@ -427,7 +427,7 @@ def document_dict(r: Document, *, with_extraction: bool = False) -> dict[str, An
         "title": r.title, "body": r.body, "summary": r.summary, "lang": r.lang, "country": r.country,
         "author": r.author, "published_at": _iso(r.published_at), "fetched_at": _iso(r.fetched_at),
         "updated_at": _iso(r.updated_at), "story_id": r.story_id, "quality_flags": r.quality_flags or [],
-        "extraction_version": r.extraction_version, "signature": r.signature,
+        "extraction_version": r.extraction_version,
     }  # fmt: skip
     if with_extraction:
         d["extraction"] = r.extraction.data if r.extraction else None

@@ -67,6 +67,8 @@ class SearchResult:
     sort: str = "relevance"
     query: str = ""
     filters: dict[str, Any] = field(default_factory=dict)
+    # publication times of every candidate (not only this page), for a per-day view; not in to_dict()
+    published: list[Any] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -109,7 +111,8 @@ def search(
         hits = _hydrate(s, page_rows, positive_terms(node))
         facet_counts = _facets(s, rows, facets)
     took = (time.perf_counter() - started) * 1000
-    return SearchResult(total, page, per_page, hits, facet_counts, took, exact, sort, query, flt)
+    published = [r.published_at for r in rows]
+    return SearchResult(total, page, per_page, hits, facet_counts, took, exact, sort, query, flt, published)
 
 
 def _validate(

@@ -75,6 +75,7 @@ def create_app(
     )  # fmt: skip
     app.state.store, app.state.auth = store, auth
     app.state.templates = build_templates(timezone)
+    app.state.timezone = timezone
     app.state.countries = [c.upper() for c in countries]
     app.state.rules_path = Path(rules_path) if rules_path else None
     app.state.rules_loader = rules_loader

@@ -16,6 +16,7 @@ from starlette.templating import Jinja2Templates
 
 from web.evidence import ransom_label, safe_snippet
 from web.security import csrf_token
+from web.story_display import place_label, tidy_reason, unique_by, unique_places
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,8 @@ def build_templates(timezone: str) -> Jinja2Templates:
     env.filters.update(
         time=make_time_formatter(timezone), country=country_name, language=language_name, issuer=issuer_name,
         incident=incident_label, level_class=level_class, humanize=humanize, host=host_of, safe_href=safe_href, money=money,
-        ransom=ransom_label, snippet=safe_snippet,
+        ransom=ransom_label, snippet=safe_snippet, place=place_label, unique_places=unique_places,
+        unique_by=unique_by, merge_reason=tidy_reason,
     )  # fmt: skip
     env.globals.update(csrf_token=csrf_token, url_with=url_with, LEVEL_NAMES=LEVEL_NAMES, timezone=timezone)
     return templates

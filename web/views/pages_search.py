@@ -6,6 +6,7 @@ import itertools
 import json
 import logging
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
@@ -16,6 +17,13 @@ from web.evidence import highlight_document
 from web.exports import hits_to_csv, hits_to_geojson, iter_hits
 from web.params import SearchQuery
 from web.render import url_with
+from web.search_views import (
+    incident_types_named,
+    per_day,
+    per_day_svg,
+    published_days,
+    query_without_type_words,
+)
 from web.views.common import DocumentId, render, store_of
 
 log = logging.getLogger(__name__)
@@ -75,6 +83,7 @@ def search_page(request: Request, params: Params) -> Response:
         error, status = str(exc), 400
         result = SearchResult(total=0, page=params.page, per_page=params.per_page, hits=[], facets={}, took_ms=0.0)
     last_page = max(1, -(-result.total // params.per_page))
+    series, cut = per_day(published_days(result.published, ZoneInfo(request.app.state.timezone)))
     source_names = {s["key"]: s["name"] for s in store.list_sources()}
     context = {
         "query": params, "result": result, "groups": facet_groups(params, result.facets),
@@ -84,8 +93,25 @@ def search_page(request: Request, params: Params) -> Response:
         "geojson_link": url_with(request, "/search.geojson", params.query_items(page=1)),
         "api_link": url_with(request, "/api/search", params.query_items()), "error": error,
         "incident_links": {f: url_with(request, f"/incidents.{f}", params.query_items(page=1)) for f in EXPORT_MEDIA_TYPES},
+        "per_day_svg": per_day_svg(series), "per_day_days": len(series), "per_day_cut": cut,
+        "type_hints": type_hints(request, params),
     }  # fmt: skip
     return render(request, "search.html", context, status=status)
+
+
+def type_hints(request: Request, params: SearchQuery) -> list[dict[str, Any]]:
+    """For each incident type the query names in words and that is not already a filter: how many reports
+    carry that type, and the link that filters by it instead of the word (keeping the other filters)."""
+    named = [t for t in incident_types_named(params.q) if t not in params.incident_type]
+    if not named:
+        return []
+    counts = dict(search(store_of(request), "", {}, facets=("incident_type",), per_page=1).facets["incident_type"])
+    return [
+        {"type": t, "count": counts.get(t, 0),
+         "link": url_with(request, "/search", params.query_items(q=query_without_type_words(params.q, t), page=1,
+                                                           incident_type=[*params.incident_type, t]))}
+        for t in named
+    ]  # fmt: skip
 
 
 @router.get("/search.csv", name="search_csv")

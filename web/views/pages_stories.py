@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from storage.stories import get_story, list_stories
 from web.evidence import highlight_document
+from web.story_display import incident_types_by_support
 from web.views.common import StoryId, render, store_of
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,6 @@ def story_page(request: Request, story_id: StoryId) -> Response:
     outlets = Counter(source_names.get(d["source"], d["source"]) for d in story.get("documents", []))
     context = {
         "story": story, "facts": story.get("facts") or {}, "reports": reports, "languages": languages,
-        "outlets": outlets, "source_names": source_names,
+        "outlets": outlets, "source_names": source_names, "types": incident_types_by_support(story),
     }  # fmt: skip
     return render(request, "story.html", context)
