@@ -83,7 +83,7 @@ def per_day_svg(series: list[tuple[date, int]], width: int = 760, height: int = 
     peak = max(n for _, n in series) or 1
     slot = (width - left) / len(series)
     plot_h = height - bottom - top
-    svg_open = (f'<svg class="per-day" viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px" '
+    svg_open = (f'<svg class="per-day" viewBox="0 0 {width} {height}" width="100%" '
                 'role="img" aria-label="Matching reports per day">')  # fmt: skip
     parts = [svg_open]
     parts.append(f'<text x="{left - 4}" y="{top + 8}" text-anchor="end">{peak}</text>'
