@@ -13,8 +13,11 @@ from web.render import parse_time
 
 log = logging.getLogger(__name__)
 
-CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 640, 120, 28
-SERIES_GAP = 3.0  # px between issuers' lines
+CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 720, 220, 28
+CHART_LEFT = 118  # room for the y axis's level names
+SERIES_GAP = 6.0  # px between issuers' lines at one level, so five issuers at level 2 are five lines
+DASHES = ("", "7 3", "2 3", "10 3 2 3", "4 4", "1 2")  # with the colours, lines stay apart in grey print too
+LEVEL_AXIS = {1: "1 normal", 2: "2 caution", 3: "3 reconsider", 4: "4 do not travel"}
 
 
 @dataclass
@@ -60,6 +63,8 @@ class ChartSeries:
     issuer: str
     points: str  # SVG polyline points
     last_level: int | None
+    dash: str = ""  # SVG stroke-dasharray
+    marks: list[tuple[float, float]] = field(default_factory=list)  # a dot at each recorded level
 
 
 @dataclass
@@ -71,6 +76,8 @@ class LevelChart:
     series: list[ChartSeries]
     y_ticks: list[tuple[int, float]]
     x_labels: list[tuple[str, float]]
+    left: float = CHART_LEFT
+    y_labels: dict[int, str] = field(default_factory=lambda: dict(LEVEL_AXIS))
 
 
 def level_chart(history: list[dict[str, Any]], now: datetime) -> LevelChart | None:
@@ -81,7 +88,7 @@ def level_chart(history: list[dict[str, Any]], now: datetime) -> LevelChart | No
         return None
     start = min(stamps)
     span = max((now - start).total_seconds(), 86400.0)
-    x = lambda t: CHART_PAD + (t - start).total_seconds() / span * (CHART_WIDTH - 2 * CHART_PAD)
+    x = lambda t: CHART_LEFT + (t - start).total_seconds() / span * (CHART_WIDTH - CHART_LEFT - CHART_PAD)
     level_y = lambda level: CHART_HEIGHT - CHART_PAD / 2 - (level - 1) / 3 * (CHART_HEIGHT - CHART_PAD)
     by_issuer: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
     for r in rows:
@@ -90,8 +97,10 @@ def level_chart(history: list[dict[str, Any]], now: datetime) -> LevelChart | No
     series = []
     for index, (issuer, points) in enumerate(sorted(by_issuer.items())):
         nudge = (index - (len(by_issuer) - 1) / 2) * SERIES_GAP  # issuers at one level stay visible
-        coords = _step_points(sorted(points), now, x, lambda level, n=nudge: level_y(level) + n)
-        series.append(ChartSeries(issuer, coords, max(points)[1]))
+        y = lambda level, n=nudge: level_y(level) + n
+        coords = _step_points(sorted(points), now, x, y)
+        marks = [(round(x(t), 1), round(y(level), 1)) for t, level in sorted(points)]
+        series.append(ChartSeries(issuer, coords, max(points)[1], DASHES[index % len(DASHES)], marks))
     ticks = [(level, level_y(level)) for level in (1, 2, 3, 4)]
     labels = [(start.strftime("%Y-%m-%d"), x(start)), (now.strftime("%Y-%m-%d"), x(now))]
     return LevelChart(CHART_WIDTH, CHART_HEIGHT, series, ticks, labels)

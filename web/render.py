@@ -107,6 +107,20 @@ def url_with(request: Request, path: str, items: list[tuple[str, str]] | None = 
     return f"{path}?{urlencode(items)}" if items else path
 
 
+def advisory_words(row: dict[str, Any]) -> str:
+    """The issuer's own words for its level (여행유의, レベル3：…, Avoid non-essential travel), as the CLI
+    shows them; the native code only where the issuer has no words for it."""
+    return row.get("label") or humanize(row.get("level_native"))
+
+
+def advisory_since(row: dict[str, Any], fmt_time: Any) -> str:
+    """'issued <date>' for the issuer's own date, 'first seen <date>' for the day deskwatch first
+    collected advice that carried none: the two are different facts."""
+    if row.get("issued_at"):
+        return f"issued {fmt_time(row['issued_at'], 'date')}"
+    return f"first seen {fmt_time(row.get('fetched_at'), 'date')}"
+
+
 def money(value: float | None) -> str:
     return "—" if value is None else f"${value:,.0f}"
 
@@ -120,7 +134,8 @@ def build_templates(timezone: str) -> Jinja2Templates:
         time=make_time_formatter(timezone), country=country_name, language=language_name, issuer=issuer_name,
         incident=incident_label, level_class=level_class, humanize=humanize, host=host_of, safe_href=safe_href, money=money,
         ransom=ransom_label, snippet=safe_snippet, place=place_label, unique_places=unique_places,
-        unique_by=unique_by, merge_reason=tidy_reason,
+        unique_by=unique_by, merge_reason=tidy_reason, advisory_words=advisory_words,
     )  # fmt: skip
+    env.filters["advisory_since"] = lambda row: advisory_since(row, env.filters["time"])
     env.globals.update(csrf_token=csrf_token, url_with=url_with, LEVEL_NAMES=LEVEL_NAMES, timezone=timezone)
     return templates

@@ -94,3 +94,36 @@ def test_public_json_has_no_minhash_signature(client: TestClient, seeded_db) -> 
     assert "signature" not in client.get(f"/api/documents/{seeded.doc_ids['en']}").json()
     story = client.get(f"/api/stories/{seeded.story_ids['en']}").json()
     assert all("signature" not in d for d in story["documents"])
+
+
+def test_advisories_show_issuers_words_and_which_date(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from storage.repository import Store
+    from web.app import create_app
+
+    url = f"sqlite:///{tmp_path / 'adv.sqlite'}"
+    store = Store(url)
+    words = {"kr-mofa": ("1", "여행유의"), "jp-mofa": ("2", "レベル2：不要不急の渡航は止めてください"),
+             "ca-gac": ("2", "Avoid non-essential travel")}  # fmt: skip
+    for issuer, (code, label) in words.items():
+        store.upsert_advisory({"issuer": issuer, "country": "TH", "region": "", "level": 2, "level_native": code,
+                               "label": label, "url": f"https://example.org/{issuer}"})  # fmt: skip
+    store.upsert_advisory({"issuer": "us-state", "country": "TH", "region": "", "level": 2, "level_native": "2",
+                           "label": "Exercise Increased Caution", "url": "https://example.org/us",
+                           "issued_at": datetime(2026, 9, 1, 3, tzinfo=UTC)})  # fmt: skip
+    store.close()
+    client = TestClient(create_app(url, countries=["TH"]), base_url="http://127.0.0.1")
+    page = client.get("/advisories", params={"country": "TH"}).text
+    board = page.split('<section class="history">')[0]
+    for _code, label in words.values():
+        assert label in board
+    assert not re.search(r'</span>\s*<span class="native">\d</span>', board)  # no bare numbers
+    assert "issued 2026-09-01" in board and "first seen " in board
+    chart = page.split('<figure class="chart">')[1].split("</figure>")[0]
+    assert "4 do not travel" in chart and "1 normal" in chart and ">level<" in chart
+    dashes = re.findall(r'<polyline class="series" points="[^"]*" stroke-dasharray="([^"]*)"', chart)
+    assert len(dashes) == 4 and len(set(dashes)) == 4  # four issuers at level 2: four different lines
+    ys = {re.search(r'points="[\d.]+,([\d.]+)', line).group(1)  # type: ignore[union-attr]
+          for line in re.findall(r'<polyline class="series" points="[^"]*"', chart)}
+    assert len(ys) == 4  # and each at its own height
