@@ -20,9 +20,7 @@ class AppContext:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(self.config_path)
-            if self.db_url:
-                self._settings.db_url = self.db_url
+            self._settings = load_settings(self.config_path, overrides={"db_url": self.db_url})
         return self._settings
 
     @property

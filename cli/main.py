@@ -9,6 +9,7 @@ import click
 from cli import advisories, alerts, crawl, demo, nlp, process, schedule, serve, stats, store
 from cli.context import AppContext
 from monitor.config import ConfigError
+from storage.repository import StoreUnavailable
 
 # Every subcommand (click lists them alphabetically in --help).
 COMMANDS: list[click.Command] = [
@@ -42,6 +43,9 @@ def main() -> None:
     except ConfigError as exc:
         click.echo(f"deskwatch: configuration error: {exc}", err=True)
         sys.exit(2)
+    except StoreUnavailable as exc:
+        click.echo(f"deskwatch: {exc}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

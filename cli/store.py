@@ -4,7 +4,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -73,6 +72,10 @@ def search(app: AppContext, query: tuple[str, ...], sort: str, page: int, per_pa
     except SearchError as exc:
         fail("search", str(exc))
         return
+    if result.total == 0 and app.store.stats()["documents"] == 0:
+        click.echo(f"deskwatch search: the store {app.store.display_url} is empty: nothing has been collected "
+                   "into it yet (`deskwatch crawl`, or `deskwatch demo` for sample data in a store of its own)",
+                   err=True)  # fmt: skip
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return

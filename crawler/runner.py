@@ -118,9 +118,12 @@ def _quiet_scrapy_loggers(level: str) -> None:
     """Without Scrapy's root handler, apply LOG_LEVEL to Scrapy's loggers, never chattier than the caller's
     root logger (`deskwatch crawl` without -v shows warnings only); libraries' chatter stays quiet."""
     wanted = logging.getLevelName(str(level or "INFO").upper())
-    logging.getLogger("scrapy").setLevel(max(wanted if isinstance(wanted, int) else logging.INFO, logging.root.level))
+    floor = logging.root.level
+    if floor >= logging.WARNING:  # not verbose: a failed fetch is in the run's summary, not a traceback
+        floor = logging.CRITICAL
+    logging.getLogger("scrapy").setLevel(max(wanted if isinstance(wanted, int) else logging.INFO, floor))
     for name in ("twisted", "protego", "trafilatura", "htmldate", "charset_normalizer"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(name).setLevel(max(logging.WARNING, floor))
 
 
 def _report(store: Any, key: str, crawler: Crawler | None, problem: str | None) -> CrawlReport:

@@ -64,6 +64,21 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class StoreUnavailable(RuntimeError):
+    """The database cannot be reached or opened (server down, bad credentials, unwritable file)."""
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _first_line(exc: OperationalError) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 @dataclass(frozen=True)
 class UpsertResult:
     id: int
@@ -81,7 +96,16 @@ class Store:
         self._sessions = make_session_factory(self.engine)
         self._read_sessions = make_session_factory(self.read_engine)
         if create:
-            self.create_schema()
+            try:
+                self.create_schema()
+            except OperationalError as exc:
+                self.close()
+                raise StoreUnavailable(f"cannot open the database {_safe_url(self.url)}: {_first_line(exc)}") from exc
+
+    @property
+    def display_url(self) -> str:
+        """The URL without its password, for messages."""
+        return _safe_url(self.url)
 
     @property
     def is_sqlite(self) -> bool:

@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 LIST_FILTERS = ("source", "lang", "country", "admin1", "place", "incident_type")
 SCALAR_FILTERS = (
-    "date_from", "date_to", "has_ransom", "ransom_usd_min", "ransom_usd_max", "age_min", "age_max",
+    "date_from", "date_to", "since", "until", "has_ransom", "ransom_usd_min", "ransom_usd_max", "age_min", "age_max",
     "relevant", "story_id", "incidents_only",
 )  # fmt: skip
 MAX_PAGE = 10_000
@@ -31,6 +31,8 @@ class SearchQuery(BaseModel):
     per_page: int = Field(20, ge=1, le=100)
     date_from: date | None = Field(None, ge=EARLIEST, le=LATEST, description="Published on or after (YYYY-MM-DD).")
     date_to: date | None = Field(None, ge=EARLIEST, le=LATEST, description="Published on or before (YYYY-MM-DD).")
+    since: date | None = Field(None, ge=EARLIEST, le=LATEST, description="Same as date_from (the CLI's --since).")
+    until: date | None = Field(None, ge=EARLIEST, le=LATEST, description="Same as date_to (the CLI's --until).")
     source: list[str] = Field(default_factory=list, description="Source keys.")
     lang: list[str] = Field(default_factory=list, description="Language codes (ko, en, km).")
     country: list[str] = Field(default_factory=list, description="ISO country codes of places mentioned.")
@@ -67,6 +69,9 @@ class SearchQuery(BaseModel):
 
     @model_validator(mode="after")
     def _ranges_in_order(self) -> SearchQuery:
+        # since/until are the CLI's names for date_from/date_to: checked like them, then folded in
+        self.date_from, self.date_to = self.date_from or self.since, self.date_to or self.until
+        self.since = self.until = None
         pairs = (("date_from", "date_to"), ("ransom_usd_min", "ransom_usd_max"), ("age_min", "age_max"))
         for low, high in pairs:
             lo, hi = getattr(self, low), getattr(self, high)
@@ -78,7 +83,7 @@ class SearchQuery(BaseModel):
         """The filters dict of storage.search.search, with only the filters that are set."""
         out: dict[str, Any] = {k: getattr(self, k) for k in LIST_FILTERS if getattr(self, k)}
         for key in SCALAR_FILTERS:
-            value = getattr(self, key)
+            value = None if key in ("since", "until") else getattr(self, key)
             if value is not None:
                 out[key] = value.isoformat() if isinstance(value, date) else value
         return out

@@ -45,3 +45,17 @@ def test_crawl_refuses_unknown_keys_and_bad_flag_combinations(sqlite_url: str) -
     both = runner.invoke(cli, ["--db", sqlite_url, "crawl", "yonhap", "hani", "--url", "http://127.0.0.1:1/"])
     assert both.exit_code != 0 and "exactly one" in both.output
     assert runner.invoke(cli, ["--db", sqlite_url, "crawl"]).exit_code != 0
+
+
+def test_a_failed_crawl_prints_its_summary_without_tracebacks_unless_verbose(sqlite_url: str) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/rss.xml"  # closed once the block ends
+    quiet = _deskwatch("--db", sqlite_url, "crawl", "yonhap", "--url", dead)
+    assert quiet.returncode == 1 and "yonhap" in quiet.stdout and "failed" in quiet.stdout
+    assert "refused" in quiet.stdout.lower()  # the summary says why
+    assert "Traceback" not in quiet.stderr and len(quiet.stderr.strip().splitlines()) <= 2, quiet.stderr
+    verbose = _deskwatch("-v", "--db", sqlite_url, "crawl", "yonhap", "--url", dead)
+    assert verbose.returncode == 1 and "scrapy" in verbose.stderr  # -v shows Scrapy's own log

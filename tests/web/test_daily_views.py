@@ -127,3 +127,12 @@ def test_advisories_show_issuers_words_and_which_date(tmp_path) -> None:  # type
     ys = {re.search(r'points="[\d.]+,([\d.]+)', line).group(1)  # type: ignore[union-attr]
           for line in re.findall(r'<polyline class="series" points="[^"]*"', chart)}
     assert len(ys) == 4  # and each at its own height
+
+
+def test_since_is_checked_like_any_filter(client: TestClient) -> None:
+    assert client.get("/search", params={"since": "notadate"}).status_code == 422
+    assert client.get("/api/search", params={"since": "notadate"}).status_code == 422
+    assert client.get("/api/stories", params={"since": "notadate"}).status_code == 422
+    both = client.get("/api/search", params={"since": "2026-10-12"}).json()
+    assert both["filters"]["date_from"] == "2026-10-12"
+    assert both["total"] == client.get("/api/search", params={"date_from": "2026-10-12"}).json()["total"]

@@ -1,0 +1,1 @@
+"""The default registry of sources and alert rules, shipped as package data."""
