@@ -53,3 +53,28 @@ def test_demo_runs_the_whole_flow_and_is_idempotent(tmp_path: Path) -> None:
         assert second[key] == first[key], (key, first, second)
     assert second["alerts_new"] == 0
     assert alerts_file.read_text(encoding="utf-8").splitlines() == alerts_before
+
+
+def test_the_demo_keeps_its_own_store_and_says_what_to_do_next(tmp_path: Path) -> None:
+    """Without --db the demo writes to a store of its own: the default store stays untouched (not even
+    created), and the last lines say how to open the web UI on the demo data and where the digest is."""
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    for key in ("DESKWATCH_DB", "DESKWATCH_DATA_DIR"):
+        env.pop(key, None)
+    proc = subprocess.run([sys.executable, "-m", "cli", "demo"], capture_output=True, text=True, env=env,
+                          timeout=600, cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    home = tmp_path / "data" / "deskwatch"
+    assert not (home / "deskwatch.sqlite").exists()  # the default store
+    demo_db = home / "demo" / "deskwatch-demo.sqlite"
+    store = Store(f"sqlite:///{demo_db}")
+    try:
+        assert store.stats()["documents"] > 0
+    finally:
+        store.close()
+    last = proc.stdout.strip().splitlines()[-6:]
+    assert last[1] == "Next, open the web UI on the demo data:"
+    assert last[2].strip() == f"deskwatch --db sqlite:///{demo_db} serve"
+    digests = home / "demo" / "digests"
+    assert last[4].endswith(f"{digests}/:") and any(digests.glob("digest-*.png"))
+    assert "your default store is untouched" in last[0]
