@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from cli.context import AppContext, pass_app
+from cli.progress import progress
 from crawler.sources import RegistryError, load_registry
 from monitor import jobs
 
@@ -42,7 +43,9 @@ def crawl(app: AppContext, keys: tuple[str, ...], url: str | None, crawl_all: bo
     if url:
         _check_start_url(url, registry, chosen[0], any_host)
     try:
-        reports = jobs.crawl(app.store, app.settings, chosen, url_overrides={chosen[0]: url} if url else None)
+        with progress(len(chosen), "crawling", "sources", enabled=len(chosen) > 1 and not as_json) as advance:
+            reports = jobs.crawl(app.store, app.settings, chosen, url_overrides={chosen[0]: url} if url else None,
+                                 on_closed=lambda _key: advance(1))  # fmt: skip
     except UnknownSourceError as exc:
         raise click.ClickException(str(exc)) from exc
     for r in reports:

@@ -6,18 +6,25 @@ import json
 import click
 
 from cli.context import AppContext, pass_app
+from cli.progress import progress
 from monitor import jobs
 
 
 @click.command("process")
 @click.option("--reprocess", is_flag=True, help="Also redo documents extracted by an older pipeline version.")
+@click.option("--all", "everything", is_flag=True, help="With --reprocess: re-extract every document.")
 @click.option("--batch", default=200, show_default=True, help="Documents per batch.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @pass_app
-def process(app: AppContext, reprocess: bool, batch: int, as_json: bool) -> None:
+def process(app: AppContext, reprocess: bool, everything: bool, batch: int, as_json: bool) -> None:
     """Extract places, ages, ransoms and incident types from new documents and merge them into stories."""
-    with click.progressbar(length=0, label="extracting", hidden=as_json) as bar:
-        report = jobs.process(app.store, reprocess=reprocess, batch=batch, progress=bar.update)
+    import nlp
+
+    if everything and not reprocess:
+        raise click.UsageError("--all goes with --reprocess (re-extract every document)")
+    total = app.store.count_documents_to_extract(nlp.PIPELINE_VERSION, reprocess=reprocess, everything=everything)
+    with progress(total, "extracting", "documents", enabled=not as_json) as advance:
+        report = jobs.process(app.store, reprocess=reprocess, batch=batch, progress=advance, everything=everything)
     if as_json:
         click.echo(json.dumps(report.to_dict()))
         return

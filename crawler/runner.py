@@ -9,10 +9,11 @@ import os
 import sys
 import uuid
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
@@ -78,8 +79,10 @@ def spider_name_for(entry: SourceEntry) -> str:
 
 
 def run_crawls(keys: list[str], *, db_url: str | None, url_overrides: dict[str, str] | None = None,
-               settings: dict[str, Any] | None = None) -> list[CrawlReport]:  # fmt: skip
-    """Crawl the given sources concurrently in this process and report each run's health."""
+               settings: dict[str, Any] | None = None,
+               on_closed: Callable[[str], None] | None = None) -> list[CrawlReport]:  # fmt: skip
+    """Crawl the given sources concurrently in this process and report each run's health; `on_closed(key)`
+    is called as each source's crawl ends (for progress)."""
     from storage.repository import Store
 
     scrapy_settings = crawl_settings(db_url, settings)
@@ -97,6 +100,7 @@ def run_crawls(keys: list[str], *, db_url: str | None, url_overrides: dict[str, 
         logging.disable(logging.NOTSET)
     _quiet_scrapy_loggers(scrapy_settings.get("LOG_LEVEL"))  # after Scrapy's dictConfig set them to DEBUG
     started: list[tuple[str, Crawler | None, str | None]] = []
+    receivers: list[Callable[..., None]] = []
     try:
         for key in keys:
             entry = registry[key]
@@ -105,6 +109,10 @@ def run_crawls(keys: list[str], *, db_url: str | None, url_overrides: dict[str, 
             except KeyError as exc:
                 started.append((key, None, f"no spider for {key}: {exc}"))
                 continue
+            if on_closed is not None:
+                closed = _closed_callback(on_closed, key)
+                receivers.append(closed)  # the signal holds receivers weakly
+                crawler.signals.connect(closed, signal=signals.spider_closed)
             process.crawl(crawler, source=entry, url=(url_overrides or {}).get(key), store=store)
             started.append((key, crawler, None))
         if any(crawler for _, crawler, _ in started):
@@ -112,6 +120,13 @@ def run_crawls(keys: list[str], *, db_url: str | None, url_overrides: dict[str, 
         return [_report(store, key, crawler, problem) for key, crawler, problem in started]
     finally:
         store.close()
+
+
+def _closed_callback(on_closed: Callable[[str], None], key: str) -> Callable[..., None]:
+    def closed(*_args: Any, **_kwargs: Any) -> None:
+        on_closed(key)
+
+    return closed
 
 
 def _quiet_scrapy_loggers(level: str) -> None:

@@ -45,14 +45,17 @@ def process_pending(
     reprocess: bool = False,
     batch: int = 200,
     progress: Callable[[int], None] | None = None,
+    everything: bool = False,
 ) -> ProcessReport:
-    """Extract every document that has no extraction at the current pipeline version, in batches,
-    then assign the batch to stories. A document that fails extraction is logged and skipped (it stays
+    """Extract every document that has no extraction at the current pipeline version (with `everything`:
+    every document, whatever its version), in batches, then assign the batch to stories. A document that fails extraction is logged and skipped (it stays
     pending, so a fixed pipeline picks it up), never lost."""
     report = ProcessReport()
     _place_left_over(store, report)
     cursor = 0
-    while docs := store.documents_to_extract(nlp.PIPELINE_VERSION, reprocess=reprocess, limit=batch, after_id=cursor):
+    while docs := store.documents_to_extract(
+        nlp.PIPELINE_VERSION, reprocess=reprocess, limit=batch, after_id=cursor, everything=everything
+    ):
         cursor = docs[-1]["id"]
         done = _extract_batch(store, docs, report)
         if done:

@@ -244,16 +244,20 @@ class Store:
             return document_dict(row, with_extraction=True) if row else None
 
     def documents_to_extract(
-        self, version: str, *, reprocess: bool = False, limit: int = 200, after_id: int = 0
+        self, version: str, *, reprocess: bool = False, limit: int = 200, after_id: int = 0, everything: bool = False
     ) -> list[dict[str, Any]]:
-        """Documents with no extraction, or (reprocess) one made by another pipeline version, by id
-        from `after_id` on (a cursor, so a caller can step past documents it failed on)."""
+        """Documents with no extraction, or (reprocess) one made by another pipeline version, or (everything)
+        all of them, by id from `after_id` on (a cursor, so a caller can step past documents it failed on)."""
         with self.read() as s:
-            cond = Document.extraction_version.is_(None)
-            if reprocess:
-                cond = cond | (Document.extraction_version != version)
+            cond = _to_extract(version, reprocess, everything)
             q = select(Document).where(cond, Document.id > after_id).order_by(Document.id).limit(limit)
             return [document_dict(r) for r in s.scalars(q)]
+
+    def count_documents_to_extract(self, version: str, *, reprocess: bool = False, everything: bool = False) -> int:
+        """How many documents documents_to_extract would walk through (for progress)."""
+        with self.read() as s:
+            q = select(func.count()).select_from(Document).where(_to_extract(version, reprocess, everything))
+            return int(s.scalar(q) or 0)
 
     def save_extraction(self, doc_id: int, data: dict[str, Any], version: str) -> None:
         """Store nlp's Extraction dict for one document and refresh its facet rows."""
@@ -351,6 +355,13 @@ class Store:
 RETRYABLE_PG_CODES = {"40001", "40P01"}  # serialization failure, deadlock detected
 CONFLICT_ATTEMPTS = 5
 DISCONNECT_WAIT_S = 60.0  # how long a writer waits out a database server restart before giving up
+
+
+def _to_extract(version: str, reprocess: bool, everything: bool) -> Any:
+    if everything:
+        return Document.id.is_not(None)
+    cond = Document.extraction_version.is_(None)
+    return cond | (Document.extraction_version != version) if reprocess else cond
 
 
 def retry_on_conflict(unit: Callable[[], T]) -> T:

@@ -59,3 +59,21 @@ def test_a_failed_crawl_prints_its_summary_without_tracebacks_unless_verbose(sql
     assert "Traceback" not in quiet.stderr and len(quiet.stderr.strip().splitlines()) <= 2, quiet.stderr
     verbose = _deskwatch("-v", "--db", sqlite_url, "crawl", "yonhap", "--url", dead)
     assert verbose.returncode == 1 and "scrapy" in verbose.stderr  # -v shows Scrapy's own log
+
+
+def test_a_crawl_of_several_sources_reports_each_as_it_ends(replay: ReplayServer, sqlite_url: str) -> None:
+    """What the progress of `deskwatch crawl --all` counts: one call per source as its crawl closes."""
+    script = (
+        "import json, sys\n"
+        "from monitor import jobs\nfrom monitor.config import Settings\nfrom storage.repository import Store\n"
+        "urls = json.loads(sys.argv[2])\nclosed = []\n"
+        "reports = jobs.crawl(Store(sys.argv[1]), Settings(), sorted(urls), url_overrides=urls,"
+        " on_closed=closed.append)\n"
+        "print(json.dumps({'closed': closed, 'reports': [r.source for r in reports]}))\n"
+    )
+    urls = {key: replay.url_for(key) for key in ("camboja", "yonhap-en")}
+    proc = subprocess.run([sys.executable, "-c", script, sqlite_url, json.dumps(urls)], capture_output=True,
+                          text=True, timeout=180, cwd=PROJECT_ROOT, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert sorted(out["closed"]) == ["camboja", "yonhap-en"] == out["reports"]

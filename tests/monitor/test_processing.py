@@ -66,3 +66,17 @@ def test_reprocess_brings_old_versions_up_to_date(store) -> None:  # type: ignor
     assert process_pending(store).documents == 0
     assert process_pending(store, reprocess=True).documents == 1
     assert store.get_document(doc_id)["extraction_version"] == nlp.PIPELINE_VERSION
+
+
+def test_reprocess_all_re_extracts_every_document_and_counts_them_first(store) -> None:  # type: ignore[no-untyped-def]
+    for n in range(3):
+        _add(store, n, EN_CASE if n else "Stock markets rose.", "en")
+    assert store.count_documents_to_extract(nlp.PIPELINE_VERSION) == 3
+    assert process_pending(store).documents == 3
+    version = nlp.PIPELINE_VERSION
+    assert store.count_documents_to_extract(version, reprocess=True) == 0  # all current: nothing outdated
+    assert process_pending(store, reprocess=True).documents == 0
+    assert store.count_documents_to_extract(version, reprocess=True, everything=True) == 3
+    seen: list[int] = []
+    report = process_pending(store, reprocess=True, everything=True, batch=2, progress=seen.append)
+    assert report.documents == 3 and seen == [2, 1]
