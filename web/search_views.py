@@ -91,7 +91,7 @@ def per_day_svg(series: list[tuple[date, int]], width: int = 760, height: int = 
                  f'<line x1="{left}" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" class="axis"/>')  # fmt: skip
     for i, (day, n) in enumerate(series):
         h = plot_h * n / peak
-        parts.append(f'<rect x="{left + i * slot:.1f}" y="{top + plot_h - h:.1f}" width="{max(slot * 0.8, 1):.1f}" '
+        parts.append(f'<rect x="{left + i * slot:.1f}" y="{top + plot_h - h:.1f}" width="{min(max(slot * 0.8, 1), 24):.1f}" '
                      f'height="{h:.1f}"><title>{escape(day.isoformat())}: {n}</title></rect>')  # fmt: skip
     parts.append(f'<text x="{left}" y="{height - 4}">{series[0][0].isoformat()}</text>'
                  f'<text x="{width}" y="{height - 4}" text-anchor="end">{series[-1][0].isoformat()}</text></svg>')  # fmt: skip

@@ -148,3 +148,44 @@ def test_sign_in_then_admin_sees_rules_editor(browser_page, seeded_url, tmp_path
         assert page.locator("textarea[name=rules]").is_visible()
         assert page.locator(".role-admin").inner_text() == "admin"
         page.screenshot(path=str(tmp_path / "rules.png"), full_page=True)
+
+
+def test_daily_reading_pages_show_their_fixes(browser_page, seeded_url, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The digest (dates, story links, its PNG chart drawn), a story page (each fact once), search (reports
+    per day, the incident-type filter offered for a word) and advisories (issuers' words, named levels)."""
+    from monitor.config import Settings
+    from monitor.digest.build import build_digest
+
+    url, seeded = seeded_url
+    store = Store(url)
+    day = build_digest(store, None, Settings(data_dir=tmp_path, base_url="http://desk.example")).day  # stories made now
+    store.close()
+    page = browser_page
+    seen = _watch(page)
+    with LiveServer(create_app(url, countries=["KH", "TH"])) as live:
+        page.goto(f"{live.base_url}/digests/{day.isoformat()}/html")
+        chart = page.locator("img#incidents-chart")
+        assert chart.evaluate("img => img.complete && img.naturalWidth") > 300  # the PNG is drawn
+        assert page.locator("a:has-text('story page')").first.get_attribute("href").startswith("http://desk.example/stories/")
+        assert "first seen by deskwatch" in page.content()
+        page.screenshot(path=str(tmp_path / "digest.png"), full_page=True)
+
+        page.goto(f"{live.base_url}/stories/{seeded.story_ids['en']}")
+        places = page.locator(".story-head .chip-place").all_inner_texts()
+        assert places and len(places) == len(set(places))
+        assert not any(p.split(", ")[0] == p.split(", ")[-1].split(" ·")[0] for p in places if ", " in p)
+        page.screenshot(path=str(tmp_path / "story-facts.png"), full_page=True)
+
+        page.goto(f"{live.base_url}/search?q=kidnapped")
+        hint = page.locator("p.type-hint a")
+        assert hint.is_visible()
+        page.screenshot(path=str(tmp_path / "search-kidnapped.png"), full_page=True)
+        hint.click()
+        page.wait_for_url("**incident_type=kidnapping**")
+        assert page.locator("ol.hits li.hit").count() >= 1 and page.locator("svg.per-day rect").count() >= 1
+        page.screenshot(path=str(tmp_path / "search-per-day.png"), full_page=True)
+
+        page.goto(f"{live.base_url}/advisories?country=KH")
+        assert page.locator("figure.chart text:has-text('4 do not travel')").count() == 1
+        page.screenshot(path=str(tmp_path / "advisories-chart.png"), full_page=True)
+    assert seen["dialogs"] == [] and seen["errors"] == []
