@@ -18,4 +18,4 @@ def stats(app: AppContext, as_json: bool) -> None:
         click.echo(json.dumps(counts))
         return
     for key, value in counts.items():
-        click.echo(f"{key:<11} {value}")
+        click.echo(f"{key:<18} {value}")

@@ -153,9 +153,10 @@ def load_settings(
     (the command line's), all checked by Settings. Raises ConfigError: one line, setting and reason."""
     env = dict(os.environ if env is None else env)
     values: dict[str, Any] = {}
-    file = Path(path or env.get("DESKWATCH_CONFIG") or "deskwatch.toml")
+    named = path or env.get("DESKWATCH_CONFIG")
+    file = Path(named or "deskwatch.toml")
     origin = {}
-    if path and not file.exists():
+    if named and not file.exists():
         raise ConfigError(f"{file}: no such settings file")
     if file.exists():
         values.update(_read_toml(file))
