@@ -20,8 +20,8 @@ from nlp.lang import normalize_lang
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1.3.0"
-COMPONENTS = ("deskwatch_places_v1", "deskwatch_incidents_v1", "deskwatch_ages_v1", "deskwatch_ransoms_v1")
+PIPELINE_VERSION = "1.4.0"
+COMPONENTS = ("deskwatch_places_v1", "deskwatch_incidents_v1", "deskwatch_ages_v1", "deskwatch_ransoms_v2")
 _TOKENIZERS = {"ko": "deskwatch.ko_tokenizer.v1", "km": "deskwatch.km_tokenizer.v1"}
 _SPACY_LANG = {"en": "en", "ko": "ko", "km": "xx"}
 MODEL_ENV = "DESKWATCH_NLP_MODEL"  # e.g. "en_core_web_sm"; optional extra signal, never required
@@ -123,8 +123,10 @@ def _place_dict(text: str, start: int, end: int, place: Any) -> dict[str, Any]:
 
 def _ransom_dict(text: str, hit: Any) -> dict[str, Any]:
     usd, converted = hit.usd, False
-    if usd is None and hit.currency in ("USD", "USDT"):  # USDT is pegged 1:1 and keeps its code
+    if usd is None and hit.currency == "USD":
         usd = hit.amount
+    elif usd is None and hit.currency == "USDT":  # pegged 1:1 and keeps its code; a conversion all the same
+        usd, converted = hit.amount, True
     elif usd is None:
         usd, converted = to_usd(hit.amount, hit.currency), True
     amount = int(hit.amount) if float(hit.amount).is_integer() else hit.amount
