@@ -9,6 +9,7 @@ from functools import cache, lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from nlp.components.roles import mention_role
 from nlp.context import compile_terms, doc_text, load_toml, nearest_cue, to_ascii_digits
 
 if not Span.has_extension("age"):
@@ -61,17 +62,30 @@ def find_ages(text: str, lang: str) -> list[AgeHit]:
     norm = to_ascii_digits(text)
     ranges = _find_ranges(norm, lang)
     taken = [(r.start, r.end) for r in ranges]
-    exact: list[AgeHit] = []
+    found: list[tuple[int, int, int, int, str]] = []  # match start/end, group start/end, where
     for pattern, where in _compiled(lang):
         for m in pattern.finditer(norm):
             for g in range(1, (m.lastindex or 0) + 1):
                 s, e = m.span(g)
-                if any(a <= s < b for a, b in taken) or any(h.start == s for h in exact):
+                if any(a <= s < b for a, b in taken) or any(f[2] == s for f in found):
                     continue
-                value = int(m.group(g))
-                if 1 <= value <= 99 and _is_victim(norm, m.start(), m.end(), lang, where):
-                    exact.append(AgeHit(s, e, value=value))
+                if 1 <= int(m.group(g)) <= 99:
+                    found.append((m.start(), m.end(), s, e, where))
+    exact: list[AgeHit] = []
+    previous: tuple[int, bool] | None = None  # end of the last age and whether it was a victim's
+    for start, end, s, e, where in sorted(found, key=lambda f: f[2]):
+        same_list = previous is not None and _LIST_JOIN[lang].fullmatch(norm, previous[0], start) is not None
+        victim = previous[1] if same_list and previous else _is_victim(norm, start, end, lang, where)
+        if victim:
+            exact.append(AgeHit(s, e, value=int(norm[s:e])))
+        previous = (end, victim)
     return sorted(exact + ranges, key=lambda h: h.start)
+
+
+# "A, 28, and B, 28," / "E씨(35)와 F씨(38)": people listed together share a role.
+_LIST_JOIN = {"en": re.compile(r",?\s(?:and|or)\s[A-Z][\w'’-]*(?:\s[A-Z][\w'’-]*){0,3}"),
+              "ko": re.compile(r"\)?\s?(?:씨|군|양)?\s?(?:와|과|,|·)\s?[가-힣A-Z]{1,4}"),
+              "km": re.compile(r"\s?និង\s?")}
 
 
 def _find_ranges(text: str, lang: str) -> list[AgeHit]:
@@ -117,7 +131,11 @@ _KO_TOPIC_NEG = _LazyTopic()
 
 
 def _is_victim(text: str, start: int, end: int, lang: str, where: str = "plain") -> bool:
-    """Decide by the person noun next to the age when there is one, else by the nearest cue."""
+    """Decide by the person mention the age belongs to when it says, else by the nearest cue."""
+    if where in ("follows", "precedes"):
+        role = mention_role(text, start, end, lang, where)
+        if role is not None:
+            return role
     cues = _cues(lang)
     if where == "precedes":
         head = text[max(0, start - 25):start]
