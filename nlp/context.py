@@ -36,10 +36,11 @@ def to_ascii_digits(text: str) -> str:
     return text.translate(KHMER_DIGITS)
 
 
-def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
-    """Start/end of the sentence around `pos` (cheap splitter on . ! ? ។ and newlines)."""
-    start = 0
-    for m in _SENT_END.finditer(text, 0, pos):
+def sentence_bounds(text: str, pos: int, lookback: int = 600) -> tuple[int, int]:
+    """Start/end of the sentence around `pos` (cheap splitter on . ! ? ។ and newlines); looks back at
+    most `lookback` characters, so asking for every number of a long text stays linear."""
+    start = max(0, pos - lookback)
+    for m in _SENT_END.finditer(text, start, pos):
         start = m.end()
     m = _SENT_END.search(text, pos)
     return start, (m.start() if m else len(text))
