@@ -75,6 +75,8 @@ def find_ages(text: str, lang: str) -> list[AgeHit]:
     previous: tuple[int, bool] | None = None  # end of the last age and whether it was a victim's
     for start, end, s, e, where in sorted(found, key=lambda f: f[2]):
         same_list = previous is not None and _LIST_JOIN[lang].fullmatch(norm, previous[0], start) is not None
+        if lang == "en" and norm.startswith(",", start) and not _APPOSITION_HEAD.search(norm, 0, start):
+            continue  # "in this case, 2, 600 hectares": a number between commas after no person
         victim = previous[1] if same_list and previous else _is_victim(norm, start, end, lang, where)
         if victim:
             exact.append(AgeHit(s, e, value=int(norm[s:e])))
@@ -82,6 +84,10 @@ def find_ages(text: str, lang: str) -> list[AgeHit]:
     return sorted(exact + ranges, key=lambda h: h.start)
 
 
+# "Park, 22," needs a name or a person noun before the comma.
+_APPOSITION_HEAD = re.compile(r"(?:\b[A-Z][\w'’.-]*|\b(?:man|woman|boy|girl|victim|student|tourist|worker|wife|"
+                              r"husband|son|daughter|mother|father|suspect|broker|chief|officer|leader|owner|"
+                              r"driver|guide|national|teacher|engineer|businessman|businesswoman))$")
 # "A, 28, and B, 28," / "E씨(35)와 F씨(38)": people listed together share a role.
 _LIST_JOIN = {"en": re.compile(r",?\s(?:and|or)\s[A-Z][\w'’-]*(?:\s[A-Z][\w'’-]*){0,3}"),
               "ko": re.compile(r"\)?\s?(?:씨|군|양)?\s?(?:와|과|,|·)\s?[가-힣A-Z]{1,4}"),
