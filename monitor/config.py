@@ -34,6 +34,11 @@ class Settings:
     smtp_user: str | None = None
     smtp_from: str = "deskwatch@localhost"
     smtp_to: list[str] = field(default_factory=list)
+    smtp_starttls: bool = False  # STARTTLS before login (always on port 587); the rules file cannot change it
+    # Webhook hosts on internal addresses (loopback, private, link-local) the operator allows by name;
+    # every other webhook host must resolve to public addresses only. Never read from the rules file.
+    webhook_allowed_hosts: list[str] = field(default_factory=list)
+    web_require_token: bool = False  # `deskwatch serve` refuses to start without a token, even on loopback
     user_agent_contact: str = "https://github.com/deskwatch/deskwatch"
     crawl_timeout_s: int = 900
 
