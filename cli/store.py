@@ -4,7 +4,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +17,7 @@ from storage.export import FORMATS, incidents, write_incidents
 from storage.migrate import MigrationError, current_revision, head_revision, upgrade_to_head
 from storage.search import SORTS, SearchError, SearchResult
 from storage.search import search as run_search
+from storage.search_sql import FILTER_NAMES
 from storage.stories import get_story, list_stories
 
 _MARK = re.compile(r"</?mark>")
@@ -47,12 +47,9 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-FILTER_KEYS = ("date_from", "date_to", "source", "lang", "country", "admin1", "place", "incident_type", "has_ransom",
-               "ransom_usd_min", "ransom_usd_max", "age_min", "age_max", "story_id", "incidents_only")  # fmt: skip
-
-
 def pop_filters(kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k in FILTER_KEYS if (v := kwargs.pop(k, None)) not in (None, (), [])}
+    """The search filters among a command's keyword arguments, in storage's filter order."""
+    return {k: v for k in FILTER_NAMES if (v := kwargs.pop(k, None)) not in (None, (), [])}
 
 
 @click.command("search")

@@ -19,6 +19,7 @@ from scrapy.spiderloader import SpiderLoader
 
 from crawler.settings import redis_settings
 from crawler.sources import SourceEntry, registry_by_key
+from storage.sources import finish_run, start_run, sync_sources
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def run_crawls(keys: list[str], *, db_url: str | None, url_overrides: dict[str, 
     if unknown:
         raise UnknownSourceError(f"unknown source(s): {', '.join(unknown)} (see `deskwatch sources`)")
     store = Store(db_url)
-    store.sync_sources(registry[k].to_store_dict() for k in keys)
+    sync_sources(store, (registry[k].to_store_dict() for k in keys))
     loader = SpiderLoader.from_settings(scrapy_settings)
     logging.disable(logging.INFO)  # Scrapy's start-up banners are below the caller's interest
     try:
@@ -129,9 +130,9 @@ def _report(store: Any, key: str, crawler: Crawler | None, problem: str | None) 
     run_id = getattr(spider, "run_id", None)
     if health is None:  # the spider never opened or never closed cleanly: record a failed run
         reason = problem or "the spider did not start (see the log)"
-        run_id = run_id or store.start_run(key)
+        run_id = run_id or start_run(store, key)
         health = {"pages": 0, "items": 0, "new_items": 0, "errors": 1, "status": "failed", "error_summary": reason}
-        store.finish_run(run_id, **health)
+        finish_run(store, run_id, **health)
     return CrawlReport(source=key, run_id=run_id, **health)
 
 

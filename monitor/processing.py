@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import nlp
-from storage.recovery import unplaced_relevant_documents
+from storage.documents import documents_to_extract, save_extraction, unplaced_relevant_documents
 from storage.repository import Store
 from storage.stories import StoryChange, assign_stories
 
@@ -52,7 +52,7 @@ def process_pending(
     report = ProcessReport()
     _place_left_over(store, report)
     cursor = 0
-    while docs := store.documents_to_extract(nlp.PIPELINE_VERSION, reprocess=reprocess, limit=batch, after_id=cursor):
+    while docs := documents_to_extract(store, nlp.PIPELINE_VERSION, reprocess=reprocess, limit=batch, after_id=cursor):
         cursor = docs[-1]["id"]
         done = _extract_batch(store, docs, report)
         if done:
@@ -81,7 +81,7 @@ def _extract_batch(store: Store, docs: list[dict[str, Any]], report: ProcessRepo
             log.exception("extraction failed for document %s (%s)", doc["id"], doc.get("url"))
             report.failed += 1
             continue
-        store.save_extraction(doc["id"], data, nlp.PIPELINE_VERSION)
+        save_extraction(store, doc["id"], data, nlp.PIPELINE_VERSION)
         report.documents += 1
         report.relevant += bool(data.get("relevant"))
         done.append(doc["id"])

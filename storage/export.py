@@ -108,5 +108,9 @@ def _feature(r: dict[str, Any]) -> dict[str, Any]:
 def _cell(value: Any) -> str:
     if isinstance(value, list):
         value = ";".join(str(v) for v in value)
-    text = "" if value is None else str(value)
+    return formula_safe("" if value is None else str(value))
+
+
+def formula_safe(text: str) -> str:
+    """A CSV cell's text that a spreadsheet will not run as a formula (scraped text may start with '=')."""
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text

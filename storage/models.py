@@ -215,7 +215,7 @@ class Advisory(Base):
 
 
 class Alert(Base):
-    """One decision to tell someone; also the delivery outbox (status pending until sent)."""
+    """One decision to tell someone, and its delivery (status pending until sent, then sent or failed)."""
 
     __tablename__ = "alerts"
 

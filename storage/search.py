@@ -19,9 +19,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.documents import document_dict
 from storage.models import Document, Extraction
 from storage.query_syntax import Node, SearchError, Term, parse_query, positive_terms
-from storage.repository import Store, document_dict
+from storage.repository import Store
 from storage.search_sql import (
     DOCUMENT_FACETS,
     FACET_TABLE_FACETS,

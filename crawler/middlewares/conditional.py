@@ -7,6 +7,8 @@ import logging
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
+from storage.sources import get_validators
+
 log = logging.getLogger(__name__)
 
 CONDITIONAL_META = "deskwatch_conditional"
@@ -25,7 +27,7 @@ class ConditionalGetMiddleware:
         store = getattr(self.crawler.spider, "store", None)
         if not request.meta.get(CONDITIONAL_META) or store is None:
             return
-        etag, last_modified = store.get_validators(request.url)
+        etag, last_modified = get_validators(store, request.url)
         if etag:
             request.headers.setdefault("If-None-Match", etag)
         if last_modified:

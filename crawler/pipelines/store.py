@@ -10,6 +10,8 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from crawler.items import AdvisoryItem, ArticleItem
+from storage.advisories import upsert_advisory
+from storage.sources import finish_run, start_run, sync_sources
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,8 @@ class StorePipeline:
         if getattr(spider, "store", None) is None:
             log.warning("spider %s has no store: items will not be kept", spider.name)
             return
-        spider.store.sync_sources([spider.entry.to_store_dict()])
-        spider.run_id = spider.store.start_run(spider.entry.key)
+        sync_sources(spider.store, [spider.entry.to_store_dict()])
+        spider.run_id = start_run(spider.store, spider.entry.key)
 
     async def process_item(self, item: Any) -> Any:
         store = getattr(self.spider, "store", None)
@@ -53,7 +55,7 @@ class StorePipeline:
             if len(self.pending) >= self.batch_size or time.monotonic() - self.oldest_pending >= self.flush_after_s:
                 self.flush()
         elif isinstance(item, AdvisoryItem):
-            self._count([store.upsert_advisory(item.to_dict())])
+            self._count([upsert_advisory(store, item.to_dict())])
         return item
 
     def flush(self) -> None:
@@ -62,7 +64,7 @@ class StorePipeline:
             return
         from sqlalchemy.exc import SQLAlchemyError
 
-        from storage.crawl import upsert_documents
+        from storage.documents import upsert_documents
 
         batch, self.pending, self.oldest_pending = self.pending, [], None
         try:
@@ -87,7 +89,7 @@ class StorePipeline:
         if getattr(spider, "run_id", None) is None:
             return
         health = run_health(self.crawler.stats.get_stats(), spider.errors, spider.start_failed)
-        spider.store.finish_run(spider.run_id, **health)
+        finish_run(spider.store, spider.run_id, **health)
         spider.run_health = health
 
 

@@ -31,7 +31,10 @@ from crawler.dates import first_plausible, parse_date, zone_for
 from crawler.items import ArticleItem
 from crawler.sources import SourceEntry, registry_by_key
 from crawler.text import PageText, extract_page, html_to_text, quality_flags
-from crawler.urls import canonical_url, item_id, strip_tracking, url_hash
+from crawler.urls import canonical_url, item_id, strip_tracking
+from storage.documents import seen_documents
+from storage.repository import url_hash
+from storage.sources import set_validators
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +116,6 @@ class SourceSpider(scrapy.Spider):
         self.start_url = self._url_arg or self.entry.url
         if self.store is None:
             from storage.repository import Store
-
             self.store, self._own_store = Store(settings.get("DESKWATCH_DB_URL")), True
         self.zone = zone_for(self.entry.country, self.entry.option("timezone"))
         founded = self.entry.option("founded")
@@ -219,19 +221,19 @@ class SourceSpider(scrapy.Spider):
                              len(pending))  # fmt: skip
             return
         for url, validators in pending.items():
-            self.store.set_validators(url, *validators)
+            set_validators(self.store, url, *validators)
 
     # ---- articles -------------------------------------------------------------------------------------
     def follow_entries(self, entries: list[FeedEntry]) -> Iterator[Any]:
         """Article requests (or items straight from the listing) for entries not yet in the store or
         changed since stored, at most `max_articles` per run."""
         entries = [e for e in entries if e.url]
-        seen = self.store.seen_documents([url_hash(e.url) for e in entries])
+        seen = seen_documents(self.store, [url_hash(canonical_url(e.url)) for e in entries])
         budget = self.max_articles
         if self.fetch_articles and self.extract_workers > 0 and len(entries) - len(seen) >= self.extract_pool_min:
             self.use_pool = True
         for entry in entries:
-            stored_at = seen.get(url_hash(entry.url), "absent")
+            stored_at = seen.get(url_hash(canonical_url(entry.url)), "absent")
             if stored_at != "absent" and not self._changed_since(entry, stored_at):
                 self.crawler.stats.inc_value("deskwatch/skipped_seen")
                 continue

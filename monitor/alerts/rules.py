@@ -10,14 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from monitor.alerts.channels import ChannelSpec, ChannelSpecError, builtin_channel_specs, parse_channel_spec
+from nlp.vocabulary import INCIDENT_TYPES, LANGUAGES
 
 log = logging.getLogger(__name__)
 
 SUBJECTS = ("incident", "advisory_change", "source_failure")
-INCIDENT_TYPES = (
-    "kidnapping", "detention", "torture", "death", "rescue", "repatriation", "scam_recruitment", "arrest", "advisory",
-)  # fmt: skip
-LANGS = ("ko", "en", "km")
 # Which condition keys each subject understands, and the type each must have.
 CONDITION_TYPES: dict[str, dict[str, type | tuple[type, ...]]] = {
     "incident": {
@@ -202,9 +199,9 @@ def _check_value(key: str, value: Any) -> Any:
         if bad:
             raise _KeyError(key, f"unknown incident type {bad[0]!r} (expected: {', '.join(INCIDENT_TYPES)})")
     if key == "languages":
-        bad = [v for v in value if v not in LANGS]
+        bad = [v for v in value if v not in LANGUAGES]
         if bad:
-            raise _KeyError(key, f"unknown language {bad[0]!r} (expected: {', '.join(LANGS)})")
+            raise _KeyError(key, f"unknown language {bad[0]!r} (expected: {', '.join(LANGUAGES)})")
     if key in {"countries", "victim_nationality"}:
         codes = value if isinstance(value, list) else [value]
         if not all(re.fullmatch(r"[A-Za-z]{2}", c) for c in codes):

@@ -14,6 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.context import compile_terms, doc_text, load_toml, nearest_cue, parse_number, to_ascii_digits
+from nlp.vocabulary import LANGUAGES
 
 if not Span.has_extension("ransom"):
     Span.set_extension("ransom", default=None)
@@ -159,7 +160,7 @@ class RansomRecognizer:
     """Writes doc.spans['ransoms'] with Span._.ransom = MoneyHit."""
 
     def __init__(self, nlp: Language, name: str, lang: str) -> None:
-        if lang not in ("en", "ko", "km"):
+        if lang not in LANGUAGES:
             raise ValueError(f"deskwatch_ransoms_v1: unsupported lang {lang!r}")
         self.name, self.lang = name, lang
 

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 import pytest
 
 from storage import search as search_module
-from storage.query_syntax import All, Any, SearchError, Term, parse_query
+from storage.documents import save_extraction, upsert_document
+from storage.query_syntax import All, AnyOf, SearchError, Term, parse_query
+from storage.repository import table_counts
 from storage.search import make_snippet, search
 from storage.search_sql import candidate_query, fts5_match, normalize_filters
 
@@ -28,12 +30,12 @@ DOCS = [
 def _load(store) -> dict[int, int]:  # type: ignore[no-untyped-def]
     ids = {}
     for n, lang, day, title, body, ex in DOCS:
-        ids[n] = store.upsert_document(dict(
+        ids[n] = upsert_document(store, dict(
             item_id=f"t/{n}", source_key=f"src-{lang}", url=f"https://e.com/{n}", canonical_url=f"https://e.com/{n}",
             title=title, body=body, lang=lang, published_at=datetime(2025, 9, day, tzinfo=UTC),
         )).id  # fmt: skip
         if ex is not None:
-            store.save_extraction(ids[n], {
+            save_extraction(store, ids[n], {
                 "relevant": True, "incident_types": ex["types"], "victim_ages": [{"value": a} for a in ex["ages"]],
                 "ransoms": [{"amount": u, "currency": "USD", "usd": u} for u in ex["usd"]],
                 "places": [{"name": p, "country": c, "admin1": a} for c, a, p in ex["places"]],
@@ -51,7 +53,7 @@ def test_parse_builds_the_tree() -> None:
     assert parse_query('납치 "North Gyeongsang" -rescue') == All(
         (Term("납치"), Term("North Gyeongsang", phrase=True)), (Term("rescue"),))
     assert parse_query("(kidnap OR 납치) Cambodia,") == All(
-        (Any((Term("kidnap"), Term("납치"))), Term("Cambodia")))
+        (AnyOf((Term("kidnap"), Term("납치"))), Term("Cambodia")))
     assert parse_query("call-centre") == Term("call-centre")
 
 
@@ -149,7 +151,7 @@ def test_bad_input_is_search_error_never_sql_error(store) -> None:  # type: igno
     # Injection attempts are only text to look for.
     assert search(store, "'; DROP TABLE documents; /*").total == 0
     assert search(store, 'NEAR(ab cd) "xy" OR title:foo*').total == 0
-    assert store.stats()["documents"] == 5
+    assert table_counts(store)["documents"] == 5
 
 
 def test_candidate_cap_bounds_the_work_and_reports_it(store, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -170,7 +172,7 @@ def test_relevance_puts_title_matches_before_newer_body_matches(store) -> None: 
 
 
 def test_khmer_substrings_match(store) -> None:  # type: ignore[no-untyped-def]
-    doc_id = store.upsert_document(dict(
+    doc_id = upsert_document(store, dict(
         item_id="km/1", source_key="km-src", url="https://e.com/km/1", canonical_url="https://e.com/km/1",
         title="ប៉ូលិសជួយសង្គ្រោះជនជាតិកូរ៉េ", body="ជនជាតិកូរ៉េម្នាក់ត្រូវបានឃុំខ្លួននៅខេត្តព្រះសីហនុ។", lang="km",
         published_at=datetime(2025, 9, 1, tzinfo=UTC),
