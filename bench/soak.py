@@ -79,11 +79,12 @@ class Publisher:
         site = self.rng.choice(list(SITES))
         article = self.articles[site][-1].path
         kind = self.rng.choice(["5xx", "slow", "reset", "truncate", "charset", "feed-5xx"])
-        options: dict[str, Any] = {
+        faults: dict[str, dict[str, Any]] = {
             "5xx": {"statuses": [503, 502, 500]}, "slow": {"delay": 2.5}, "reset": {"reset": True},
             "truncate": {"truncate": 200}, "charset": {"charset": "iso-8859-1"},
             "feed-5xx": {"statuses": [500] * 6},
-        }[kind]  # fmt: skip
+        }  # fmt: skip
+        options = faults[kind]
         self.replay.add_fault(f"/{site}/rss.xml" if kind == "feed-5xx" else article, **options)
         return kind
 

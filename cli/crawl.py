@@ -8,9 +8,10 @@ from typing import Any
 import click
 
 from cli.context import AppContext, pass_app
+from crawler.crawl_store import CrawlStore
 from crawler.sources import RegistryError, load_registry
 from monitor import jobs
-from storage.sources import list_sources, sync_sources
+from storage.sources import list_sources
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def sources(app: AppContext, as_json: bool) -> None:
     """List every registry source with its last success and failure."""
     registry = _registry(app)
     store = app.store
-    sync_sources(store, (e.to_store_dict() for e in registry))
+    CrawlStore(store).record_sources(registry)
     health = {row["key"]: row for row in list_sources(store)}
     rows = [_source_row(e, health.get(e.key, {})) for e in registry]
     if as_json:

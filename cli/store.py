@@ -114,7 +114,7 @@ def export(app: AppContext, fmt: str, query: str, output: str | None, **kwargs: 
             count = write_incidents(records, fmt, fh)
         click.echo(f"wrote {count} incidents to {output}", err=True)
     else:
-        count = write_incidents(records, fmt, click.get_text_stream("stdout"))
+        count = write_incidents(records, fmt, click.get_text_stream("stdout"))  # type: ignore[operator]
     if fmt == "geojson" and count < len(records):
         click.echo(f"{len(records) - count} incidents have no coordinates and are not in the GeoJSON", err=True)
 

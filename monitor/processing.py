@@ -77,7 +77,7 @@ def _extract_batch(store: Store, docs: list[dict[str, Any]], report: ProcessRepo
     for doc in docs:
         try:
             data = extract_document(doc)
-        except Exception:  # noqa: BLE001 - one bad document must not stop the batch
+        except Exception:
             log.exception("extraction failed for document %s (%s)", doc["id"], doc.get("url"))
             report.failed += 1
             continue

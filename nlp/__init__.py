@@ -21,11 +21,14 @@ __all__ = ["PIPELINE_VERSION", "Extraction", "build_nlp", "detect_language", "ex
 def __getattr__(name: str) -> Any:
     """The public names, imported on first use (PEP 562)."""
     if name == "detect_language":
-        from nlp import lang as home
+        from nlp import lang
+
+        value: Any = lang.detect_language
     elif name in __all__:
-        from nlp import pipeline as home
+        from nlp import pipeline
+
+        value = getattr(pipeline, name)
     else:
         raise AttributeError(f"module 'nlp' has no attribute {name!r}")
-    value = getattr(home, name)
     globals()[name] = value  # later look-ups skip this function
     return value

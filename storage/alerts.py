@@ -225,7 +225,7 @@ def requeue_failed_alerts(store: Store) -> int:
         result = s.execute(
             update(Alert).where(Alert.status == "failed").values(status="pending", attempts=0, next_attempt_at=None)
         )
-        return int(result.rowcount or 0)
+        return int(getattr(result, "rowcount", 0) or 0)  # an UPDATE's CursorResult
 
 
 def list_alerts(

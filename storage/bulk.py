@@ -28,7 +28,9 @@ def bulk_insert_documents(store: Store, items: Iterable[dict[str, Any]], *, batc
         next_id = (s.scalar(select(func.max(Document.id))) or 0) + 1
     total = 0
     for chunk in _chunks(items, batch):
-        docs, extractions, facets = [], [], []
+        docs: list[dict[str, Any]] = []
+        extractions: list[dict[str, Any]] = []
+        facets: list[dict[str, Any]] = []
         for item in chunk:
             doc_row, extraction_row = _rows(next_id, item)
             docs.append(doc_row)

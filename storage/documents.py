@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from storage.models import Document, DocumentFacet, Extraction
@@ -66,7 +66,7 @@ def documents_to_extract(
     """Documents with no extraction, or (reprocess) one made by another pipeline version, by id
     from `after_id` on (a cursor, so a caller can step past documents it failed on)."""
     with store.read() as s:
-        cond = Document.extraction_version.is_(None)
+        cond: ColumnElement[bool] = Document.extraction_version.is_(None)
         if reprocess:
             cond = cond | (Document.extraction_version != version)
         q = select(Document).where(cond, Document.id > after_id).order_by(Document.id).limit(limit)
@@ -112,7 +112,7 @@ def upsert_document_row(session: Session, doc: dict[str, Any]) -> UpsertResult:
     if row is not None and row.content_hash == chash:
         return UpsertResult(row.id, created=False, changed=False)
     created = row is None
-    if created:
+    if row is None:
         row = Document(item_id=doc["item_id"], url_hash=h, fetched_at=now)
         session.add(row)
     for field in DOCUMENT_FIELDS:

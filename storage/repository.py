@@ -12,18 +12,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import TypeVar, overload
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from storage.db import is_disconnect, make_engine, make_session_factory, resolve_db_url
 from storage.incidents import new_incident_clause
-from storage.models import Advisory, Alert, Digest, Document, Story
+from storage.models import Advisory, Alert, Base, Digest, Document, Story
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -41,6 +42,10 @@ def content_hash(*parts: str | None) -> str:
     return h.hexdigest()
 
 
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; everything the store returns is aware UTC."""
     if value is None:
@@ -136,7 +141,10 @@ def table_counts(store: Store) -> dict[str, int]:
     (storage.incidents)."""
     day_ago = utcnow() - timedelta(days=1)
     with store.read() as s:
-        count = lambda model, *where: s.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+        def count(model: type[Base], *where: ColumnElement[bool]) -> int:
+            return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
         return {
             "documents": count(Document),
             "advisories": count(Advisory),

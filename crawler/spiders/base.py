@@ -1,7 +1,8 @@
 """The one base every deskwatch spider stands on: a registry entry in, requests and items out.
 
 A spider is created with `source` (a registry key or a SourceEntry), optionally `url` (another start URL:
-replays, tests) and `store` (a storage.repository.Store; else one is opened from DESKWATCH_DB_URL). The
+replays, tests) and `crawl_store` (the runner's crawler.crawl_store.CrawlStore; without the runner the
+spider opens one from DESKWATCH_DB_URL). The
 instance takes the source key as its name, so logs, stats and Redis keys are per source. It gives:
 stable item ids, source metadata, dates in UTC from the source's zone, conditional GET on feeds, the
 store-backed seen-set, article pages through trafilatura with date fallbacks and quality flags, and
@@ -27,14 +28,12 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.crawl_store import CrawlStore
 from crawler.dates import first_plausible, parse_date, zone_for
 from crawler.items import ArticleItem
 from crawler.sources import SourceEntry, registry_by_key
 from crawler.text import PageText, extract_page, html_to_text, quality_flags
 from crawler.urls import canonical_url, item_id, strip_tracking
-from storage.documents import seen_documents
-from storage.repository import url_hash
-from storage.sources import set_validators
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +88,11 @@ class SourceSpider(scrapy.Spider):
 
     name = ""  # abstract: `scrapy list` shows only the strategy and issuer spiders
 
-    def __init__(self, source: str | SourceEntry | None = None, url: str | None = None, store: Any = None,
-                 **kwargs: Any) -> None:  # fmt: skip
+    def __init__(self, source: str | SourceEntry | None = None, url: str | None = None,
+                 crawl_store: CrawlStore | None = None, **kwargs: Any) -> None:  # fmt: skip
         kwargs.setdefault("name", type(self).name or "source")  # the registry key replaces it in configure()
         super().__init__(**kwargs)
-        self._source_arg, self._url_arg, self.store = source, url, store
+        self._source_arg, self._url_arg, self._crawl_store_arg = source, url, crawl_store
         self._own_store = False
         self.errors: list[str] = []
         self._pending_validators: dict[str, tuple[str | None, str | None]] = {}
@@ -114,9 +113,11 @@ class SourceSpider(scrapy.Spider):
         self.entry = self._resolve_entry(self._source_arg or getattr(self, "source_key", None), settings)
         self.name = self.entry.key
         self.start_url = self._url_arg or self.entry.url
-        if self.store is None:
-            from storage.repository import Store
-            self.store, self._own_store = Store(settings.get("DESKWATCH_DB_URL")), True
+        if self._crawl_store_arg is not None:  # handed over by the runner; the item pipeline writes through it
+            self.crawl_store = self._crawl_store_arg
+        else:  # run without the runner (`scrapy crawl`): the same door, opened here
+            self.crawl_store, self._own_store = CrawlStore.open(settings.get("DESKWATCH_DB_URL")), True
+            self.crawl_store.record_sources([self.entry])
         self.zone = zone_for(self.entry.country, self.entry.option("timezone"))
         founded = self.entry.option("founded")
         self.founded = parse_date(str(founded), "UTC") if founded else None
@@ -156,12 +157,12 @@ class SourceSpider(scrapy.Spider):
         self._idle_since = None
 
     def _on_closed(self, reason: str) -> None:
-        if self.store is not None and reason == "finished":
+        if reason == "finished":
             self.save_validators_if_clean()
         if self.shared_queue:
             expire_shared_keys(self.settings, self.name)
-        if self._own_store and self.store is not None:
-            self.store.close()
+        if self._own_store:
+            self.crawl_store.close()
 
     # ---- requests -------------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -210,7 +211,7 @@ class SourceSpider(scrapy.Spider):
         are written when the run closes without errors (save_validators_if_clean), else an article that
         failed, or a run that was killed, would hide behind a 304 on every later run."""
         validators = response.meta.get(VALIDATORS_META)
-        if validators and any(validators):
+        if validators and any(validators) and response.request is not None:
             self._pending_validators[response.request.url] = validators
 
     def save_validators_if_clean(self) -> None:
@@ -221,20 +222,19 @@ class SourceSpider(scrapy.Spider):
                              len(pending))  # fmt: skip
             return
         for url, validators in pending.items():
-            set_validators(self.store, url, *validators)
+            self.crawl_store.keep_validators(url, *validators)
 
     # ---- articles -------------------------------------------------------------------------------------
     def follow_entries(self, entries: list[FeedEntry]) -> Iterator[Any]:
         """Article requests (or items straight from the listing) for entries not yet in the store or
         changed since stored, at most `max_articles` per run."""
         entries = [e for e in entries if e.url]
-        seen = seen_documents(self.store, [url_hash(canonical_url(e.url)) for e in entries])
+        seen = self.crawl_store.last_stored([e.url for e in entries])
         budget = self.max_articles
         if self.fetch_articles and self.extract_workers > 0 and len(entries) - len(seen) >= self.extract_pool_min:
             self.use_pool = True
         for entry in entries:
-            stored_at = seen.get(url_hash(canonical_url(entry.url)), "absent")
-            if stored_at != "absent" and not self._changed_since(entry, stored_at):
+            if entry.url in seen and not self._changed_since(entry, seen[entry.url]):
                 self.crawler.stats.inc_value("deskwatch/skipped_seen")
                 continue
             if budget <= 0:

@@ -76,7 +76,7 @@ def decide(
     stories looked at; without it, incident stories changed within `lookback` are."""
     now = as_utc(now) or utcnow()
     since = now - lookback
-    rules = active_rules(rules)
+    rules = active_rules(rules if isinstance(rules, RuleSet) else list(rules))
     decisions: list[Decision] = []
     incident_rules = [r for r in rules if r.subject == "incident"]
     if incident_rules:

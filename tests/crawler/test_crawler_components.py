@@ -8,6 +8,7 @@ import pytest
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.test import get_crawler
 
+from crawler.crawl_store import CrawlStore
 from crawler.items import AdvisoryItem, ArticleItem
 from crawler.middlewares.conditional import VALIDATORS_META, ConditionalGetMiddleware
 from crawler.middlewares.encoding import CharsetRepairMiddleware
@@ -25,7 +26,10 @@ def _crawler(store, **settings):  # type: ignore[no-untyped-def]
     """A crawler with deskwatch's own settings (crawler/settings.py), as the runner builds them."""
     project = {k: v for k, v in crawl_settings(None).copy_to_dict().items() if k.startswith("DESKWATCH_")}
     crawler = get_crawler(FeedSpider, settings_dict={**project, "DESKWATCH_RETRY_BACKOFF_BASE_S": 0.01, **settings})
-    crawler.spider = crawler._create_spider(source=registry_by_key()["yonhap-en"], store=store)
+    entry = registry_by_key()["yonhap-en"]
+    door = CrawlStore(store)
+    door.record_sources([entry])  # as the runner does before a crawl
+    crawler.spider = crawler._create_spider(source=entry, crawl_store=door)
     crawler.stats.open_spider()
     return crawler
 
@@ -131,12 +135,12 @@ def test_walls_are_flagged_and_the_feed_text_kept_instead(store) -> None:  # typ
 def test_a_failed_batch_is_counted_and_the_run_goes_on(store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy.exc import OperationalError
 
-    import storage.documents
+    from crawler import crawl_store
 
     crawler = _crawler(store, DESKWATCH_STORE_BATCH=2)
     pipeline = StorePipeline.from_crawler(crawler)
     pipeline.open_spider()
-    real = storage.documents.upsert_documents
+    real = crawl_store.upsert_documents
     calls = iter([OperationalError("INSERT", {}, Exception("database is locked")), None])
 
     def flaky(target, docs):  # type: ignore[no-untyped-def]
@@ -145,7 +149,7 @@ def test_a_failed_batch_is_counted_and_the_run_goes_on(store, monkeypatch) -> No
             raise error
         return real(target, docs)
 
-    monkeypatch.setattr(storage.documents, "upsert_documents", flaky)
+    monkeypatch.setattr(crawl_store, "upsert_documents", flaky)
     for n in (1, 2, 3, 4):
         asyncio.run(pipeline.process_item(_article(n)))
     pipeline.close_spider()

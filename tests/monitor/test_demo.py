@@ -20,7 +20,7 @@ def _demo(db_url: str, home: Path) -> dict:  # type: ignore[type-arg]
     env.pop("DESKWATCH_DB", None)
     proc = subprocess.run(
         [sys.executable, "-m", "cli", "--db", db_url, "demo", "--json"],
-        capture_output=True, text=True, env=env, timeout=600,
+        capture_output=True, text=True, env=env, timeout=600, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -23,11 +23,11 @@ KO_CASE = (
 
 
 def _add(store, n: int, body: str, lang: str):  # type: ignore[no-untyped-def]
-    return upsert_document(store, dict(
-        item_id=f"test/{n}", source_key="test", url=f"https://example.com/{n}",
-        canonical_url=f"https://example.com/{n}", title=body[:40], body=body, lang=lang,
-        published_at=datetime(2025, 8, 1, tzinfo=UTC),
-    )).id  # fmt: skip
+    return upsert_document(store, {
+        "item_id": f"test/{n}", "source_key": "test", "url": f"https://example.com/{n}",
+        "canonical_url": f"https://example.com/{n}", "title": body[:40], "body": body, "lang": lang,
+        "published_at": datetime(2025, 8, 1, tzinfo=UTC),
+    }).id  # fmt: skip
 
 
 def test_process_extracts_and_builds_stories(store) -> None:  # type: ignore[no-untyped-def]

@@ -9,11 +9,11 @@ from storage.sources import finish_run, list_sources, recent_runs, start_run, sy
 
 
 def _doc(**over):  # type: ignore[no-untyped-def]
-    base = dict(
-        item_id="yonhap-en/AEN20251012000300315", source_key="yonhap-en", url="https://en.yna.co.kr/view/x?utm=1",
-        canonical_url="https://en.yna.co.kr/view/AEN20251012000300315", title="Student held in Cambodia",
-        body="A 22-year-old student was held.", lang="en", published_at=datetime(2025, 10, 12, 3, tzinfo=UTC),
-    )  # fmt: skip
+    base = {
+        "item_id": "yonhap-en/AEN20251012000300315", "source_key": "yonhap-en", "url": "https://en.yna.co.kr/view/x?utm=1",
+        "canonical_url": "https://en.yna.co.kr/view/AEN20251012000300315", "title": "Student held in Cambodia",
+        "body": "A 22-year-old student was held.", "lang": "en", "published_at": datetime(2025, 10, 12, 3, tzinfo=UTC),
+    }  # fmt: skip
     base.update(over)
     return base
 
@@ -39,7 +39,7 @@ def test_changed_document_is_queued_for_extraction_again(store) -> None:  # type
 
 
 def test_advisory_rows_only_on_change(store) -> None:  # type: ignore[no-untyped-def]
-    adv = dict(issuer="us-state", country="KH", level=2, level_native="Level 2: Exercise Increased Caution")
+    adv = {"issuer": "us-state", "country": "KH", "level": 2, "level_native": "Level 2: Exercise Increased Caution"}
     assert upsert_advisory(store, adv).created
     assert not upsert_advisory(store, adv).changed
     up = upsert_advisory(store, {**adv, "level": 3, "level_native": "Level 3: Reconsider Travel"})
@@ -50,8 +50,8 @@ def test_advisory_rows_only_on_change(store) -> None:  # type: ignore[no-untyped
 
 
 def test_run_health_counts_consecutive_failures(store) -> None:  # type: ignore[no-untyped-def]
-    sync_sources(store, [dict(key="s", name="S", kind="news", country="KR", lang="ko", fetch="rss",
-                             url="https://example.com/rss", schedule="30m", enabled=True)])
+    sync_sources(store, [{"key": "s", "name": "S", "kind": "news", "country": "KR", "lang": "ko", "fetch": "rss",
+                             "url": "https://example.com/rss", "schedule": "30m", "enabled": True}])
     for status in ("failed", "failed"):
         run = start_run(store, "s")
         finish_run(store, run, pages=1, items=0, new_items=0, errors=1, status=status, error_summary="HTTP 503")
@@ -65,8 +65,8 @@ def test_run_health_counts_consecutive_failures(store) -> None:  # type: ignore[
 def test_a_run_left_running_by_a_killed_crawler_is_closed_as_failed_at_the_next_start(store) -> None:  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
-    sync_sources(store, [dict(key="s", name="S", kind="news", country="KR", lang="ko", fetch="rss",
-                             url="https://example.com/rss", schedule="30m", enabled=True)])
+    sync_sources(store, [{"key": "s", "name": "S", "kind": "news", "country": "KR", "lang": "ko", "fetch": "rss",
+                             "url": "https://example.com/rss", "schedule": "30m", "enabled": True}])
     killed = start_run(store, "s")  # never finished: the process died
     fresh = start_run(store, "s")  # a second crawler now, e.g. another node: not stale yet, left alone
     assert {r["id"]: r["status"] for r in recent_runs(store, "s")} == {killed: "running", fresh: "running"}

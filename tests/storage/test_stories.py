@@ -24,11 +24,11 @@ OTHER_BODY = (
 
 
 def _doc(store, n: int, body: str, lang: str, day: int, source: str = "src", title: str = ""):  # type: ignore[no-untyped-def]
-    return upsert_document(store, dict(
-        item_id=f"{source}/{n}", source_key=source, url=f"https://example.com/{source}/{n}",
-        canonical_url=f"https://example.com/{source}/{n}", title=title or body[:30], body=body, lang=lang,
-        published_at=datetime(2025, 8, day, 9, tzinfo=UTC),
-    )).id  # fmt: skip
+    return upsert_document(store, {
+        "item_id": f"{source}/{n}", "source_key": source, "url": f"https://example.com/{source}/{n}",
+        "canonical_url": f"https://example.com/{source}/{n}", "title": title or body[:30], "body": body, "lang": lang,
+        "published_at": datetime(2025, 8, day, 9, tzinfo=UTC),
+    }).id  # fmt: skip
 
 
 def _extract(store, doc_id: int, *, ages=(), usd=(), places=(), types=("kidnapping",), relevant=True) -> None:  # type: ignore[no-untyped-def]

@@ -66,7 +66,8 @@ def advisory_from_index_entry(key: str, entry: Any) -> AdvisoryItem | None:
     if not isinstance(entry, dict):
         raise TypeError("entry is not an object")
     code = str(entry.get("country-iso") or key).strip().upper()
-    region, eng = "", entry.get("eng") if isinstance(entry.get("eng"), dict) else {}
+    region = ""
+    eng: dict[str, Any] = entry["eng"] if isinstance(entry.get("eng"), dict) else {}
     subdivision = SUBDIVISION_KEY.match(code)
     if subdivision:
         code, region = subdivision[1], str(eng.get("name") or entry.get("country-eng") or key)

@@ -110,7 +110,8 @@ def parse_jp_time(value: Any) -> datetime | None:
     if not match:
         return None
     try:
-        naive = datetime(*(int(g or 0) for g in match.groups()))  # type: ignore[misc]
+        year, month, day, hour, minute, second = (int(g or 0) for g in match.groups())
+        naive = datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
     return local_to_utc(naive, ISSUER)
