@@ -23,11 +23,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from monitor import jobs
 from monitor.config import Settings
 from storage.repository import Store
+from storage.sources import finish_run, list_sources, recent_runs, start_run
 
 log = logging.getLogger("deskwatch.scheduler")
 
 JOB_TABLE = "apscheduler_jobs"
 DELIVER_EVERY = timedelta(minutes=1)
+
 SWEEP_EVERY = timedelta(minutes=10)
 HEALTH_EVERY = timedelta(minutes=15)
 CRAWL_GRACE_S = 300
@@ -119,10 +121,10 @@ def _kill(child: subprocess.Popen[bytes]) -> None:
 
 def record_failed_crawl(store: Store, key: str, started: datetime, reason: str) -> None:
     """Close the run the killed crawler opened (or open one) as failed, so source health counts it."""
-    runs = [r for r in store.recent_runs(key, limit=5) if r["status"] == "running"
+    runs = [r for r in recent_runs(store, key, limit=5) if r["status"] == "running"
             and datetime.fromisoformat(r["started_at"]) >= started - timedelta(seconds=1)]  # fmt: skip
-    run_id = runs[0]["id"] if runs else store.start_run(key)
-    store.finish_run(run_id, pages=0, items=0, new_items=0, errors=1, status="failed", error_summary=reason)
+    run_id = runs[0]["id"] if runs else start_run(store, key)
+    finish_run(store, run_id, pages=0, items=0, new_items=0, errors=1, status="failed", error_summary=reason)
 
 
 def process_and_alert() -> None:
@@ -194,7 +196,7 @@ def check_source_health() -> list[str]:
     now = datetime.now(UTC)
     problems = []
     intervals = {job.id.removeprefix("crawl:"): _interval_s(job.trigger) for job in _plan_sources(rt.settings)}
-    for source in rt.store.list_sources():
+    for source in list_sources(rt.store):
         interval = intervals.get(source["key"])
         last = datetime.fromisoformat(source["last_success_at"]) if source["last_success_at"] else None
         if source["consecutive_failures"]:

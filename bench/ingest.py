@@ -94,10 +94,10 @@ def alternate_crawls(root: Path, start_url: str, pages: int, repeat: int) -> tup
     from scrapy.utils.reactor import install_reactor
     from twisted.internet import defer
 
+    from crawler.crawl_store import CrawlStore
     from crawler.runner import crawl_settings
     from crawler.sources import SourceEntry
     from crawler.spiders.feed import FeedSpider
-    from storage.repository import Store
 
     settings = crawl_settings(None, {
         "LOG_LEVEL": "ERROR", "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": 16,
@@ -115,9 +115,10 @@ def alternate_crawls(root: Path, start_url: str, pages: int, repeat: int) -> tup
     @defer.inlineCallbacks
     def rounds():  # type: ignore[no-untyped-def]
         for n in range(repeat):
-            store = Store(f"sqlite:///{root / f'bench-{n}.sqlite'}")
+            door = CrawlStore.open(f"sqlite:///{root / f'bench-{n}.sqlite'}")
+            door.record_sources([entry])
             for label, spidercls, kwargs in (("raw", RawFetchSpider, {"start_url": start_url}),
-                                             ("ingest", FeedSpider, {"source": entry, "store": store})):  # fmt: skip
+                                             ("ingest", FeedSpider, {"source": entry, "crawl_store": door})):  # fmt: skip
                 crawler = runner.create_crawler(spidercls)
                 began = time.perf_counter()
                 yield runner.crawl(crawler, **kwargs)
@@ -125,7 +126,7 @@ def alternate_crawls(root: Path, start_url: str, pages: int, repeat: int) -> tup
                 stats = crawler.stats.get_stats()
                 counts[label] = int(stats.get("response_received_count", 0)) - 2  # minus robots.txt and the feed
                 counts[f"{label}_items"] = int(stats.get("deskwatch/items", 0))
-            store.close()
+            door.close()
         reactor.stop()
 
     reactor.callWhenRunning(rounds)

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from cli.context import AppContext, fail, pass_app
-from storage.advisory_search import DIRECTIONS, list_advisories
+from storage.advisories import DIRECTIONS, list_advisories
 from storage.query_syntax import SearchError
 
 COLUMNS = ("issuer", "country", "region", "level", "label", "issued_at", "url")

@@ -9,8 +9,10 @@ import click
 
 from cli.context import AppContext, pass_app
 from cli.progress import progress
+from crawler.crawl_store import CrawlStore
 from crawler.sources import RegistryError, load_registry
 from monitor import jobs
+from storage.sources import list_sources
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +79,8 @@ def sources(app: AppContext, as_json: bool) -> None:
     """List every registry source with its last success and failure."""
     registry = _registry(app)
     store = app.store
-    store.sync_sources(e.to_store_dict() for e in registry)
-    health = {row["key"]: row for row in store.list_sources()}
+    CrawlStore(store).record_sources(registry)
+    health = {row["key"]: row for row in list_sources(store)}
     rows = [_source_row(e, health.get(e.key, {})) for e in registry]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))

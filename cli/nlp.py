@@ -10,6 +10,7 @@ from typing import IO, Any
 import click
 
 from cli.context import AppContext, pass_app
+from nlp.vocabulary import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def _run_jsonl(stream: IO[str], lang: str | None) -> int:
 
 @click.command("extract")
 @click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
-@click.option("--lang", type=click.Choice(["en", "ko", "km"]), default=None,
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None,
               help="Force the language instead of detecting it.")
 @click.option("--title", default=None, help="Headline, used for incident typing and relevance.")
 @click.option("--jsonl", is_flag=True, help='Read lines {"id","text","lang"?}; write one result line each.')
@@ -136,7 +137,7 @@ def _floors(paths: tuple[Path, ...], floors_path: Path | None) -> dict[str, floa
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print scores (and misses) as JSON.")
 @click.option("--misses/--no-misses", default=True, help="List per article what was missed or invented, in context.")
-@click.option("--lang", type=click.Choice(["en", "ko", "km"]), default=None, help="Only gold items in LANG.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None, help="Only gold items in LANG.")
 @click.option("--floors", "floors_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Pinned F1 floors (default: floors.toml inside a gold directory).")
 @click.option("--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),

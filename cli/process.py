@@ -8,6 +8,7 @@ import click
 from cli.context import AppContext, pass_app
 from cli.progress import progress
 from monitor import jobs
+from storage.documents import count_documents_to_extract
 
 
 @click.command("process")
@@ -22,7 +23,7 @@ def process(app: AppContext, reprocess: bool, everything: bool, batch: int, as_j
 
     if everything and not reprocess:
         raise click.UsageError("--all goes with --reprocess (re-extract every document)")
-    total = app.store.count_documents_to_extract(nlp.PIPELINE_VERSION, reprocess=reprocess, everything=everything)
+    total = count_documents_to_extract(app.store, nlp.PIPELINE_VERSION, reprocess=reprocess, everything=everything)
     with progress(total, "extracting", "documents", enabled=not as_json) as advance:
         report = jobs.process(app.store, reprocess=reprocess, batch=batch, progress=advance, everything=everything)
     if as_json:

@@ -6,6 +6,7 @@ import json
 import click
 
 from cli.context import AppContext, pass_app
+from storage.repository import table_counts
 
 
 @click.command("stats")
@@ -13,7 +14,7 @@ from cli.context import AppContext, pass_app
 @pass_app
 def stats(app: AppContext, as_json: bool) -> None:
     """Counts of documents, advisories, stories, incidents, alerts and digests."""
-    counts = app.store.stats()
+    counts = table_counts(app.store)
     if as_json:
         click.echo(json.dumps(counts))
         return

@@ -15,8 +15,10 @@ from cli.context import AppContext, fail, pass_app
 from storage.db import make_engine, resolve_db_url
 from storage.export import FORMATS, incidents, write_incidents
 from storage.migrate import MigrationError, current_revision, head_revision, upgrade_to_head
+from storage.repository import table_counts
 from storage.search import SORTS, SearchError, SearchResult
 from storage.search import search as run_search
+from storage.search_sql import FILTER_NAMES
 from storage.stories import get_story, list_stories
 
 _MARK = re.compile(r"</?mark>")
@@ -46,12 +48,9 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-FILTER_KEYS = ("date_from", "date_to", "source", "lang", "country", "admin1", "place", "incident_type", "has_ransom",
-               "ransom_usd_min", "ransom_usd_max", "age_min", "age_max", "story_id", "incidents_only")  # fmt: skip
-
-
 def pop_filters(kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k in FILTER_KEYS if (v := kwargs.pop(k, None)) not in (None, (), [])}
+    """The search filters among a command's keyword arguments, in storage's filter order."""
+    return {k: v for k in FILTER_NAMES if (v := kwargs.pop(k, None)) not in (None, (), [])}
 
 
 @click.command("search")
@@ -72,7 +71,7 @@ def search(app: AppContext, query: tuple[str, ...], sort: str, page: int, per_pa
     except SearchError as exc:
         fail("search", str(exc))
         return
-    if result.total == 0 and app.store.stats()["documents"] == 0:
+    if result.total == 0 and table_counts(app.store)["documents"] == 0:
         click.echo(f"deskwatch search: the store {app.store.display_url} is empty: nothing has been collected "
                    "into it yet (`deskwatch crawl`, or `deskwatch demo` for sample data in a store of its own)",
                    err=True)  # fmt: skip
@@ -120,7 +119,7 @@ def export(app: AppContext, fmt: str, query: str, output: str | None, **kwargs: 
             count = write_incidents(records, fmt, fh)
         click.echo(f"wrote {count} incidents to {output}", err=True)
     else:
-        count = write_incidents(records, fmt, click.get_text_stream("stdout"))
+        count = write_incidents(records, fmt, click.get_text_stream("stdout"))  # type: ignore[operator]
     if fmt == "geojson" and count < len(records):
         click.echo(f"{len(records) - count} incidents have no coordinates and are not in the GeoJSON", err=True)
 

@@ -65,9 +65,9 @@ def _parse_rfc822(text: str, tz: ZoneInfo) -> datetime | None:
     if not parsed:
         return _parse_rfc822_date_only(fixed, tz)
     naive = datetime(*parsed[:6])
-    has_zone = parsed[9] is not None and re.search(r"[+-]\d{4}$|\s[A-Z]{2,4}$", fixed)
-    if has_zone:
-        return (naive - timedelta(seconds=parsed[9])).replace(tzinfo=UTC)
+    zone_offset_s = parsed[9]
+    if zone_offset_s is not None and re.search(r"[+-]\d{4}$|\s[A-Z]{2,4}$", fixed):
+        return (naive - timedelta(seconds=zone_offset_s)).replace(tzinfo=UTC)
     return _aware(naive, tz)
 
 

@@ -18,6 +18,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
+from crawler.crawl_store import CrawlStore
 from crawler.settings import redis_settings
 from crawler.sources import SourceEntry, registry_by_key
 
@@ -83,15 +84,13 @@ def run_crawls(keys: list[str], *, db_url: str | None, url_overrides: dict[str, 
                on_closed: Callable[[str], None] | None = None) -> list[CrawlReport]:  # fmt: skip
     """Crawl the given sources concurrently in this process and report each run's health; `on_closed(key)`
     is called as each source's crawl ends (for progress)."""
-    from storage.repository import Store
-
     scrapy_settings = crawl_settings(db_url, settings)
     registry = registry_by_key(scrapy_settings.get("DESKWATCH_SOURCES_FILE"))
     unknown = [k for k in keys if k not in registry]
     if unknown:
         raise UnknownSourceError(f"unknown source(s): {', '.join(unknown)} (see `deskwatch sources`)")
-    store = Store(db_url)
-    store.sync_sources(registry[k].to_store_dict() for k in keys)
+    door = CrawlStore.open(db_url)
+    door.record_sources(registry[k] for k in keys)
     loader = SpiderLoader.from_settings(scrapy_settings)
     logging.disable(logging.INFO)  # Scrapy's start-up banners are below the caller's interest
     try:
@@ -113,13 +112,13 @@ def run_crawls(keys: list[str], *, db_url: str | None, url_overrides: dict[str, 
                 closed = _closed_callback(on_closed, key)
                 receivers.append(closed)  # the signal holds receivers weakly
                 crawler.signals.connect(closed, signal=signals.spider_closed)
-            process.crawl(crawler, source=entry, url=(url_overrides or {}).get(key), store=store)
+            process.crawl(crawler, source=entry, url=(url_overrides or {}).get(key), crawl_store=door)
             started.append((key, crawler, None))
         if any(crawler for _, crawler, _ in started):
             process.start()
-        return [_report(store, key, crawler, problem) for key, crawler, problem in started]
+        return [_report(door, key, crawler, problem) for key, crawler, problem in started]
     finally:
-        store.close()
+        door.close()
 
 
 def _closed_callback(on_closed: Callable[[str], None], key: str) -> Callable[..., None]:
@@ -141,15 +140,15 @@ def _quiet_scrapy_loggers(level: str) -> None:
         logging.getLogger(name).setLevel(max(logging.WARNING, floor))
 
 
-def _report(store: Any, key: str, crawler: Crawler | None, problem: str | None) -> CrawlReport:
+def _report(door: CrawlStore, key: str, crawler: Crawler | None, problem: str | None) -> CrawlReport:
     spider = crawler.spider if crawler is not None else None
     health = getattr(spider, "run_health", None)
     run_id = getattr(spider, "run_id", None)
     if health is None:  # the spider never opened or never closed cleanly: record a failed run
         reason = problem or "the spider did not start (see the log)"
-        run_id = run_id or store.start_run(key)
+        run_id = run_id or door.start_run(key)
         health = {"pages": 0, "items": 0, "new_items": 0, "errors": 1, "status": "failed", "error_summary": reason}
-        store.finish_run(run_id, **health)
+        door.finish_run(run_id, health)
     return CrawlReport(source=key, run_id=run_id, **health)
 
 

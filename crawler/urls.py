@@ -67,8 +67,3 @@ def item_id(prefix: str, url: str, *, guid: str | None = None, id_pattern: str |
     if native:
         return f"{prefix}/{native}"
     return f"{prefix}/u{hashlib.sha1(canonical_url(url).encode('utf-8')).hexdigest()[:16]}"
-
-
-def url_hash(url: str) -> str:
-    """The store's key for a canonical URL (same digest as storage.repository.url_hash)."""
-    return hashlib.sha1(canonical_url(url).encode("utf-8")).hexdigest()

@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     def kr_mofa_key(self) -> str | None:
         return os.environ.get("DESKWATCH_KR_MOFA_KEY")
 
-    _lists = field_validator("countries", "smtp_to", mode="before")(_comma_list)
+    _lists = field_validator("countries", "smtp_to", "webhook_allowed_hosts", mode="before")(_comma_list)
 
     @field_validator("timezone")
     @classmethod

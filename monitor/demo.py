@@ -8,12 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from crawler.crawl_store import CrawlStore
 from crawler.replay import ReplayServer
 from crawler.sources import load_registry
 from monitor import jobs
 from monitor.alerts.rules import load_rules
 from monitor.config import Settings
-from storage.repository import Store
+from storage.repository import Store, table_counts
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class DemoSummary:
 def run_demo(store: Store, settings: Settings, echo: Callable[[str], None] = print) -> DemoSummary:
     summary = DemoSummary()
     registry = {entry.key: entry for entry in load_registry(settings.sources_file)}
-    store.sync_sources(dataclasses.asdict(entry) for entry in registry.values())
+    CrawlStore(store).record_sources(registry.values())
     with ReplayServer() as replay:
         keys = sorted(p.name for p in replay.root.iterdir() if p.is_dir() and p.name in registry)
         echo(f"replaying {len(keys)} sample sites on {replay.base_url}: {', '.join(keys)}")
@@ -51,5 +52,5 @@ def run_demo(store: Store, settings: Settings, echo: Callable[[str], None] = pri
     summary.alerts_new = len(jobs.alert(store, settings, load_rules(settings.rules_file, settings.webhook_allowed_hosts), processed.changes).created)
     digest = jobs.digest(store, settings)
     summary.digest_html, summary.digest_md = str(digest.html_path), str(digest.md_path)
-    summary.counts = store.stats()
+    summary.counts = table_counts(store)
     return summary

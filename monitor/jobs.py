@@ -76,7 +76,7 @@ def alert(
 
 def enqueue(store: Store, rules: RuleSet, changes: Sequence[Any] | None = None) -> list[int]:
     """Decide which rules fire (over `changes`, or every recent change when None) and put the alerts in
-    the outbox without sending; returns the new alert ids."""
+    the alerts table (pending) without sending; returns the new alert ids."""
     from monitor.alerts.engine import evaluate
 
     return evaluate(store, rules, changes)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import nlp
-from storage.recovery import unplaced_relevant_documents
+from storage.documents import documents_to_extract, save_extraction, unplaced_relevant_documents
 from storage.repository import Store
 from storage.stories import StoryChange, assign_stories
 
@@ -53,8 +53,8 @@ def process_pending(
     report = ProcessReport()
     _place_left_over(store, report)
     cursor = 0
-    while docs := store.documents_to_extract(
-        nlp.PIPELINE_VERSION, reprocess=reprocess, limit=batch, after_id=cursor, everything=everything
+    while docs := documents_to_extract(
+        store, nlp.PIPELINE_VERSION, reprocess=reprocess, limit=batch, after_id=cursor, everything=everything
     ):
         cursor = docs[-1]["id"]
         done = _extract_batch(store, docs, report)
@@ -80,11 +80,11 @@ def _extract_batch(store: Store, docs: list[dict[str, Any]], report: ProcessRepo
     for doc in docs:
         try:
             data = extract_document(doc)
-        except Exception:  # noqa: BLE001 - one bad document must not stop the batch
+        except Exception:
             log.exception("extraction failed for document %s (%s)", doc["id"], doc.get("url"))
             report.failed += 1
             continue
-        store.save_extraction(doc["id"], data, nlp.PIPELINE_VERSION)
+        save_extraction(store, doc["id"], data, nlp.PIPELINE_VERSION)
         report.documents += 1
         report.relevant += bool(data.get("relevant"))
         done.append(doc["id"])

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-SUPPORTED = ("en", "ko", "km")
+from nlp.vocabulary import LANGUAGES
+
 _HANGUL = re.compile("[\uac00-\ud7a3\u3131-\u318e]")
 _KHMER = re.compile("[\u1780-\u17ff]")
 _LATIN = re.compile("[A-Za-z]")
@@ -33,6 +34,6 @@ def normalize_lang(lang: str | None, text: str) -> str:
     if lang is None or lang == "":
         return detect_language(text)
     code = lang.lower().split("-")[0].split("_")[0]
-    if code not in SUPPORTED:
-        raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(SUPPORTED)}")
+    if code not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(LANGUAGES)}")
     return code

@@ -1,5 +1,5 @@
 """SQL for alerting: the subjects rules look at (incident stories, advisory level changes, failing
-sources) and the alerts outbox (enqueue, claim, mark sent or failed, list, requeue)."""
+sources) and the alerts table (enqueue, claim, mark sent or failed, list, requeue)."""
 from __future__ import annotations
 
 import logging
@@ -12,8 +12,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.advisories import advisory_dict
 from storage.models import Advisory, Alert, Document, Source, Story
-from storage.repository import Store, advisory_dict, as_utc, utcnow
+from storage.repository import Store, as_utc, iso_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +64,16 @@ def story_subjects(store: Store, story_ids: Sequence[int]) -> list[dict[str, Any
 def _subject_document(doc: Document) -> dict[str, Any]:
     return {
         "id": doc.id, "title": doc.title, "body": doc.body, "url": doc.url, "source": doc.source_key,
-        "lang": doc.lang, "published_at": _iso(doc.published_at),
+        "lang": doc.lang, "published_at": iso_utc(doc.published_at),
         "extraction": doc.extraction.data if doc.extraction else None,
     }  # fmt: skip
 
 
 def _story_subject(story: Story, docs: list[dict[str, Any]]) -> dict[str, Any]:
     return {
-        "id": story.id, "title": story.title, "first_seen": _iso(story.first_seen),
-        "last_seen": _iso(story.last_seen), "updated_at": _iso(story.updated_at), "created_at": _iso(story.created_at),
+        "id": story.id, "title": story.title, "first_seen": iso_utc(story.first_seen),
+        "last_seen": iso_utc(story.last_seen), "updated_at": iso_utc(story.updated_at),
+        "created_at": iso_utc(story.created_at),
         "incident_types": list(story.incident_types or []), "is_incident": story.is_incident,
         "countries": list(story.countries or []), "victim_nationality": story.victim_nationality,
         "max_ransom_usd": story.max_ransom_usd, "doc_count": story.doc_count, "facts": story.facts or {},
@@ -102,14 +104,14 @@ def failing_sources(store: Store, min_failures: int) -> list[dict[str, Any]]:
         return [
             {
                 "key": r.key, "name": r.name, "url": r.url, "consecutive_failures": r.consecutive_failures,
-                "last_error": r.last_error, "last_error_at": _iso(r.last_error_at),
-                "last_success_at": _iso(r.last_success_at),
+                "last_error": r.last_error, "last_error_at": iso_utc(r.last_error_at),
+                "last_success_at": iso_utc(r.last_success_at),
             }  # fmt: skip
             for r in s.scalars(q)
         ]
 
 
-# ---- the outbox ---------------------------------------------------------------------------
+# ---- enqueue, claim, deliver ------------------------------------------------------------------
 def enqueue_alerts(store: Store, rows: Sequence[AlertRow], now: datetime | None = None) -> list[int]:
     """Insert pending alerts in ONE transaction, skipping (rule, subject, version, channel) already there.
     A row for a subject that alerted before under another version is an "update"; over a rule's
@@ -223,7 +225,7 @@ def requeue_failed_alerts(store: Store) -> int:
         result = s.execute(
             update(Alert).where(Alert.status == "failed").values(status="pending", attempts=0, next_attempt_at=None)
         )
-        return int(result.rowcount or 0)
+        return int(getattr(result, "rowcount", 0) or 0)  # an UPDATE's CursorResult
 
 
 def list_alerts(
@@ -261,12 +263,7 @@ def alert_counts(store: Store) -> dict[str, int]:
 def alert_dict(r: Alert) -> dict[str, Any]:
     return {
         "id": r.id, "rule": r.rule, "subject_type": r.subject_type, "subject_id": r.subject_id,
-        "subject_version": r.subject_version, "channel": r.channel, "created_at": _iso(r.created_at),
-        "status": r.status, "attempts": r.attempts, "next_attempt_at": _iso(r.next_attempt_at),
-        "last_error": r.last_error, "delivered_at": _iso(r.delivered_at), "payload": r.payload or {},
+        "subject_version": r.subject_version, "channel": r.channel, "created_at": iso_utc(r.created_at),
+        "status": r.status, "attempts": r.attempts, "next_attempt_at": iso_utc(r.next_attempt_at),
+        "last_error": r.last_error, "delivered_at": iso_utc(r.delivered_at), "payload": r.payload or {},
     }  # fmt: skip
-
-
-def _iso(value: datetime | None) -> str | None:
-    value = as_utc(value)
-    return value.isoformat() if value else None

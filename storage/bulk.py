@@ -1,5 +1,6 @@
 """Bulk loading for benchmarks and imports: documents with their extractions and facet rows inserted
-with executemany in large transactions (the FTS triggers still index every row)."""
+with executemany in large transactions (the FTS triggers still index every row); and the whole-store
+read that benchmarks and reliability checks count with."""
 from __future__ import annotations
 
 import logging
@@ -7,10 +8,11 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 
+from storage.documents import facet_values
 from storage.models import Document, DocumentFacet, Extraction
-from storage.repository import Store, content_hash, facet_values, url_hash, utcnow
+from storage.repository import Store, content_hash, url_hash, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +28,9 @@ def bulk_insert_documents(store: Store, items: Iterable[dict[str, Any]], *, batc
         next_id = (s.scalar(select(func.max(Document.id))) or 0) + 1
     total = 0
     for chunk in _chunks(items, batch):
-        docs, extractions, facets = [], [], []
+        docs: list[dict[str, Any]] = []
+        extractions: list[dict[str, Any]] = []
+        facets: list[dict[str, Any]] = []
         for item in chunk:
             doc_row, extraction_row = _rows(next_id, item)
             docs.append(doc_row)
@@ -79,3 +83,13 @@ def _chunks(items: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[st
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+def document_summaries(store: Store) -> list[dict[str, Any]]:
+    """Every stored document as {item_id, title, body, story_id, extracted}, in id order."""
+    with store.read() as s:
+        return [
+            {"item_id": d.item_id, "title": d.title, "body": d.body, "story_id": d.story_id,
+             "extracted": d.extraction_version is not None}
+            for d in s.scalars(select(Document).order_by(Document.id))
+        ]  # fmt: skip

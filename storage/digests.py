@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
+from storage.advisories import advisory_dict
 from storage.alerts import story_subjects
 from storage.incidents import new_incident_clause
 from storage.models import Advisory, CrawlRun, Digest, Story
-from storage.repository import Store, advisory_dict, as_utc, utcnow
+from storage.repository import Store, as_utc, iso_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -122,17 +123,12 @@ def list_digests(store: Store, limit: int = 30) -> list[dict[str, Any]]:
 
 def _digest_dict(r: Digest, full: bool = False) -> dict[str, Any]:
     d: dict[str, Any] = {
-        "id": r.id, "day": r.day.isoformat(), "generated_at": _iso(r.generated_at), "counts": r.counts or {},
-        "sent_at": _iso(r.sent_at),
+        "id": r.id, "day": r.day.isoformat(), "generated_at": iso_utc(r.generated_at), "counts": r.counts or {},
+        "sent_at": iso_utc(r.sent_at),
     }  # fmt: skip
     if full:
         d.update(html=r.html, markdown=r.markdown)
     return d
-
-
-def _iso(value: datetime | None) -> str | None:
-    value = as_utc(value)
-    return value.isoformat() if value else None
 
 
 def chart_png_of(html: str) -> bytes | None:

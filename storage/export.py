@@ -77,7 +77,8 @@ def _main_location(places: list[dict[str, Any]]) -> dict[str, Any] | None:
     Korea), else the first place with coordinates."""
     with_coords = [p for p in places if p.get("lat") is not None and p.get("lon") is not None]
     abroad = [p for p in with_coords if p.get("country") != "KR"]
-    return (abroad or with_coords or [None])[0]
+    candidates = abroad or with_coords
+    return candidates[0] if candidates else None
 
 
 def write_incidents(records: Iterable[dict[str, Any]], fmt: str, out: IO[str]) -> int:
@@ -108,5 +109,9 @@ def _feature(r: dict[str, Any]) -> dict[str, Any]:
 def _cell(value: Any) -> str:
     if isinstance(value, list):
         value = ";".join(str(v) for v in value)
-    text = "" if value is None else str(value)
+    return formula_safe("" if value is None else str(value))
+
+
+def formula_safe(text: str) -> str:
+    """A CSV cell's text that a spreadsheet will not run as a formula (scraped text may start with '=')."""
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text

@@ -3,7 +3,7 @@ extractions, stories, alerts, digests) plus the small tables that keep the crawl
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -22,7 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class Source(Base):
@@ -215,7 +215,7 @@ class Advisory(Base):
 
 
 class Alert(Base):
-    """One decision to tell someone; also the delivery outbox (status pending until sent)."""
+    """One decision to tell someone, and its delivery (status pending until sent, then sent or failed)."""
 
     __tablename__ = "alerts"
 

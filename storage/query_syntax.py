@@ -32,11 +32,13 @@ class All:
 
 
 @dataclass(frozen=True)
-class Any:
+class AnyOf:
+    """At least one item must match (the OR of the query syntax)."""
+
     items: tuple[Node, ...]
 
 
-Node = Term | All | Any
+Node = Term | All | AnyOf
 
 _OR, _AND, _NEG, _OPEN, _CLOSE = "OR", "AND", "-", "(", ")"
 
@@ -154,7 +156,7 @@ class _Parser:
             if nxt is None or nxt.kind in (_OR, _AND, _CLOSE):
                 raise SearchError("'OR' needs a word or phrase on both sides")
             items.append(self.parse_all())
-        return items[0] if len(items) == 1 else Any(tuple(items))
+        return items[0] if len(items) == 1 else AnyOf(tuple(items))
 
     def parse_all(self) -> Node:
         items: list[Node] = []

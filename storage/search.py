@@ -19,9 +19,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.documents import document_dict
 from storage.models import Document, Extraction
 from storage.query_syntax import Node, SearchError, Term, parse_query, positive_terms
-from storage.repository import Store, document_dict
+from storage.repository import Store
 from storage.search_sql import (
     DOCUMENT_FACETS,
     FACET_TABLE_FACETS,
@@ -102,7 +103,7 @@ def search(
         dialect = s.get_bind().dialect.name
         match = fts5_match(node, lambda t: _expand_trigrams(s, t)) if node is not None and dialect == "sqlite" else None
         q = candidate_query(dialect, node, flt, oldest_first=sort == "oldest", cap=CANDIDATE_CAP, match=match)
-        rows = s.execute(q).all()
+        rows: Sequence[Any] = s.execute(q).all()
         total, exact = _total(s, rows, node, flt)
         if match is not None and sort == "relevance" and rows:
             rows = _score_title_matches(s, rows, match)

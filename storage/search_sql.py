@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 
 from storage.models import Document, DocumentFacet, Extraction, Story
-from storage.query_syntax import Any, Node, SearchError, Term
+from storage.query_syntax import AnyOf, Node, SearchError, Term
 
 LIST_FILTERS = ("source", "lang", "country", "admin1", "place", "incident_type")
 FACET_TABLE_FILTERS = {"country", "admin1", "place", "incident_type"}
@@ -43,7 +43,12 @@ FLOAT_FILTERS = ("ransom_usd_min", "ransom_usd_max")
 INT_FILTERS = ("age_min", "age_max", "story_id")
 BOOL_FILTERS = ("has_ransom", "relevant", "incidents_only")
 DATE_FILTERS = ("date_from", "date_to")
-KNOWN_FILTERS = set(LIST_FILTERS) | set(FLOAT_FILTERS) | set(INT_FILTERS) | set(BOOL_FILTERS) | set(DATE_FILTERS)
+# Every search filter, in the order a request's filters are echoed back (CLI options, web form, API).
+FILTER_NAMES = (
+    "date_from", "date_to", "source", "lang", "country", "admin1", "place", "incident_type", "has_ransom",
+    "ransom_usd_min", "ransom_usd_max", "age_min", "age_max", "relevant", "story_id", "incidents_only",
+)  # fmt: skip
+KNOWN_FILTERS = set(FILTER_NAMES)
 
 FTS = table("documents_fts", column("rowid"))
 PG_TEXT = literal_column("(documents.title || ' ' || documents.body)")  # the pg_trgm index's expression
@@ -61,7 +66,7 @@ def fts5_match(node: Node, expand: Callable[[str], list[str]]) -> str:
             return _fts5_string(node.text)
         grams = expand(node.text.lower())
         return "(" + " OR ".join(_fts5_string(g) for g in grams) + ")" if grams else _fts5_string(node.text)
-    if isinstance(node, Any):
+    if isinstance(node, AnyOf):
         return "(" + " OR ".join(fts5_match(item, expand) for item in node.items) + ")"
     out = "(" + " AND ".join(fts5_match(item, expand) for item in node.items) + ")"
     for item in node.excluded:
@@ -93,7 +98,7 @@ def pg_condition(node: Node) -> ColumnElement[bool]:
         if len(node.text) >= 3:
             return PG_TEXT.ilike(bindparam(None, f"%{_like_escape(node.text)}%", unique=True), escape="\\")
         return PG_TSV.op("@@")(func.to_tsquery(PG_SIMPLE, bindparam(None, _tsquery_lexeme(node.text), unique=True)))
-    if isinstance(node, Any):
+    if isinstance(node, AnyOf):
         return or_(*(pg_condition(item) for item in node.items))
     return and_(*(pg_condition(item) for item in node.items), *(not_(pg_condition(x)) for x in node.excluded))
 

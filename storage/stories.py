@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from storage.documents import document_dict
 from storage.models import Document, DocumentBand, Extraction, Story, StoryLink
-from storage.repository import Store, as_utc, document_dict, utcnow
+from storage.repository import Store, as_utc, utcnow
 from storage.story_facts import (
     NEAR_DUPLICATE_JACCARD,
     band_keys,

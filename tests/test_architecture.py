@@ -62,6 +62,22 @@ def test_package_imports_only_what_it_may(package: str) -> None:
     assert not found, "import rules of docs/ARCHITECTURE.md broken:\n" + "\n".join(found)
 
 
+# The crawler reaches storage through one door (docs/ARCHITECTURE.md); invented_sites.py is test and
+# benchmark tooling that counts what a crawl stored.
+CRAWLER_STORAGE_DOORS = {"crawler/crawl_store.py", "crawler/invented_sites.py"}
+
+
+def test_the_crawler_reaches_storage_through_one_door() -> None:
+    found = [
+        f"{path.relative_to(PROJECT_ROOT)}:{line}: imports {module} (only crawler/crawl_store.py may)"
+        for path in _files("crawler")
+        if str(path.relative_to(PROJECT_ROOT)) not in CRAWLER_STORAGE_DOORS
+        for line, module in imported_modules(ast.parse(path.read_text(encoding="utf-8")))
+        if module.split(".")[0] == "storage"
+    ]
+    assert not found, "the crawler's door to storage is crawler/crawl_store.py:\n" + "\n".join(found)
+
+
 def test_the_rules_are_the_documented_ones() -> None:
     """Every package with rules here has a row in docs/ARCHITECTURE.md's table, and the reverse."""
     doc = (PROJECT_ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")

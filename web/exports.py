@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from storage.export import formula_safe
 from storage.repository import Store
 from storage.search import Hit, search
 from web.params import SearchQuery
@@ -20,7 +21,6 @@ CSV_COLUMNS = (
     "document_id", "story_id", "published_at", "source", "lang", "title", "url", "incident_types",
     "countries", "admin1", "places", "victim_ages", "ransoms", "max_ransom_usd", "relevant",
 )  # fmt: skip
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def iter_hits(store: Store, query: SearchQuery, limit: int = EXPORT_LIMIT) -> Iterator[Hit]:
@@ -38,9 +38,7 @@ def iter_hits(store: Store, query: SearchQuery, limit: int = EXPORT_LIMIT) -> It
 
 
 def _cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (scraped text may start with '=')."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return formula_safe("" if value is None else str(value))
 
 
 def csv_row(hit: Hit) -> list[str]:

@@ -8,13 +8,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from storage.search_sql import FILTER_NAMES, LIST_FILTERS
+
 log = logging.getLogger(__name__)
 
-LIST_FILTERS = ("source", "lang", "country", "admin1", "place", "incident_type")
-SCALAR_FILTERS = (
-    "date_from", "date_to", "since", "until", "has_ransom", "ransom_usd_min", "ransom_usd_max", "age_min", "age_max",
-    "relevant", "story_id", "incidents_only",
-)  # fmt: skip
+# since/until: the CLI's names for date_from/date_to, accepted here too and folded into them.
+SCALAR_FILTERS = (*(name for name in FILTER_NAMES if name not in LIST_FILTERS), "since", "until")
 MAX_PAGE = 10_000
 # Dates outside this window are typos; the far end also keeps 'date_to + 1 day' arithmetic in range.
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)

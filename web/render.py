@@ -37,7 +37,7 @@ def country_name(code: str | None) -> str:
     if code in COUNTRY_NAMES:
         return COUNTRY_NAMES[code]
     country = pycountry.countries.get(alpha_2=code)
-    return getattr(country, "common_name", None) or getattr(country, "name", code) if country else code
+    return str(getattr(country, "common_name", None) or getattr(country, "name", code)) if country else code
 
 
 def language_name(code: str | None) -> str:

@@ -22,10 +22,10 @@ class ConditionalGetMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        store = getattr(self.crawler.spider, "store", None)
-        if not request.meta.get(CONDITIONAL_META) or store is None:
+        door = getattr(self.crawler.spider, "crawl_store", None)
+        if not request.meta.get(CONDITIONAL_META) or door is None:
             return
-        etag, last_modified = store.get_validators(request.url)
+        etag, last_modified = door.validators(request.url)
         if etag:
             request.headers.setdefault("If-None-Match", etag)
         if last_modified:

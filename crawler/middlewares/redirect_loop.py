@@ -31,7 +31,7 @@ class RedirectLoopMiddleware:
             return response
         if request.meta.get("dont_redirect"):
             return response
-        target = urljoin(request.url, safe_url_string(response.headers["Location"]))
+        target = urljoin(request.url, safe_url_string(response.headers.get("Location") or b""))
         chain = [*request.meta.get("redirect_urls", []), request.url]
         if target in chain:
             self.crawler.stats.inc_value("deskwatch/redirect_loops")

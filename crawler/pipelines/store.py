@@ -1,5 +1,5 @@
-"""The one door from the crawler to storage: ArticleItems are upserted in batches (storage.crawl.
-upsert_documents, one transaction per batch), AdvisoryItems one by one (Store.upsert_advisory). It also
+"""The item pipeline: it writes a crawl's items through the CrawlStore the runner handed over (crawler/
+crawl_store.py): ArticleItems in batches (one transaction per batch), AdvisoryItems one by one. It also
 opens and closes the run's health row (crawl_runs) for the source."""
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
+from crawler.crawl_store import CrawlStore
 from crawler.items import AdvisoryItem, ArticleItem
 
 log = logging.getLogger(__name__)
@@ -17,8 +18,8 @@ MAX_SUMMARY_ERRORS = 20
 
 
 class StorePipeline:
-    """Upserts items into the spider's store and records the run: pages, items, new items, errors, status.
-    Articles wait in a buffer until DESKWATCH_STORE_BATCH of them (or DESKWATCH_STORE_FLUSH_S seconds)."""
+    """Upserts items through the crawl's CrawlStore and records the run: pages, items, new items, errors,
+    status. Articles wait in a buffer until DESKWATCH_STORE_BATCH of them (or DESKWATCH_STORE_FLUSH_S seconds)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -26,6 +27,7 @@ class StorePipeline:
         self.flush_after_s = crawler.settings.getfloat("DESKWATCH_STORE_FLUSH_S")
         self.pending: list[dict[str, Any]] = []
         self.oldest_pending: float | None = None
+        self.door: CrawlStore | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -37,15 +39,14 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         spider = self.spider
-        if getattr(spider, "store", None) is None:
+        self.door = getattr(spider, "crawl_store", None)
+        if self.door is None:
             log.warning("spider %s has no store: items will not be kept", spider.name)
             return
-        spider.store.sync_sources([spider.entry.to_store_dict()])
-        spider.run_id = spider.store.start_run(spider.entry.key)
+        spider.run_id = self.door.start_run(spider.entry.key)
 
     async def process_item(self, item: Any) -> Any:
-        store = getattr(self.spider, "store", None)
-        if store is None:
+        if self.door is None:
             return item
         if isinstance(item, ArticleItem):
             self.pending.append(item.to_dict())
@@ -53,20 +54,18 @@ class StorePipeline:
             if len(self.pending) >= self.batch_size or time.monotonic() - self.oldest_pending >= self.flush_after_s:
                 self.flush()
         elif isinstance(item, AdvisoryItem):
-            self._count([store.upsert_advisory(item.to_dict())])
+            self._count([self.door.upsert_advisory(item.to_dict())])
         return item
 
     def flush(self) -> None:
         """Write the buffered articles in one transaction."""
-        if not self.pending:
+        if not self.pending or self.door is None:
             return
         from sqlalchemy.exc import SQLAlchemyError
 
-        from storage.crawl import upsert_documents
-
         batch, self.pending, self.oldest_pending = self.pending, [], None
         try:
-            self._count(upsert_documents(self.spider.store, batch))
+            self._count(self.door.upsert_articles(batch))
         except SQLAlchemyError as exc:  # the run goes on; these articles stay unseen, so the next run takes them
             self.spider.record_error("store", f"{len(batch)} articles not stored ({type(exc).__name__}: {exc})"[:500])
 
@@ -81,13 +80,13 @@ class StorePipeline:
 
     def close_spider(self) -> None:
         spider = self.spider
-        if getattr(spider, "store", None) is None:
+        if self.door is None:
             return
         self.flush()
         if getattr(spider, "run_id", None) is None:
             return
         health = run_health(self.crawler.stats.get_stats(), spider.errors, spider.start_failed)
-        spider.store.finish_run(spider.run_id, **health)
+        self.door.finish_run(spider.run_id, health)
         spider.run_health = health
 
 

@@ -1,7 +1,8 @@
 """The one base every deskwatch spider stands on: a registry entry in, requests and items out.
 
 A spider is created with `source` (a registry key or a SourceEntry), optionally `url` (another start URL:
-replays, tests) and `store` (a storage.repository.Store; else one is opened from DESKWATCH_DB_URL). The
+replays, tests) and `crawl_store` (the runner's crawler.crawl_store.CrawlStore; without the runner the
+spider opens one from DESKWATCH_DB_URL). The
 instance takes the source key as its name, so logs, stats and Redis keys are per source. It gives:
 stable item ids, source metadata, dates in UTC from the source's zone, conditional GET on feeds, the
 store-backed seen-set, article pages through trafilatura with date fallbacks and quality flags, and
@@ -28,11 +29,12 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.crawl_store import CrawlStore
 from crawler.dates import first_plausible, parse_date, zone_for
 from crawler.items import ArticleItem
 from crawler.sources import SourceEntry, registry_by_key
 from crawler.text import PageText, extract_page, html_to_text, quality_flags
-from crawler.urls import canonical_url, item_id, strip_tracking, url_hash
+from crawler.urls import canonical_url, item_id, strip_tracking
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +89,11 @@ class SourceSpider(scrapy.Spider):
 
     name = ""  # abstract: `scrapy list` shows only the strategy and issuer spiders
 
-    def __init__(self, source: str | SourceEntry | None = None, url: str | None = None, store: Any = None,
-                 **kwargs: Any) -> None:  # fmt: skip
+    def __init__(self, source: str | SourceEntry | None = None, url: str | None = None,
+                 crawl_store: CrawlStore | None = None, **kwargs: Any) -> None:  # fmt: skip
         kwargs.setdefault("name", type(self).name or "source")  # the registry key replaces it in configure()
         super().__init__(**kwargs)
-        self._source_arg, self._url_arg, self.store = source, url, store
+        self._source_arg, self._url_arg, self._crawl_store_arg = source, url, crawl_store
         self._own_store = False
         self.errors: list[str] = []
         self._pending_validators: dict[str, tuple[str | None, str | None]] = {}
@@ -116,10 +118,11 @@ class SourceSpider(scrapy.Spider):
         # the host of a start URL given for this run (a replay, a test).
         extra = [urlsplit(self._url_arg).hostname or ""] if self._url_arg else []
         self.allowed_domains = list(dict.fromkeys([*self.entry.allowed_domains, *filter(None, extra)]))
-        if self.store is None:
-            from storage.repository import Store
-
-            self.store, self._own_store = Store(settings.get("DESKWATCH_DB_URL")), True
+        if self._crawl_store_arg is not None:  # handed over by the runner; the item pipeline writes through it
+            self.crawl_store = self._crawl_store_arg
+        else:  # run without the runner (`scrapy crawl`): the same door, opened here
+            self.crawl_store, self._own_store = CrawlStore.open(settings.get("DESKWATCH_DB_URL")), True
+            self.crawl_store.record_sources([self.entry])
         self.zone = zone_for(self.entry.country, self.entry.option("timezone"))
         founded = self.entry.option("founded")
         self.founded = parse_date(str(founded), "UTC") if founded else None
@@ -164,12 +167,12 @@ class SourceSpider(scrapy.Spider):
         self._idle_since = None
 
     def _on_closed(self, reason: str) -> None:
-        if self.store is not None and reason == "finished":
+        if reason == "finished":
             self.save_validators_if_clean()
         if self.shared_queue:
             expire_shared_keys(self.settings, self.name)
-        if self._own_store and self.store is not None:
-            self.store.close()
+        if self._own_store:
+            self.crawl_store.close()
 
     # ---- requests -------------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -218,7 +221,7 @@ class SourceSpider(scrapy.Spider):
         are written when the run closes without errors (save_validators_if_clean), else an article that
         failed, or a run that was killed, would hide behind a 304 on every later run."""
         validators = response.meta.get(VALIDATORS_META)
-        if validators and any(validators):
+        if validators and any(validators) and response.request is not None:
             self._pending_validators[response.request.url] = validators
 
     def save_validators_if_clean(self) -> None:
@@ -229,20 +232,19 @@ class SourceSpider(scrapy.Spider):
                              len(pending))  # fmt: skip
             return
         for url, validators in pending.items():
-            self.store.set_validators(url, *validators)
+            self.crawl_store.keep_validators(url, *validators)
 
     # ---- articles -------------------------------------------------------------------------------------
     def follow_entries(self, entries: list[FeedEntry]) -> Iterator[Any]:
         """Article requests (or items straight from the listing) for entries not yet in the store or
         changed since stored, at most `max_articles` per run."""
         entries = [e for e in entries if self.usable_entry(e)]
-        seen = self.store.seen_documents([url_hash(e.url) for e in entries])
+        seen = self.crawl_store.last_stored([e.url for e in entries])
         budget = self.max_articles
         if self.fetch_articles and self.extract_workers > 0 and len(entries) - len(seen) >= self.extract_pool_min:
             self.use_pool = True
         for entry in entries:
-            stored_at = seen.get(url_hash(entry.url), "absent")
-            if stored_at != "absent" and not self._changed_since(entry, stored_at):
+            if entry.url in seen and not self._changed_since(entry, seen[entry.url]):
                 self.crawler.stats.inc_value("deskwatch/skipped_seen")
                 continue
             if budget <= 0:

@@ -115,7 +115,7 @@ class FeedSpider(SourceSpider):
     def parse_start(self, response: Response) -> Iterator[Any]:
         if self.not_modified(response):
             return
-        header = response.headers.get("Content-Type", b"").decode("latin-1")
+        header = (response.headers.get("Content-Type") or b"").decode("latin-1")
         charset = re.search(r"charset=([\w.-]+)", header)
         try:
             items = parse_feed(response.body, charset.group(1) if charset else None)

@@ -44,7 +44,9 @@ class HtmlListingSpider(SourceSpider):
         if page == 1:
             self.commit_validators(response)
 
-    def parse_article(self, response: Response, entry: FeedEntry) -> Iterator[ArticleItem]:
+    def parse_article(  # type: ignore[override]  # a plain generator: Scrapy takes sync and async callbacks
+        self, response: Response, entry: FeedEntry
+    ) -> Iterator[ArticleItem]:
         page = extract_page(response.text, response.url)
         selected = self._selected(response)
         if selected.body:

@@ -1,4 +1,4 @@
-"""Deciding and delivering: evaluate() turns rule matches into pending outbox rows (one transaction),
+"""Deciding and delivering: evaluate() turns rule matches into pending alert rows (one transaction),
 deliver_pending() sends due rows with retries and exponential backoff. A crash between the two loses
 nothing: pending rows are delivered by the next run."""
 from __future__ import annotations
@@ -13,7 +13,18 @@ from monitor.alerts.channels import Channel, ChannelSpec, DeliveryError, build_c
 from monitor.alerts.match import advisory_matches, incident_matches, source_failure_matches, view_of_story
 from monitor.alerts.rules import Rule, RuleSet, active_rules, load_rules
 from monitor.config import Settings
-from storage import alerts as outbox
+from storage.alerts import (
+    AlertRow,
+    advisory_level_changes,
+    claim_due_alerts,
+    enqueue_alerts,
+    failing_sources,
+    incident_story_ids_since,
+    latest_alert_payloads,
+    mark_alert_attempt_failed,
+    mark_alert_sent,
+    story_subjects,
+)
 from storage.repository import Store, as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -65,18 +76,18 @@ def decide(
     stories looked at; without it, incident stories changed within `lookback` are."""
     now = as_utc(now) or utcnow()
     since = now - lookback
-    rules = active_rules(rules)
+    rules = active_rules(rules if isinstance(rules, RuleSet) else list(rules))
     decisions: list[Decision] = []
     incident_rules = [r for r in rules if r.subject == "incident"]
     if incident_rules:
-        ids = sorted({c.story_id for c in changes}) if changes is not None else outbox.incident_story_ids_since(store, since)
+        ids = sorted({c.story_id for c in changes}) if changes is not None else incident_story_ids_since(store, since)
         decisions += _story_decisions(store, incident_rules, ids)
     advisory_rules = [r for r in rules if r.subject == "advisory_change"]
     if advisory_rules:
-        for change in outbox.advisory_level_changes(store, since):
+        for change in advisory_level_changes(store, since):
             decisions += [_advisory_decision(r, change) for r in advisory_rules if advisory_matches(r, change)]
     for rule in (r for r in rules if r.subject == "source_failure"):
-        for source in outbox.failing_sources(store, rule.when.get("min_failures", 3)):
+        for source in failing_sources(store, rule.when.get("min_failures", 3)):
             if source_failure_matches(rule, source):
                 decisions.append(_source_decision(rule, source))
     return decisions
@@ -86,11 +97,11 @@ def evaluate(
     store: Store, rules: RuleSet | Sequence[Rule], changes: Sequence[Any] | None = None, *,
     now: datetime | None = None, lookback: timedelta = DEFAULT_LOOKBACK,
 ) -> list[int]:  # fmt: skip
-    """Decide and enqueue in the outbox; returns the ids of new alert rows (one per rule, subject
+    """Decide and enqueue pending alert rows; returns the ids of new alert rows (one per rule, subject
     version and channel: a story alerts once however many outlets report it)."""
     decisions = decide(store, rules, changes, now=now, lookback=lookback)
     rows = [
-        outbox.AlertRow(
+        AlertRow(
             rule=d.rule.name, subject_type=d.subject_type, subject_id=d.subject_id, subject_version=d.version,
             channel=channel, payload=d.payload, on=d.rule.on if d.subject_type == "story" else frozenset({"new"}),
             throttle=(d.rule.throttle.max_alerts, d.rule.throttle.per_s) if d.rule.throttle else None,
@@ -98,7 +109,7 @@ def evaluate(
         for d in decisions
         for channel in d.rule.channels
     ]
-    created = outbox.enqueue_alerts(store, rows, now=now)
+    created = enqueue_alerts(store, rows, now=now)
     if created:
         log.info("enqueued %d alerts from %d decisions", len(created), len(decisions))
     return created
@@ -106,10 +117,10 @@ def evaluate(
 
 def _story_decisions(store: Store, rules: list[Rule], story_ids: Sequence[int]) -> list[Decision]:
     out = []
-    stories = [s for s in outbox.story_subjects(store, story_ids) if s["is_incident"]]
+    stories = [s for s in story_subjects(store, story_ids) if s["is_incident"]]
     for rule in rules:
         matched = [s for s in stories if incident_matches(rule, view_of_story(s))]
-        told = outbox.latest_alert_payloads(store, rule.name, "story", [str(s["id"]) for s in matched])
+        told = latest_alert_payloads(store, rule.name, "story", [str(s["id"]) for s in matched])
         for story in matched:
             payload = story_payload(story)
             previous = told.get(str(story["id"]))
@@ -194,7 +205,7 @@ def deliver_pending(
     ready: dict[str, Channel] = dict(channels or {})
     report = DeliveryReport()
     seen: set[int] = set()
-    while batch := [a for a in outbox.claim_due_alerts(store, now=now, lease_s=policy.lease_s, limit=policy.batch)
+    while batch := [a for a in claim_due_alerts(store, now=now, lease_s=policy.lease_s, limit=policy.batch)
                     if a["id"] not in seen]:  # fmt: skip
         for alert in batch:
             seen.add(alert["id"])
@@ -217,11 +228,11 @@ def _deliver_one(
         error = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
         give_up = alert["attempts"] + 1 >= policy.max_attempts
         retry_at = None if give_up else (as_utc(now) or utcnow()) + timedelta(seconds=policy.retry_delay(alert["attempts"]))
-        outbox.mark_alert_attempt_failed(store, alert["id"], error, retry_at=retry_at)
+        mark_alert_attempt_failed(store, alert["id"], error, retry_at=retry_at)
         report.failed += give_up
         report.retrying += not give_up
         report.errors.append(f"alert {alert['id']} via {alert['channel']}: {error}")
         log.warning("alert %s via %s failed (attempt %d): %s", alert["id"], alert["channel"], alert["attempts"] + 1, error)
         return
-    outbox.mark_alert_sent(store, alert["id"], now=now)
+    mark_alert_sent(store, alert["id"], now=now)
     report.sent += 1

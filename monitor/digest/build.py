@@ -18,9 +18,18 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from monitor.config import Settings, data_dir
 from monitor.digest.chart import incidents_chart_png
 from monitor.digest.present import markdown_escape, markdown_url, safe_href, story_view
-from storage import digests as archive
-from storage.digests import CHART_IMG, chart_png_of
+from storage.digests import (
+    CHART_IMG,
+    advisory_changes_between,
+    chart_png_of,
+    incident_stories_between,
+    mark_digest_sent,
+    new_incident_times,
+    run_counts_between,
+    save_digest,
+)
 from storage.repository import Store
+from storage.sources import list_sources
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +86,7 @@ def build_digest(store: Store, day: date | None, settings: Settings) -> DigestRe
     html_path.write_text(html, encoding="utf-8")
     md_path.write_text(markdown, encoding="utf-8")
     (folder / f"{stem}.png").write_bytes(context["chart_png"])
-    archive.save_digest(store, day, context["counts"], html, markdown)
+    save_digest(store, day, context["counts"], html, markdown)
     log.info("digest %s: %s", day, context["counts"])
     return DigestResult(day, html_path, md_path, context["counts"])
 
@@ -86,8 +95,8 @@ def digest_context(store: Store, day: date, settings: Settings) -> dict[str, Any
     """Everything the templates show, gathered from the store."""
     start, end = digest_window(day, settings)
     tz = ZoneInfo(settings.timezone)
-    stories = archive.incident_stories_between(store, start, end)
-    advisories = archive.advisory_changes_between(store, start, end)
+    stories = incident_stories_between(store, start, end)
+    advisories = advisory_changes_between(store, start, end)
     per_day = incidents_per_day(store, day, end, tz)
     health = source_health(store, start, end)
     counts = {
@@ -113,7 +122,7 @@ def incidents_per_day(store: Store, day: date, end: datetime, tz: ZoneInfo) -> l
     stops at the digest's window end, so the chart's days add up with the digest's own count."""
     first = day - timedelta(days=CHART_DAYS - 1)
     since = datetime.combine(first, time(0), tzinfo=tz)
-    times = archive.new_incident_times(store, since, end)
+    times = new_incident_times(store, since, end)
     counter = Counter(t.astimezone(tz).date() for t in times)
     return [(first + timedelta(days=i), counter.get(first + timedelta(days=i), 0)) for i in range(CHART_DAYS)]
 
@@ -121,9 +130,9 @@ def incidents_per_day(store: Store, day: date, end: datetime, tz: ZoneInfo) -> l
 def source_health(store: Store, start: datetime, end: datetime) -> dict[str, list[Any]]:
     """Enabled sources that have ever run, with their runs in the window and a status (failing, ok, or
     silent: no run in the window), failing first; and the keys of those that never ran, for one line."""
-    runs = archive.run_counts_between(store, start, end)
+    runs = run_counts_between(store, start, end)
     ran, never_run = [], []
-    for source in store.list_sources():
+    for source in list_sources(store):
         if not source["enabled"]:
             continue
         r = runs.get(source["key"], {"runs": 0, "failed": 0, "items": 0, "new_items": 0})
@@ -169,4 +178,4 @@ def send_digest(store: Store, result: DigestResult, settings: Settings) -> None:
     images = {CHART_CID: png} if png else {}
     html = CHART_IMG.sub(f'<img id="incidents-chart" src="cid:{CHART_CID}"', html, count=1)
     channel.send_message(subject, result.md_path.read_text(encoding="utf-8"), html, inline_images=images)
-    archive.mark_digest_sent(store, result.day)
+    mark_digest_sent(store, result.day)

@@ -11,9 +11,7 @@ from spacy.tokens import Doc
 
 from nlp.components import places
 from nlp.context import compile_terms, doc_text, load_toml, nearest_cue, sentence_bounds, to_ascii_digits
-
-INCIDENT_TYPES = ("kidnapping", "detention", "torture", "death", "rescue", "repatriation",
-                  "scam_recruitment", "arrest", "advisory")
+from nlp.vocabulary import INCIDENT_TYPES, LANGUAGES
 
 for _name in ("relevant", "incident_types", "victim_nationality", "victim_count"):
     if not Doc.has_extension(_name):
@@ -143,7 +141,7 @@ class IncidentClassifier:
     """
 
     def __init__(self, nlp: Language, name: str, lang: str) -> None:
-        if lang not in ("en", "ko", "km"):
+        if lang not in LANGUAGES:
             raise ValueError(f"deskwatch_incidents_v1: unsupported lang {lang!r}")
         self.name, self.lang = name, lang
 

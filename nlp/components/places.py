@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span
 
 from nlp.context import compile_terms, doc_text, load_toml
 from nlp.gazetteer import Gazetteer, Place, load_gazetteer
+from nlp.vocabulary import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -212,7 +213,7 @@ class PlaceRecognizer:
     """Writes place mentions to doc.spans['places'] with Span._.place set."""
 
     def __init__(self, nlp: Language, name: str, lang: str) -> None:
-        if lang not in ("en", "ko", "km"):
+        if lang not in LANGUAGES:
             raise ValueError(f"deskwatch_places_v1: unsupported lang {lang!r}")
         self.name, self.lang = name, lang
 

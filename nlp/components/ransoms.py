@@ -16,6 +16,7 @@ from spacy.tokens import Doc, Span
 
 from nlp.context import doc_text, load_toml, sentence_bounds, to_ascii_digits
 from nlp.numbers import MoneyHit, find_money, korean_number
+from nlp.vocabulary import LANGUAGES
 
 __all__ = ["MoneyHit", "RansomRecognizer", "find_money", "find_ransoms", "korean_number"]
 
@@ -90,7 +91,7 @@ class RansomRecognizer:
     """Writes doc.spans['ransoms'] with Span._.ransom = MoneyHit."""
 
     def __init__(self, nlp: Language, name: str, lang: str) -> None:
-        if lang not in ("en", "ko", "km"):
+        if lang not in LANGUAGES:
             raise ValueError(f"deskwatch_ransoms_v2: unsupported lang {lang!r}")
         self.name, self.lang = name, lang
         _frames(lang)  # fail at build time on a broken frames file

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
+from crawler.countries import is_country_code
 from crawler.replay import ReplayServer
 from crawler.spiders.advisories.au_smartraveller import (
     parse_au_changed,
@@ -19,6 +19,8 @@ from crawler.spiders.advisories.au_smartraveller import (
     parse_au_rss,
     split_advice_levels,
 )
+from crawler.spiders.advisories.payloads import AdvisoryPayloadError
+from storage.advisories import current_advisories
 from storage.repository import Store
 from tests.crawler.conftest import run_crawl
 
@@ -89,7 +91,7 @@ def test_spider_stores_the_scope(sqlite_url: str) -> None:
     assert report["status"] == "ok" and report["items"] == 10, report
     store = Store(sqlite_url)
     try:
-        rows = {(a["country"], a["region"]): a for a in store.current_advisories(issuer="au-smartraveller")}
+        rows = {(a["country"], a["region"]): a for a in current_advisories(store, issuer="au-smartraveller")}
     finally:
         store.close()
     assert {c for c, r in rows if not r} == {"KH", "TH", "LA", "MM", "VN", "PH"}
@@ -146,7 +148,7 @@ def test_spider_falls_back_to_the_rss_when_the_export_fails(sqlite_url: str, tmp
     assert report["status"] == "partial" and report["errors"] >= 1, report
     store = Store(sqlite_url)
     try:
-        rows = {a["country"]: a["level"] for a in store.current_advisories(issuer="au-smartraveller")}
+        rows = {a["country"]: a["level"] for a in current_advisories(store, issuer="au-smartraveller")}
     finally:
         store.close()
     assert rows == {"KH": 2, "MM": 4}

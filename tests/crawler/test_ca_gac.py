@@ -10,9 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
+from crawler.countries import is_country_code
 from crawler.replay import ReplayServer
 from crawler.spiders.advisories.ca_gac import parse_ca_country, parse_ca_index, parse_friendly_date
+from crawler.spiders.advisories.payloads import AdvisoryPayloadError
+from storage.advisories import current_advisories
 from storage.repository import Store
 from tests.crawler.conftest import run_crawl
 
@@ -91,7 +93,7 @@ def test_spider_fetches_country_files_only_for_regional_advice(sqlite_url: str) 
                        "/ca-gac/travel-voyage/cta-cap-PH.json"}  # fmt: skip
     store = Store(sqlite_url)
     try:
-        rows = {(a["country"], a["region"]): a["level"] for a in store.current_advisories(issuer="ca-gac")}
+        rows = {(a["country"], a["region"]): a["level"] for a in current_advisories(store, issuer="ca-gac")}
     finally:
         store.close()
     assert rows[("MM", "")] == 4 and rows[("KH", "Sample Hills compound area")] == 4

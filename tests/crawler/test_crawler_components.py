@@ -8,6 +8,7 @@ import pytest
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.test import get_crawler
 
+from crawler.crawl_store import CrawlStore
 from crawler.items import AdvisoryItem, ArticleItem
 from crawler.middlewares.conditional import VALIDATORS_META, ConditionalGetMiddleware
 from crawler.middlewares.encoding import CharsetRepairMiddleware
@@ -17,13 +18,18 @@ from crawler.pipelines.store import StorePipeline, run_health
 from crawler.runner import crawl_settings
 from crawler.sources import registry_by_key
 from crawler.spiders.feed import FeedSpider
+from storage.repository import table_counts
+from storage.sources import list_sources, recent_runs, set_validators
 
 
 def _crawler(store, **settings):  # type: ignore[no-untyped-def]
     """A crawler with deskwatch's own settings (crawler/settings.py), as the runner builds them."""
     project = {k: v for k, v in crawl_settings(None).copy_to_dict().items() if k.startswith("DESKWATCH_")}
     crawler = get_crawler(FeedSpider, settings_dict={**project, "DESKWATCH_RETRY_BACKOFF_BASE_S": 0.01, **settings})
-    crawler.spider = crawler._create_spider(source=registry_by_key()["yonhap-en"], store=store)
+    entry = registry_by_key()["yonhap-en"]
+    door = CrawlStore(store)
+    door.record_sources([entry])  # as the runner does before a crawl
+    crawler.spider = crawler._create_spider(source=entry, crawl_store=door)
     crawler.stats.open_spider()
     return crawler
 
@@ -47,11 +53,11 @@ def test_store_pipeline_upserts_and_records_the_run(store) -> None:  # type: ign
     asyncio.run(pipeline.process_item(advisory))
     crawler.spider.record_error("fetch", "https://en.yna.co.kr/view/x: HTTP 500")
     pipeline.close_spider()
-    run = store.recent_runs("yonhap-en")[0]
+    run = recent_runs(store, "yonhap-en")[0]
     assert (run["items"], run["new_items"], run["errors"], run["status"]) == (6, 4, 1, "partial")
     assert "HTTP 500" in run["error_summary"]
-    assert store.stats()["documents"] == 2 and store.stats()["advisories"] == 1
-    source = next(s for s in store.list_sources() if s["key"] == "yonhap-en")
+    assert table_counts(store)["documents"] == 2 and table_counts(store)["advisories"] == 1
+    source = next(s for s in list_sources(store) if s["key"] == "yonhap-en")
     assert source["last_success_at"] and source["last_error"]
 
 
@@ -77,7 +83,7 @@ def test_conditional_get_sends_and_exposes_validators(store) -> None:  # type: i
     crawler = _crawler(store)
     middleware = ConditionalGetMiddleware.from_crawler(crawler)
     url = "https://en.yna.co.kr/RSS/news.xml"
-    store.set_validators(url, '"abc"', "Wed, 01 Oct 2025 00:00:00 GMT")
+    set_validators(store, url, '"abc"', "Wed, 01 Oct 2025 00:00:00 GMT")
     request = Request(url, meta={"deskwatch_conditional": True})
     middleware.process_request(request)
     assert request.headers["If-None-Match"] == b'"abc"' and request.headers["If-Modified-Since"]
@@ -129,12 +135,12 @@ def test_walls_are_flagged_and_the_feed_text_kept_instead(store) -> None:  # typ
 def test_a_failed_batch_is_counted_and_the_run_goes_on(store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy.exc import OperationalError
 
-    import storage.crawl
+    from crawler import crawl_store
 
     crawler = _crawler(store, DESKWATCH_STORE_BATCH=2)
     pipeline = StorePipeline.from_crawler(crawler)
     pipeline.open_spider()
-    real = storage.crawl.upsert_documents
+    real = crawl_store.upsert_documents
     calls = iter([OperationalError("INSERT", {}, Exception("database is locked")), None])
 
     def flaky(target, docs):  # type: ignore[no-untyped-def]
@@ -143,10 +149,10 @@ def test_a_failed_batch_is_counted_and_the_run_goes_on(store, monkeypatch) -> No
             raise error
         return real(target, docs)
 
-    monkeypatch.setattr(storage.crawl, "upsert_documents", flaky)
+    monkeypatch.setattr(crawl_store, "upsert_documents", flaky)
     for n in (1, 2, 3, 4):
         asyncio.run(pipeline.process_item(_article(n)))
     pipeline.close_spider()
-    run = store.recent_runs("yonhap-en")[0]
+    run = recent_runs(store, "yonhap-en")[0]
     assert (run["items"], run["errors"], run["status"]) == (2, 1, "partial")
-    assert "2 articles not stored" in run["error_summary"] and store.stats()["documents"] == 2
+    assert "2 articles not stored" in run["error_summary"] and table_counts(store)["documents"] == 2

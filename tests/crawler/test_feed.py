@@ -9,6 +9,7 @@ import pytest
 from crawler.replay import ReplayServer
 from crawler.spiders.feed import FeedParseError, clean_author, feed_entry, parse_feed
 from storage.repository import Store
+from storage.sources import list_sources
 from tests.crawler.conftest import run_crawl, write_registry
 
 
@@ -118,7 +119,7 @@ def test_malformed_feed_fails_that_source_and_the_run_goes_on(replay: ReplayServ
     assert good["status"] == "ok" and good["items"] == 3
     store = Store(sqlite_url)
     try:
-        health = {s["key"]: s for s in store.list_sources()}
+        health = {s["key"]: s for s in list_sources(store)}
         assert health["yonhap"]["consecutive_failures"] == 1 and health["yonhap"]["last_error"]
         assert health["camboja"]["last_success_at"]
     finally:

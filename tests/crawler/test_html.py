@@ -5,6 +5,7 @@ from pathlib import Path
 
 from crawler.replay import ReplayServer
 from crawler.sources import registry_by_key
+from storage.documents import documents_to_extract
 from storage.repository import Store
 from tests.crawler.conftest import run_crawl, write_registry
 
@@ -20,7 +21,7 @@ def test_listing_pages_and_selectors(fixture_sites: ReplayServer, sqlite_url: st
     assert fixture_sites.hits["/kiripost/stories/scam-survivors-speak/"] == 1  # listed twice, fetched once
     store = Store(sqlite_url)
     try:
-        docs = {d["title"]: d for d in store.documents_to_extract("none", limit=10)}
+        docs = {d["title"]: d for d in documents_to_extract(store, "none", limit=10)}
     finally:
         store.close()
     survivors = docs["Survivors of scam compounds describe months of forced work"]

@@ -9,9 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
+from crawler.countries import is_country_code
 from crawler.replay import ReplayServer
 from crawler.spiders.advisories.jp_mofa import parse_jp_country, parse_jp_time
+from crawler.spiders.advisories.payloads import AdvisoryPayloadError
+from storage.advisories import current_advisories
 from storage.repository import Store
 from tests.crawler.conftest import run_crawl
 
@@ -74,7 +76,7 @@ def test_spider_one_file_per_country_and_maintenance_is_a_counted_error(sqlite_u
     )
     store = Store(sqlite_url)
     try:
-        rows = {a["country"]: a["level"] for a in store.current_advisories(issuer="jp-mofa")}
+        rows = {a["country"]: a["level"] for a in current_advisories(store, issuer="jp-mofa")}
     finally:
         store.close()
     assert rows == {"KH": 4, "TH": 3, "LA": 2, "MM": 4, "VN": 1}

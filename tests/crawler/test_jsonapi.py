@@ -5,6 +5,7 @@ from pathlib import Path
 
 from crawler.replay import ReplayServer
 from crawler.spiders.jsonapi import dig
+from storage.documents import documents_to_extract
 from storage.repository import Store
 from tests.crawler.conftest import run_crawl, write_registry
 
@@ -24,7 +25,7 @@ def test_crawl_maps_fields_and_keeps_api_text(fixture_sites: ReplayServer, sqlit
     assert report["status"] == "ok" and report["items"] == 2 and report["pages"] == 1  # no article pages fetched
     store = Store(sqlite_url)
     try:
-        docs = {d["item_id"]: d for d in store.documents_to_extract("none", limit=10)}
+        docs = {d["item_id"]: d for d in documents_to_extract(store, "none", limit=10)}
     finally:
         store.close()
     raid = docs["json-news/9001"]

@@ -13,9 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
+from crawler.countries import is_country_code
 from crawler.replay import ReplayServer
 from crawler.spiders.advisories.kr_mofa import KrMofaApiError, parse_kr_alarms
+from crawler.spiders.advisories.payloads import AdvisoryPayloadError
+from storage.advisories import current_advisories
 from storage.repository import Store
 
 SITES = Path(__file__).resolve().parents[1] / "fixtures" / "sites"
@@ -113,7 +115,7 @@ def test_spider_reads_each_country_of_the_scope(sqlite_url: str) -> None:
     assert report["status"] == "ok" and report["errors"] == 0, report
     store = Store(sqlite_url)
     try:
-        rows = {(a["country"], a["region"]): a["level"] for a in store.current_advisories(issuer="kr-mofa")}
+        rows = {(a["country"], a["region"]): a["level"] for a in current_advisories(store, issuer="kr-mofa")}
     finally:
         store.close()
     assert {c for c, r in rows if not r} == {"KH", "TH", "LA", "MM", "VN", "PH"}

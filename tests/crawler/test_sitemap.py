@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from crawler.replay import ReplayServer
 from crawler.spiders.sitemap import sitemap_entries
+from storage.documents import documents_to_extract
 from storage.repository import Store
 from tests.crawler.conftest import FIXTURE_SITES, run_crawl
 
@@ -23,7 +24,7 @@ def test_crawl_follows_the_index_and_rejects_a_future_date(fixture_sites: Replay
     assert report["status"] == "ok" and report["items"] == 2
     store = Store(sqlite_url)
     try:
-        docs = {d["item_id"]: d for d in store.documents_to_extract("none", limit=10)}
+        docs = {d["item_id"]: d for d in documents_to_extract(store, "none", limit=10)}
     finally:
         store.close()
     returned = next(d for d in docs.values() if "감금" in d["title"])

@@ -10,9 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
+from crawler.countries import is_country_code
 from crawler.replay import ReplayServer
+from crawler.spiders.advisories.payloads import AdvisoryPayloadError
 from crawler.spiders.advisories.uk_fcdo import parse_uk_country, parse_uk_index, whole_country_level
+from storage.advisories import current_advisories
 from storage.repository import Store
 from tests.crawler.conftest import run_crawl
 
@@ -97,7 +99,7 @@ def test_spider_crawls_index_and_countries_and_survives_withdrawn(sqlite_url: st
     assert again["new_items"] == 0
     store = Store(sqlite_url)
     try:
-        rows = {(a["country"], a["region"]): a for a in store.current_advisories(issuer="uk-fcdo")}
+        rows = {(a["country"], a["region"]): a for a in current_advisories(store, issuer="uk-fcdo")}
     finally:
         store.close()
     assert {c for c, r in rows if not r} == {"KH", "TH", "LA", "MM", "VN"}

@@ -11,10 +11,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
-from crawler.replay import ReplayServer
-from crawler.spiders.advisories.us_state import parse_us_date, parse_us_feed
 from cli.main import cli
+from crawler.countries import is_country_code
+from crawler.replay import ReplayServer
+from crawler.spiders.advisories.payloads import AdvisoryPayloadError
+from crawler.spiders.advisories.us_state import parse_us_date, parse_us_feed
+from storage.advisories import advisory_history, current_advisories
 from storage.repository import Store
 from tests.crawler.conftest import run_crawl
 
@@ -142,10 +144,10 @@ def test_spider_level_changes_are_events_and_lifted_regions_too(db_url: str) -> 
     try:
         history = [
             a
-            for a in store.advisory_history(country="KH", issuer="us-state")
+            for a in advisory_history(store, country="KH", issuer="us-state")
             if a["region"] in ("", "Harbor Town")
         ]
-        current = {a["region"]: a for a in store.current_advisories(country="KH", issuer="us-state")}
+        current = {a["region"]: a for a in current_advisories(store, country="KH", issuer="us-state")}
     finally:
         store.close()
     assert [(a["region"], a["level"], a["previous_level"]) for a in history] == [

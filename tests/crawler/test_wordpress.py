@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from crawler.replay import ReplayServer
 from crawler.spiders.wordpress import wp_entry
+from storage.documents import documents_to_extract
 from storage.repository import Store
 from tests.crawler.conftest import run_crawl
 
@@ -75,7 +76,7 @@ def test_a_post_the_api_says_changed_is_taken_again(replay: ReplayServer, sqlite
     assert second["items"] == 1 and second["new_items"] == 1
     store = Store(sqlite_url)
     try:
-        (doc,) = [d for d in store.documents_to_extract("none", limit=10) if d["item_id"] == f"khmer-times/{posts[0]['id']}"]
+        (doc,) = [d for d in documents_to_extract(store, "none", limit=10) if d["item_id"] == f"khmer-times/{posts[0]['id']}"]
     finally:
         store.close()
     assert doc["body"].endswith("arrived at Incheon on Thursday, police said.")

@@ -14,8 +14,10 @@ from monitor.alerts.channels import DeliveryError
 from monitor.alerts.engine import DeliveryPolicy, decide, deliver_pending, evaluate
 from monitor.alerts.rules import parse_rules
 from monitor.config import Settings
+from storage.advisories import upsert_advisory
 from storage.alerts import list_alerts, requeue_failed_alerts
 from storage.repository import Store
+from storage.sources import finish_run, start_run, sync_sources
 from tests.monitor.act_helpers import T0, add_fact, add_story, extraction
 
 RULES = """
@@ -161,18 +163,18 @@ def test_throttle_delays_excess_alerts(store: Store, tmp_path: Path) -> None:
 def test_advisory_change_and_source_failure(store: Store) -> None:
     rules = parse_rules(RULES)
     base = {"issuer": "us_state", "country": "KH", "region": "", "label": "Reconsider Travel", "url": "https://x.org"}
-    store.upsert_advisory({**base, "level": 2, "level_native": "Level 2"})
-    store.upsert_advisory({**base, "level": 3, "level_native": "Level 3"})
-    store.sync_sources([{"key": "khmer-times", "name": "Khmer Times", "kind": "news", "country": "KH", "lang": "en",
+    upsert_advisory(store, {**base, "level": 2, "level_native": "Level 2"})
+    upsert_advisory(store, {**base, "level": 3, "level_native": "Level 3"})
+    sync_sources(store, [{"key": "khmer-times", "name": "Khmer Times", "kind": "news", "country": "KH", "lang": "en",
                          "fetch": "rss", "url": "https://x.org/feed", "schedule": "30m", "enabled": True}])  # fmt: skip
     for _ in range(2):
-        run = store.start_run("khmer-times")
-        store.finish_run(run, pages=0, items=0, new_items=0, errors=1, status="failed", error_summary="HTTP 503")
+        run = start_run(store, "khmer-times")
+        finish_run(store, run, pages=0, items=0, new_items=0, errors=1, status="failed", error_summary="HTTP 503")
     created = evaluate(store, rules)
     rows = {r["rule"]: r for r in list_alerts(store) if r["id"] in created}
     assert set(rows) == {"adv", "down"}
     assert "to level 3" in rows["adv"]["payload"]["title"]
     assert rows["down"]["payload"]["consecutive_failures"] == 2
-    run = store.start_run("khmer-times")
-    store.finish_run(run, pages=0, items=0, new_items=0, errors=1, status="failed", error_summary="HTTP 503")
+    run = start_run(store, "khmer-times")
+    finish_run(store, run, pages=0, items=0, new_items=0, errors=1, status="failed", error_summary="HTTP 503")
     assert evaluate(store, rules) == []  # the same failure streak alerts once

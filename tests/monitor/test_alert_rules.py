@@ -50,12 +50,12 @@ def test_good_rules_parse_and_normalize() -> None:
         ('[[rules]]\nname = "a\nsubject = "incident"\n', 2, "TOML syntax"),
         ('[[rules]]\nname = "a"\nsubject = "weather"\nchannels = ["console"]\n', 3, "'subject' has an unknown value 'weather'"),
         ('[[rules]]\nname = "a"\nsubject = "incident"\nchannels = ["pager"]\n', 4, "unknown channel 'pager'"),
-        ('\n[[rules]]\nname = "a"\nsubject = "incident"\nchannels = ["console"]\n[rules.when]\n'
-         'incident_types = ["kidnap"]\n', 7, "'when.incident_types' has an unknown value 'kidnap'"),
-        ('[[rules]]\nname = "a"\nsubject = "advisory_change"\nchannels = ["console"]\n[rules.when]\n'
-         'min_ransom_usd = 5\n', 6, "does not apply to subject 'advisory_change'"),
-        ('[[rules]]\nname = "a"\nsubject = "incident"\nchannels = ["console"]\n'
-         '[[rules]]\nname = "a"\nsubject = "incident"\nchannels = ["console"]\n', 5, "used twice"),
+        (('\n[[rules]]\nname = "a"\nsubject = "incident"\nchannels = ["console"]\n[rules.when]\n'
+         'incident_types = ["kidnap"]\n'), 7, "'when.incident_types' has an unknown value 'kidnap'"),
+        (('[[rules]]\nname = "a"\nsubject = "advisory_change"\nchannels = ["console"]\n[rules.when]\n'
+         'min_ransom_usd = 5\n'), 6, "does not apply to subject 'advisory_change'"),
+        (('[[rules]]\nname = "a"\nsubject = "incident"\nchannels = ["console"]\n'
+         '[[rules]]\nname = "a"\nsubject = "incident"\nchannels = ["console"]\n'), 5, "used twice"),
         ('[channels.h]\ntype = "webhook"\nurl = "http://hooks.example.org/x"\n', 3, "must use https"),
         ('[channels.h]\ntype = "webhook"\nurl = "https://x.org"\npassword = "p"\n', 4, "environment variable"),
         ('[[rules]]\nname = "a"\nsubject = "incident"\nchannels = ["console"]\nthrottle = { max = 0, per = "1h" }\n',

@@ -14,9 +14,11 @@ from fastapi.testclient import TestClient
 
 from monitor.config import Settings
 from monitor.digest.build import build_digest, digest_context, digest_window, open_digest_day, send_digest
+from storage.advisories import upsert_advisory
 from storage.digests import chart_png_of, get_digest, list_digests
 from storage.models import Story
-from storage.repository import Store
+from storage.repository import Store, table_counts
+from storage.sources import finish_run, start_run, sync_sources
 from tests.monitor.act_helpers import KIDNAP_BODY, T0, add_fact, add_story, extraction
 from tests.monitor.test_alert_channels import Inbox, _free_port
 
@@ -72,7 +74,7 @@ def test_counts_agree_across_digest_chart_archive_stats_and_api(store: Store, tm
     assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n")
     assert (result.html_path.parent / "digest-2026-11-21.png").read_bytes() == png
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
-        assert store.stats()["new_incidents_24h"] == 2
+        assert table_counts(store)["new_incidents_24h"] == 2
         from web.app import create_app
 
         client = TestClient(create_app(store.url), base_url="http://127.0.0.1")
@@ -135,15 +137,15 @@ def test_scraped_text_is_escaped(store: Store, tmp_path: Path) -> None:
 def test_advisory_changes_and_source_health(store: Store, tmp_path: Path) -> None:
     base = {"issuer": "uk_fcdo", "country": "KH", "region": "", "label": "Advise against all but essential travel",
             "url": "https://www.gov.uk/foreign-travel-advice/cambodia"}  # fmt: skip
-    store.sync_sources([{"key": "yonhap-ko", "name": "Yonhap", "kind": "news", "country": "KR", "lang": "ko",
+    sync_sources(store, [{"key": "yonhap-ko", "name": "Yonhap", "kind": "news", "country": "KR", "lang": "ko",
                          "fetch": "rss", "url": "https://www.yna.co.kr/rss/news.xml", "schedule": "30m",
                          "enabled": True}])  # fmt: skip
     with time_machine.travel(T0 - timedelta(days=3), tick=False):
-        store.upsert_advisory({**base, "level": 2})
+        upsert_advisory(store, {**base, "level": 2})
     with time_machine.travel(T0, tick=False):
-        store.upsert_advisory({**base, "level": 3})
-        run = store.start_run("yonhap-ko")
-        store.finish_run(run, pages=1, items=0, new_items=0, errors=1, status="failed", error_summary="HTTP 403 <x>")
+        upsert_advisory(store, {**base, "level": 3})
+        run = start_run(store, "yonhap-ko")
+        finish_run(store, run, pages=1, items=0, new_items=0, errors=1, status="failed", error_summary="HTTP 403 <x>")
     result = build_digest(store, DAY + timedelta(days=1), _settings(tmp_path))
     md = result.md_path.read_text(encoding="utf-8")
     assert result.counts["advisory_changes"] == 1 and "level 2 → **3**" in md
@@ -154,11 +156,11 @@ def test_advisory_changes_and_source_health(store: Store, tmp_path: Path) -> Non
 def test_sources_that_ran_come_first_and_never_run_ones_are_one_line(store: Store, tmp_path: Path) -> None:
     entry = {"kind": "news", "country": "KR", "lang": "ko", "fetch": "rss", "schedule": "30m", "enabled": True}
     keys = ["aaa-never", "bbb-never", "zzz-ran", "mmm-ran-before"]
-    store.sync_sources([{**entry, "key": k, "name": k, "url": f"https://example.org/{k}"} for k in keys])
+    sync_sources(store, [{**entry, "key": k, "name": k, "url": f"https://example.org/{k}"} for k in keys])
     with time_machine.travel(T0 - timedelta(days=5), tick=False):
-        store.finish_run(store.start_run("mmm-ran-before"), pages=1, items=1, new_items=1, errors=0, status="ok")
+        finish_run(store, start_run(store, "mmm-ran-before"), pages=1, items=1, new_items=1, errors=0, status="ok")
     with time_machine.travel(T0, tick=False):
-        store.finish_run(store.start_run("zzz-ran"), pages=1, items=2, new_items=2, errors=0, status="ok")
+        finish_run(store, start_run(store, "zzz-ran"), pages=1, items=2, new_items=2, errors=0, status="ok")
     md = build_digest(store, DAY + timedelta(days=1), _settings(tmp_path)).md_path.read_text(encoding="utf-8")
     health = md.split("## Source health")[1]
     rows = [line.split("|")[1].strip() for line in health.splitlines() if line.startswith("| ") and "---" not in line]

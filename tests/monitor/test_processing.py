@@ -8,6 +8,8 @@ import pytest
 import nlp
 from monitor import processing
 from monitor.processing import process_pending
+from storage.documents import count_documents_to_extract, get_document, save_extraction, upsert_document
+from storage.repository import table_counts
 
 EN_CASE = (
     "A 22-year-old university student from Yecheon, North Gyeongsang Province, was kidnapped in "
@@ -21,11 +23,11 @@ KO_CASE = (
 
 
 def _add(store, n: int, body: str, lang: str):  # type: ignore[no-untyped-def]
-    return store.upsert_document(dict(
-        item_id=f"test/{n}", source_key="test", url=f"https://example.com/{n}",
-        canonical_url=f"https://example.com/{n}", title=body[:40], body=body, lang=lang,
-        published_at=datetime(2025, 8, 1, tzinfo=UTC),
-    )).id  # fmt: skip
+    return upsert_document(store, {
+        "item_id": f"test/{n}", "source_key": "test", "url": f"https://example.com/{n}",
+        "canonical_url": f"https://example.com/{n}", "title": body[:40], "body": body, "lang": lang,
+        "published_at": datetime(2025, 8, 1, tzinfo=UTC),
+    }).id  # fmt: skip
 
 
 def test_process_extracts_and_builds_stories(store) -> None:  # type: ignore[no-untyped-def]
@@ -33,11 +35,11 @@ def test_process_extracts_and_builds_stories(store) -> None:  # type: ignore[no-
     report = process_pending(store)
     assert report.documents == 3 and report.failed == 0
     assert report.relevant >= 2
-    doc = store.get_document(ids[0])
+    doc = get_document(store, ids[0])
     assert doc["extraction_version"] == nlp.PIPELINE_VERSION
     assert [a["value"] for a in doc["extraction"]["victim_ages"]] == [22]
     assert doc["extraction"]["ransoms"][0]["usd"] == 38500
-    assert store.stats()["incidents"] >= 1
+    assert table_counts(store)["incidents"] >= 1
     assert process_pending(store).documents == 0  # nothing left to do
 
 
@@ -54,29 +56,29 @@ def test_one_failing_document_does_not_stop_the_batch(store, monkeypatch: pytest
     monkeypatch.setattr(processing, "extract_document", flaky)
     report = process_pending(store, batch=1)
     assert (report.documents, report.failed) == (1, 1)
-    assert store.get_document(good)["extraction_version"] == nlp.PIPELINE_VERSION
-    assert store.get_document(bad)["extraction_version"] is None  # kept pending, not lost
+    assert get_document(store, good)["extraction_version"] == nlp.PIPELINE_VERSION
+    assert get_document(store, bad)["extraction_version"] is None  # kept pending, not lost
     monkeypatch.setattr(processing, "extract_document", real)
     assert process_pending(store).documents == 1
 
 
 def test_reprocess_brings_old_versions_up_to_date(store) -> None:  # type: ignore[no-untyped-def]
     doc_id = _add(store, 1, EN_CASE, "en")
-    store.save_extraction(doc_id, {"relevant": False}, "0.0-old")
+    save_extraction(store, doc_id, {"relevant": False}, "0.0-old")
     assert process_pending(store).documents == 0
     assert process_pending(store, reprocess=True).documents == 1
-    assert store.get_document(doc_id)["extraction_version"] == nlp.PIPELINE_VERSION
+    assert get_document(store, doc_id)["extraction_version"] == nlp.PIPELINE_VERSION
 
 
 def test_reprocess_all_re_extracts_every_document_and_counts_them_first(store) -> None:  # type: ignore[no-untyped-def]
     for n in range(3):
         _add(store, n, EN_CASE if n else "Stock markets rose.", "en")
-    assert store.count_documents_to_extract(nlp.PIPELINE_VERSION) == 3
+    assert count_documents_to_extract(store, nlp.PIPELINE_VERSION) == 3
     assert process_pending(store).documents == 3
     version = nlp.PIPELINE_VERSION
-    assert store.count_documents_to_extract(version, reprocess=True) == 0  # all current: nothing outdated
+    assert count_documents_to_extract(store, version, reprocess=True) == 0  # all current: nothing outdated
     assert process_pending(store, reprocess=True).documents == 0
-    assert store.count_documents_to_extract(version, reprocess=True, everything=True) == 3
+    assert count_documents_to_extract(store, version, reprocess=True, everything=True) == 3
     seen: list[int] = []
     report = process_pending(store, reprocess=True, everything=True, batch=2, progress=seen.append)
     assert report.documents == 3 and seen == [2, 1]

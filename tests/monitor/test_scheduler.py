@@ -17,6 +17,7 @@ import scheduler
 from crawler.replay import ReplayServer
 from monitor.config import Settings
 from storage.repository import Store
+from storage.sources import list_sources, recent_runs
 
 SOURCE = """
 [[sources]]
@@ -30,6 +31,7 @@ url = "{url}"
 schedule = "{schedule}"
 enabled = {enabled}
 """
+
 FROZEN = datetime(2026, 11, 20, 0, 30, tzinfo=UTC)  # 09:30 in Seoul
 
 
@@ -96,9 +98,9 @@ def test_a_hung_crawl_is_killed_and_recorded(tmp_path: Path) -> None:
         result = scheduler.crawl_source("yonhap-en")
     assert time.monotonic() - started < 30
     assert result["status"] == "failed" and "timeout" in result["error"]
-    (run,) = store.recent_runs("yonhap-en")
+    (run,) = recent_runs(store, "yonhap-en")
     assert run["status"] == "failed" and "killed after the 8s crawl timeout" in run["error_summary"]
-    (source,) = store.list_sources()
+    (source,) = list_sources(store)
     assert source["consecutive_failures"] == 1
     store.close()
 

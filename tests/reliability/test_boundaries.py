@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from crawler.start_url import StartUrlError, check_start_url
+from storage.sources import list_sources, recent_runs
 from tests.reliability.sites import PROJECT_ROOT
 
 SMTP_PASSWORD = "smtp-pw-Zq81xKc"
@@ -85,13 +86,12 @@ def test_loopback_and_registry_hosts_are_allowed(url: str) -> None:
 ])  # fmt: skip
 def test_cli_refuses_a_foreign_start_url_before_crawling(argv: list[str], sqlite_url: str) -> None:
     from storage.repository import Store
-
     proc = subprocess.run([sys.executable, *(a.format(db=sqlite_url) for a in argv)], cwd=PROJECT_ROOT,
                           capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
     assert proc.returncode == 2 and "--any-host" in proc.stderr, proc.stderr[-1500:]
     store = Store(sqlite_url)
     try:
-        assert store.recent_runs() == []  # refused before anything ran
+        assert recent_runs(store) == []  # refused before anything ran
     finally:
         store.close()
 
@@ -182,7 +182,8 @@ def _assert_no_secret(where: str, text: str) -> None:
 def test_secrets_used_in_a_run_never_reach_logs_or_stored_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:  # fmt: skip
-    from tests.monitor.act_helpers import WebhookReceiver, add_story, extraction
+    from monitor.alerts.webhook_receiver import WebhookReceiver
+    from tests.monitor.act_helpers import add_story, extraction
 
     _secrets_env(monkeypatch)
     caplog.set_level(logging.DEBUG)
@@ -265,6 +266,6 @@ def _database_text(db_url: str) -> str:
 
     store = Store(db_url)
     try:
-        return repr(store.recent_runs()) + repr(store.list_sources()) + repr(list_alerts(store))
+        return repr(recent_runs(store)) + repr(list_sources(store)) + repr(list_alerts(store))
     finally:
         store.close()

@@ -7,16 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from crawler.invented_sites import lost_and_doubled, stored_articles, whole_body, write_registry, write_site
 from crawler.replay import ReplayServer
+from storage.advisories import current_advisories
 from storage.repository import Store
-from tests.reliability.sites import (
-    lost_and_doubled,
-    run_crawl,
-    stored_articles,
-    whole_body,
-    write_registry,
-    write_site,
-)
+from storage.sources import list_sources, recent_runs
+from tests.reliability.sites import run_crawl
 
 pytestmark = pytest.mark.slow
 SITES = [
@@ -90,7 +86,7 @@ def test_each_source_fails_alone_and_the_next_run_fills_the_gaps(tmp_path: Path,
     assert (lost, doubled) == (set(), 0)
     store = Store(sqlite_url)
     try:
-        assert all(s["consecutive_failures"] == 0 for s in store.list_sources())
+        assert all(s["consecutive_failures"] == 0 for s in list_sources(store))
     finally:
         store.close()
 
@@ -98,8 +94,8 @@ def test_each_source_fails_alone_and_the_next_run_fills_the_gaps(tmp_path: Path,
 def _assert_health(db_url: str) -> None:
     store = Store(db_url)
     try:
-        health = {s["key"]: s for s in store.list_sources()}
-        runs = {r["source"]: r for r in store.recent_runs(limit=100)}
+        health = {s["key"]: s for s in list_sources(store)}
+        runs = {r["source"]: r for r in recent_runs(store, limit=100)}
     finally:
         store.close()
     for site, (status, _items, mention) in EXPECTED.items():
@@ -150,8 +146,8 @@ def test_malformed_json_fails_that_source_only(sqlite_url: str, tmp_path: Path) 
     assert reports["us-state"]["status"] == "ok" and reports["us-state"]["items"] > 0
     store = Store(sqlite_url)
     try:
-        assert store.current_advisories(issuer="us-state") and not store.current_advisories(issuer="uk-fcdo")
-        health = {s["key"]: s for s in store.list_sources()}
+        assert current_advisories(store, issuer="us-state") and not current_advisories(store, issuer="uk-fcdo")
+        health = {s["key"]: s for s in list_sources(store)}
         assert health["uk-fcdo"]["consecutive_failures"] == 1 and health["us-state"]["consecutive_failures"] == 0
     finally:
         store.close()

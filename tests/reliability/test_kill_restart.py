@@ -14,20 +14,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from crawler.replay import ReplayServer
-from storage.models import Document, DocumentFacet, Extraction, Story, StoryLink
-from storage.repository import Store
-from tests.reliability.sites import (
-    PROJECT_ROOT,
+from crawler.invented_sites import (
     articles_for,
-    crawl_command,
     lost_and_doubled,
-    run_crawl,
     stored_articles,
     whole_body,
     write_registry,
     write_site,
 )
+from crawler.replay import ReplayServer
+from storage.documents import upsert_document
+from storage.models import Document, DocumentFacet, Extraction, Story, StoryLink
+from storage.repository import Store, table_counts
+from tests.reliability.sites import PROJECT_ROOT, crawl_command, run_crawl
 
 pytestmark = pytest.mark.slow
 SLOW_CRAWL = {"CONCURRENT_REQUESTS_PER_DOMAIN": "2"}
@@ -54,7 +53,7 @@ def kill_when(proc: subprocess.Popen[bytes], reached: Callable[[], bool], timeou
 
 
 def document_count(store: Store) -> int:
-    return store.stats()["documents"]
+    return table_counts(store)["documents"]
 
 
 def test_crawler_killed_twice_then_restarted_loses_and_doubles_nothing(db_url: str, tmp_path: Path) -> None:
@@ -90,7 +89,7 @@ def _load_documents(store: Store, count_per_site: int) -> int:
     for site, lang in (("kill-ko", "ko"), ("kill-en", "en"), ("kill-ko2", "ko")):
         for art in articles_for(site, count_per_site, lang):
             url = f"https://invented.example{art.path}"
-            store.upsert_document({"item_id": art.item_id, "source_key": site, "url": url, "canonical_url": url,
+            upsert_document(store, {"item_id": art.item_id, "source_key": site, "url": url, "canonical_url": url,
                                    "title": art.title, "body": art.body, "lang": lang, "country": "KR",
                                    "published_at": art.published})  # fmt: skip
             total += 1

@@ -16,7 +16,9 @@ from crawler.dates import first_plausible, parse_date
 from crawler.spiders.feed import FeedParseError, feed_entry, parse_feed
 from nlp.components.ages import find_ages
 from nlp.components.ransoms import find_money
+from storage.documents import upsert_document
 from storage.query_syntax import SearchError
+from storage.repository import table_counts
 from storage.search import search
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -122,7 +124,7 @@ def seeded_store(store):  # type: ignore[no-untyped-def]
     for n, (title, body) in enumerate([("한국인 납치 사건", "캄보디아에서 한국인이 납치돼 몸값을 요구받았다."),
                                        ("Korean kidnapped", "A Korean man was kidnapped in Sihanoukville.")]):  # fmt: skip
         url = f"https://invented.example/search/{n}"
-        store.upsert_document({"item_id": f"s/{n}", "source_key": "s", "url": url, "canonical_url": url,
+        upsert_document(store, {"item_id": f"s/{n}", "source_key": "s", "url": url, "canonical_url": url,
                                "title": title, "body": body, "lang": "ko" if n == 0 else "en"})  # fmt: skip
     return store
 
@@ -140,7 +142,7 @@ def test_any_query_gives_results_or_a_search_error(seeded_store, query: str, sor
         assert result.total >= 0 and len(result.hits) <= 5
         for hit in result.hits:
             assert "<" not in hit.snippet_html.replace("<mark>", "").replace("</mark>", "")
-    assert seeded_store.stats()["documents"] == 2  # nothing was dropped or changed by the input
+    assert table_counts(seeded_store)["documents"] == 2  # nothing was dropped or changed by the input
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -154,4 +156,4 @@ def test_bad_filter_values_are_search_errors(seeded_store, key: str, value: obje
         search(seeded_store, "", filters={key: value})
     except SearchError:
         pass
-    assert seeded_store.stats()["documents"] == 2
+    assert table_counts(seeded_store)["documents"] == 2

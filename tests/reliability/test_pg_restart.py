@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from crawler.invented_sites import articles_for, lost_and_doubled, stored_articles
+from storage.documents import upsert_document
 from storage.repository import Store
-from tests.reliability.sites import articles_for, lost_and_doubled, stored_articles
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -80,7 +81,7 @@ def test_writer_survives_a_postgres_restart_mid_batch(own_cluster: tuple[str, Pa
                    "canonical_url": f"https://invented.example{art.path}", "title": art.title, "body": art.body,
                    "lang": "en", "published_at": art.published}  # fmt: skip
             try:
-                written.append(store.upsert_document(doc).id)
+                written.append(upsert_document(store, doc).id)
             except BaseException as exc:  # noqa: BLE001 - the test reports it
                 errors.append(exc)
                 return

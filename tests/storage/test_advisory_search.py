@@ -9,9 +9,15 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import storage.repository
+import storage.advisories
 from cli.main import cli
-from storage.advisory_search import list_advisories, search_advisories
+from storage.advisories import (
+    advisory_history,
+    current_advisories,
+    list_advisories,
+    search_advisories,
+    upsert_advisory,
+)
 from storage.query_syntax import SearchError
 from storage.repository import Store
 
@@ -39,8 +45,8 @@ SEED = [  # (recorded at, advisory): each row is written at its time, so fetched
 @pytest.fixture
 def seeded(store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
     for moment, adv in SEED:
-        monkeypatch.setattr(storage.repository, "utcnow", lambda moment=moment: moment)
-        assert store.upsert_advisory(adv).changed
+        monkeypatch.setattr(storage.advisories, "utcnow", lambda moment=moment: moment)
+        assert upsert_advisory(store, adv).changed
     monkeypatch.undo()
     return store
 
@@ -55,10 +61,10 @@ def found(store: Store, query: str = "", current_only: bool = True, **filters: A
 
 def test_unfiltered_is_the_current_advice_and_the_history(seeded: Store) -> None:
     result = search_advisories(seeded)
-    assert result.total == 6 and result.advisories == seeded.current_advisories()
+    assert result.total == 6 and result.advisories == current_advisories(seeded)
     history = search_advisories(seeded, current_only=False)
-    assert history.total == 9 and history.advisories == seeded.advisory_history()
-    assert set(history.advisories[0]) == set(seeded.advisory_history()[0])  # advisory_dict rows
+    assert history.total == 9 and history.advisories == advisory_history(seeded)
+    assert set(history.advisories[0]) == set(advisory_history(seeded)[0])  # advisory_dict rows
 
 
 def test_level_filters_match_the_current_row_never_a_stale_one(seeded: Store) -> None:
@@ -152,8 +158,8 @@ def test_bad_values_are_search_errors_with_a_reason(seeded: Store, kwargs: dict[
 
 
 def test_list_advisories_is_every_match_unpaged(seeded: Store) -> None:
-    assert list_advisories(seeded, filters={"country": ["KH"]}) == seeded.current_advisories(country="KH")
-    assert list_advisories(seeded, current_only=False) == seeded.advisory_history()
+    assert list_advisories(seeded, filters={"country": ["KH"]}) == current_advisories(seeded, country="KH")
+    assert list_advisories(seeded, current_only=False) == advisory_history(seeded)
 
 
 # ---- deskwatch advisories ------------------------------------------------------------------------------
@@ -163,10 +169,10 @@ def run(store: Store, *args: str) -> Any:
 
 def test_cli_filters_keep_the_json_rows(seeded: Store) -> None:
     plain = run(seeded, "--json")
-    assert plain.exit_code == 0 and json.loads(plain.output) == seeded.current_advisories()
+    assert plain.exit_code == 0 and json.loads(plain.output) == current_advisories(seeded)
     raised = json.loads(run(seeded, "--min-level", "3", "--direction", "up", "--json").output)
     assert keys(raised) == [("us-state", "KH", "", 3)]
-    assert set(raised[0]) == set(seeded.current_advisories()[0])
+    assert set(raised[0]) == set(current_advisories(seeded)[0])
     two = json.loads(run(seeded, "--country", "th", "--country", "KH", "--issuer", "us-state", "--json").output)
     assert keys(two) == [("us-state", "KH", "", 3), ("us-state", "TH", "", 2)]
     history = json.loads(run(seeded, "--history", "--changed-since", "2026-09-10", "--max-level", "2",

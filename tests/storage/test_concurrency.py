@@ -6,18 +6,21 @@ import multiprocessing as mp
 import random
 from datetime import UTC, datetime
 
-from storage.repository import Store
+from storage.documents import get_document, save_extraction, upsert_document
+from storage.repository import Store, table_counts
 
 ITEMS = 40
 WORKERS = 4
 
 
+
+
 def _item(n: int, version: int) -> dict:  # type: ignore[type-arg]
-    return dict(
-        item_id=f"race/{n}", source_key="race", url=f"https://example.com/{n}", canonical_url=f"https://example.com/{n}",
-        title=f"Report {n}", body=f"Body of report {n}, revision {version}.", lang="en",
-        published_at=datetime(2025, 9, 1, tzinfo=UTC),
-    )  # fmt: skip
+    return {
+        "item_id": f"race/{n}", "source_key": "race", "url": f"https://example.com/{n}", "canonical_url": f"https://example.com/{n}",
+        "title": f"Report {n}", "body": f"Body of report {n}, revision {version}.", "lang": "en",
+        "published_at": datetime(2025, 9, 1, tzinfo=UTC),
+    }  # fmt: skip
 
 
 def _writer(args: tuple[str, int]) -> tuple[int, int]:
@@ -30,14 +33,14 @@ def _writer(args: tuple[str, int]) -> tuple[int, int]:
     created = 0
     try:
         for n in order:
-            result = store.upsert_document(_item(n, version=0))
+            result = upsert_document(store, _item(n, version=0))
             created += result.created
             if n % 2 == 0:
-                store.save_extraction(result.id, {"relevant": True, "incident_types": ["kidnapping", "rescue"],
+                save_extraction(store, result.id, {"relevant": True, "incident_types": ["kidnapping", "rescue"],
                                                   "places": [{"name": "Bokor", "country": "KH"}]}, f"w{seed}")
         own = ITEMS + seed  # an item only this worker writes: created, then changed
-        created += store.upsert_document(_item(own, version=0)).created
-        final = store.upsert_document(_item(own, version=seed + 1))
+        created += upsert_document(store, _item(own, version=0)).created
+        final = upsert_document(store, _item(own, version=seed + 1))
     finally:
         store.close()
     return created, final.id
@@ -50,9 +53,9 @@ def test_concurrent_writers_lose_nothing(db_url: str) -> None:
     store = Store(db_url)
     try:
         assert sum(created for created, _ in results) == ITEMS + WORKERS  # each item created exactly once
-        assert store.stats()["documents"] == ITEMS + WORKERS
+        assert table_counts(store)["documents"] == ITEMS + WORKERS
         for seed in range(WORKERS):
-            assert store.get_document(results[seed][1])["body"].endswith(f"revision {seed + 1}.")
+            assert get_document(store, results[seed][1])["body"].endswith(f"revision {seed + 1}.")
         from storage.search import search
 
         result = search(store, "report", filters={"incident_type": ["rescue"]}, per_page=100)

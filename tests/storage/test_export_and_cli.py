@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from click.testing import CliRunner
 
 from cli.main import cli
+from storage.documents import save_extraction, upsert_document
 from storage.export import incidents, write_incidents
 from storage.stories import assign_stories
 
@@ -25,10 +26,10 @@ def _seed(store) -> list[int]:  # type: ignore[no-untyped-def]
     ]  # fmt: skip
     ids = []
     for n, (lang, day, title, body, ages, usd, places, types) in enumerate(cases):
-        doc_id = store.upsert_document(dict(
-            item_id=f"x/{n}", source_key=f"src-{lang}", url=f"https://e.com/{n}", canonical_url=f"https://e.com/{n}",
-            title=title, body=body, lang=lang, published_at=datetime(2025, 9, day, tzinfo=UTC))).id  # fmt: skip
-        store.save_extraction(doc_id, {
+        doc_id = upsert_document(store, {
+            "item_id": f"x/{n}", "source_key": f"src-{lang}", "url": f"https://e.com/{n}", "canonical_url": f"https://e.com/{n}",
+            "title": title, "body": body, "lang": lang, "published_at": datetime(2025, 9, day, tzinfo=UTC)}).id  # fmt: skip
+        save_extraction(store, doc_id, {
             "relevant": bool(types), "incident_types": types, "victim_ages": [{"value": a} for a in ages],
             "ransoms": [{"amount": u, "currency": "USD", "usd": u} for u in usd], "places": places,
         }, "t")  # fmt: skip

@@ -7,6 +7,7 @@ import multiprocessing as mp
 from sqlalchemy import inspect, text
 
 from storage.db import make_engine
+from storage.documents import get_document
 from storage.migrate import current_revision, head_revision, upgrade_to_head
 from storage.repository import Store
 
@@ -39,7 +40,7 @@ def test_pre_migration_database_is_stamped_and_upgraded(db_url: str) -> None:
     store = Store(db_url)
     try:
         assert current_revision(store.engine) == head_revision()
-        assert store.get_document(7)["title"] == "캄보디아서 대학생 납치"
+        assert get_document(store, 7)["title"] == "캄보디아서 대학생 납치"
         from storage.search import search
 
         assert [h.document["id"] for h in search(store, "납치").hits] == [7]  # word at the end of the title

@@ -6,21 +6,23 @@ from datetime import UTC, datetime
 import pytest
 
 from storage import search as search_module
-from storage.query_syntax import All, Any, SearchError, Term, parse_query
+from storage.documents import save_extraction, upsert_document
+from storage.query_syntax import All, AnyOf, SearchError, Term, parse_query
+from storage.repository import table_counts
 from storage.search import make_snippet, search
 from storage.search_sql import candidate_query, fts5_match, normalize_filters
 
 DOCS = [
     # (n, lang, day, title, body, extraction)
     (1, "ko", 1, "캄보디아서 대학생 납치", "경북 예천 출신 대학생이 캄보디아 보코르산 인근에서 감금됐다. 몸값 요구.",
-     dict(types=["kidnapping"], ages=[22], usd=[38500], places=[("KH", "Kampot", "Bokor")])),
+     {"types": ["kidnapping"], "ages": [22], "usd": [38500], "places": [("KH", "Kampot", "Bokor")]}),
     (2, "en", 2, "Student kidnapped in Cambodia", "A 22-year-old student was kidnapped near Bokor and held for ransom.",
-     dict(types=["kidnapping"], ages=[22], usd=[38500], places=[("KH", "Kampot", "Bokor")])),
-    (3, "en", 3, "Workers rescued from compound", "Police rescued 40 South Koreans from a scam compound in "
-     "Sihanoukville; no ransom was paid.", dict(types=["rescue"], ages=[], usd=[],
-                                                 places=[("KH", "Preah Sihanouk", "Sihanoukville")])),
+     {"types": ["kidnapping"], "ages": [22], "usd": [38500], "places": [("KH", "Kampot", "Bokor")]}),
+    (3, "en", 3, "Workers rescued from compound", ("Police rescued 40 South Koreans from a scam compound in "
+     "Sihanoukville; no ransom was paid."), {"types": ["rescue"], "ages": [], "usd": [],
+                                                 "places": [("KH", "Preah Sihanouk", "Sihanoukville")]}),
     (4, "ko", 4, "보이스피싱 조직 검거", "경찰이 캄보디아 거점 보이스피싱 조직원을 체포했다.",
-     dict(types=["arrest"], ages=[35], usd=[], places=[("KH", "Phnom Penh", "Phnom Penh")])),
+     {"types": ["arrest"], "ages": [35], "usd": [], "places": [("KH", "Phnom Penh", "Phnom Penh")]}),
     (5, "en", 5, "Exports rose", "Semiconductor exports rose 5% in September, the trade ministry said.", None),
 ]
 
@@ -28,12 +30,12 @@ DOCS = [
 def _load(store) -> dict[int, int]:  # type: ignore[no-untyped-def]
     ids = {}
     for n, lang, day, title, body, ex in DOCS:
-        ids[n] = store.upsert_document(dict(
-            item_id=f"t/{n}", source_key=f"src-{lang}", url=f"https://e.com/{n}", canonical_url=f"https://e.com/{n}",
-            title=title, body=body, lang=lang, published_at=datetime(2025, 9, day, tzinfo=UTC),
-        )).id  # fmt: skip
+        ids[n] = upsert_document(store, {
+            "item_id": f"t/{n}", "source_key": f"src-{lang}", "url": f"https://e.com/{n}", "canonical_url": f"https://e.com/{n}",
+            "title": title, "body": body, "lang": lang, "published_at": datetime(2025, 9, day, tzinfo=UTC),
+        }).id  # fmt: skip
         if ex is not None:
-            store.save_extraction(ids[n], {
+            save_extraction(store, ids[n], {
                 "relevant": True, "incident_types": ex["types"], "victim_ages": [{"value": a} for a in ex["ages"]],
                 "ransoms": [{"amount": u, "currency": "USD", "usd": u} for u in ex["usd"]],
                 "places": [{"name": p, "country": c, "admin1": a} for c, a, p in ex["places"]],
@@ -51,7 +53,7 @@ def test_parse_builds_the_tree() -> None:
     assert parse_query('납치 "North Gyeongsang" -rescue') == All(
         (Term("납치"), Term("North Gyeongsang", phrase=True)), (Term("rescue"),))
     assert parse_query("(kidnap OR 납치) Cambodia,") == All(
-        (Any((Term("kidnap"), Term("납치"))), Term("Cambodia")))
+        (AnyOf((Term("kidnap"), Term("납치"))), Term("Cambodia")))
     assert parse_query("call-centre") == Term("call-centre")
 
 
@@ -149,7 +151,7 @@ def test_bad_input_is_search_error_never_sql_error(store) -> None:  # type: igno
     # Injection attempts are only text to look for.
     assert search(store, "'; DROP TABLE documents; /*").total == 0
     assert search(store, 'NEAR(ab cd) "xy" OR title:foo*').total == 0
-    assert store.stats()["documents"] == 5
+    assert table_counts(store)["documents"] == 5
 
 
 def test_candidate_cap_bounds_the_work_and_reports_it(store, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -170,11 +172,11 @@ def test_relevance_puts_title_matches_before_newer_body_matches(store) -> None: 
 
 
 def test_khmer_substrings_match(store) -> None:  # type: ignore[no-untyped-def]
-    doc_id = store.upsert_document(dict(
-        item_id="km/1", source_key="km-src", url="https://e.com/km/1", canonical_url="https://e.com/km/1",
-        title="ប៉ូលិសជួយសង្គ្រោះជនជាតិកូរ៉េ", body="ជនជាតិកូរ៉េម្នាក់ត្រូវបានឃុំខ្លួននៅខេត្តព្រះសីហនុ។", lang="km",
-        published_at=datetime(2025, 9, 1, tzinfo=UTC),
-    )).id  # fmt: skip
+    doc_id = upsert_document(store, {
+        "item_id": "km/1", "source_key": "km-src", "url": "https://e.com/km/1", "canonical_url": "https://e.com/km/1",
+        "title": "ប៉ូលិសជួយសង្គ្រោះជនជាតិកូរ៉េ", "body": "ជនជាតិកូរ៉េម្នាក់ត្រូវបានឃុំខ្លួននៅខេត្តព្រះសីហនុ។", "lang": "km",
+        "published_at": datetime(2025, 9, 1, tzinfo=UTC),
+    }).id  # fmt: skip
     assert _ids(search(store, "កូរ៉េ")) == {doc_id}  # "Korea", inside an unspaced run of Khmer
     assert _ids(search(store, "ព្រះសីហនុ", filters={"lang": "km"})) == {doc_id}
     assert _ids(search(store, "កម្ពុជា")) == set()

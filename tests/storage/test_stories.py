@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from storage.documents import get_document, save_extraction, upsert_document
 from storage.stories import assign_stories, get_story, list_stories
 
 YECHEON = {"name": "Yecheon", "country": "KR", "admin1": "North Gyeongsang", "geonameid": 1832257}
@@ -23,15 +24,15 @@ OTHER_BODY = (
 
 
 def _doc(store, n: int, body: str, lang: str, day: int, source: str = "src", title: str = ""):  # type: ignore[no-untyped-def]
-    return store.upsert_document(dict(
-        item_id=f"{source}/{n}", source_key=source, url=f"https://example.com/{source}/{n}",
-        canonical_url=f"https://example.com/{source}/{n}", title=title or body[:30], body=body, lang=lang,
-        published_at=datetime(2025, 8, day, 9, tzinfo=UTC),
-    )).id  # fmt: skip
+    return upsert_document(store, {
+        "item_id": f"{source}/{n}", "source_key": source, "url": f"https://example.com/{source}/{n}",
+        "canonical_url": f"https://example.com/{source}/{n}", "title": title or body[:30], "body": body, "lang": lang,
+        "published_at": datetime(2025, 8, day, 9, tzinfo=UTC),
+    }).id  # fmt: skip
 
 
 def _extract(store, doc_id: int, *, ages=(), usd=(), places=(), types=("kidnapping",), relevant=True) -> None:  # type: ignore[no-untyped-def]
-    store.save_extraction(doc_id, {
+    save_extraction(store, doc_id, {
         "relevant": relevant, "incident_types": list(types), "victim_nationality": "KR",
         "victim_ages": [{"value": a} for a in ages],
         "ransoms": [{"amount": u, "currency": "USD", "usd": u} for u in usd],
@@ -105,7 +106,7 @@ def test_irrelevant_documents_and_far_apart_reports_make_no_merge(store) -> None
     _extract(store, late, ages=[22], usd=[38500], places=[YECHEON])
     changes = assign_stories(store, [a, noise, late])
     assert [c.doc_ids for c in changes] == [[a], [late]]
-    assert store.get_document(noise)["story_id"] is None
+    assert get_document(store, noise)["story_id"] is None
     listed = list_stories(store, incidents_only=True, since=datetime.now(UTC) - timedelta(hours=1))
     assert {s["id"] for s in listed} == {c.story_id for c in changes}
 
@@ -127,7 +128,7 @@ BAVET = {"name": "Bavet", "country": "KH", "admin1": "Svay Rieng", "geonameid": 
 
 
 def _extract_group(store, doc_id: int, count: int, places) -> None:  # type: ignore[no-untyped-def]
-    store.save_extraction(doc_id, {
+    save_extraction(store, doc_id, {
         "relevant": True, "incident_types": ["detention", "repatriation"], "victim_nationality": "KR",
         "victim_count": count, "victim_ages": [], "ransoms": [], "places": [dict(p) for p in places],
     }, "test")  # fmt: skip

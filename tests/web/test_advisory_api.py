@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from web_seed import seed_status
 
+from storage.advisories import current_advisories, upsert_advisory
 from storage.repository import Store
 from web.app import create_app
 
@@ -16,7 +17,7 @@ from web.app import create_app
 @pytest.fixture
 def client(store: Store) -> Iterator[TestClient]:
     seed_status(store)  # KH: us-state 2 → 3, kr-mofa 3 (whole country), kr-mofa 4 (Bokor Mountain)
-    store.upsert_advisory({"issuer": "us-state", "country": "TH", "level": 1, "label": "Exercise Normal Precautions"})
+    upsert_advisory(store, {"issuer": "us-state", "country": "TH", "level": 1, "label": "Exercise Normal Precautions"})
     with TestClient(create_app(store.url), base_url="http://127.0.0.1") as test_client:
         yield test_client
 
@@ -28,7 +29,7 @@ def rows(client: TestClient, **params: Any) -> set[tuple[str, str, str, int]]:
 
 
 def test_filters_as_query_parameters(client: TestClient, store: Store) -> None:
-    assert client.get("/api/advisories").json() == store.current_advisories()  # unchanged shape and order
+    assert client.get("/api/advisories").json() == current_advisories(store)  # unchanged shape and order
     assert rows(client, min_level=4) == {("kr-mofa", "KH", "Bokor Mountain", 4)}
     assert rows(client, max_level=1) == {("us-state", "TH", "", 1)}
     assert rows(client, min_level=2, max_level=2) == set()  # us-state KH's level 2 is history

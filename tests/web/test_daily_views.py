@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
+from storage.advisories import upsert_advisory
 from web.search_views import incident_types_named, per_day, published_days, query_without_type_words
 from web.story_display import incident_types_by_support, place_label, tidy_reason, unique_by, unique_places
 
@@ -107,9 +108,9 @@ def test_advisories_show_issuers_words_and_which_date(tmp_path) -> None:  # type
     words = {"kr-mofa": ("1", "여행유의"), "jp-mofa": ("2", "レベル2：不要不急の渡航は止めてください"),
              "ca-gac": ("2", "Avoid non-essential travel")}  # fmt: skip
     for issuer, (code, label) in words.items():
-        store.upsert_advisory({"issuer": issuer, "country": "TH", "region": "", "level": 2, "level_native": code,
+        upsert_advisory(store, {"issuer": issuer, "country": "TH", "region": "", "level": 2, "level_native": code,
                                "label": label, "url": f"https://example.org/{issuer}"})  # fmt: skip
-    store.upsert_advisory({"issuer": "us-state", "country": "TH", "region": "", "level": 2, "level_native": "2",
+    upsert_advisory(store, {"issuer": "us-state", "country": "TH", "region": "", "level": 2, "level_native": "2",
                            "label": "Exercise Increased Caution", "url": "https://example.org/us",
                            "issued_at": datetime(2026, 9, 1, 3, tzinfo=UTC)})  # fmt: skip
     store.close()

@@ -6,8 +6,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from storage.advisories import upsert_advisory
 from storage.alerts import AlertRow, enqueue_alerts
+from storage.documents import get_document, save_extraction, upsert_document
 from storage.repository import Store
+from storage.sources import finish_run, start_run, sync_sources
 from storage.stories import assign_stories
 
 ANALYST_TOKEN = "analyst-token-for-tests"
@@ -20,6 +23,7 @@ channels = ["jsonl"]
 [rules.when]
 incident_types = ["kidnapping", "detention"]
 """
+
 
 HOSTILE_TITLE = "<script>alert('title')</script> Kampot raid frees Koreans"
 HOSTILE_BODY = 'Police in Kampot freed three Korean nationals. <img src=x onerror="alert(1)"> They are 31 years old.'
@@ -84,7 +88,7 @@ def _document(key: str, source: str, lang: str, title: str, body: str, published
 
 def seed_reports(store: Store) -> Seeded:
     """Five reports: one incident told in Korean, English and Khmer, a hostile-HTML one, an unrelated one."""
-    store.sync_sources([
+    sync_sources(store, [
         {"key": "yna-ko", "name": "연합뉴스", "kind": "news", "country": "KR", "lang": "ko", "fetch": "rss",
          "url": "https://www.yna.co.kr/rss/news.xml", "schedule": "30m", "enabled": True},
         {"key": "herald-en", "name": "The Korea Herald", "kind": "news", "country": "KR", "lang": "en",
@@ -108,32 +112,32 @@ def seed_reports(store: Store) -> Seeded:
     ]  # fmt: skip
     seeded = Seeded()
     for key, source, lang, title, body, published, data in specs:
-        doc_id = store.upsert_document(_document(key, source, lang, title, body, published)).id
-        store.save_extraction(doc_id, {**data, "id": doc_id}, "test-1")
+        doc_id = upsert_document(store, _document(key, source, lang, title, body, published)).id
+        save_extraction(store, doc_id, {**data, "id": doc_id}, "test-1")
         seeded.doc_ids[key] = doc_id
     assign_stories(store, list(seeded.doc_ids.values()))
     for key, doc_id in seeded.doc_ids.items():
-        seeded.story_ids[key] = (store.get_document(doc_id) or {}).get("story_id")
+        seeded.story_ids[key] = (get_document(store, doc_id) or {}).get("story_id")
     return seeded
 
 
 def seed_status(store: Store) -> None:
     """Advisory history for Cambodia (US 2→3, Korea level 3 with a region), a failing source, alerts."""
     for level, label in ((2, "Exercise Increased Caution"), (3, "Reconsider Travel")):
-        store.upsert_advisory({
+        upsert_advisory(store, {
             "issuer": "us-state", "country": "KH", "level": level, "level_native": f"Level {level}: {label}",
             "label": label, "summary": f"Cambodia - Level {level}: {label}", "url": "https://travel.state.gov/kh",
             "issued_at": T0 - timedelta(days=60 if level == 2 else 3),
         })  # fmt: skip
-    store.upsert_advisory({"issuer": "kr-mofa", "country": "KH", "level": 3, "level_native": "3단계 출국권고",
+    upsert_advisory(store, {"issuer": "kr-mofa", "country": "KH", "level": 3, "level_native": "3단계 출국권고",
                            "label": "출국권고", "url": "https://www.0404.go.kr/kh", "issued_at": T0})
-    store.upsert_advisory({"issuer": "kr-mofa", "country": "KH", "region": "Bokor Mountain", "level": 4,
+    upsert_advisory(store, {"issuer": "kr-mofa", "country": "KH", "region": "Bokor Mountain", "level": 4,
                            "level_native": "4단계 여행금지", "label": "여행금지", "issued_at": T0})
-    run = store.start_run("kh-km")
-    store.finish_run(run, pages=0, items=0, new_items=0, errors=1, status="failed",
+    run = start_run(store, "kh-km")
+    finish_run(store, run, pages=0, items=0, new_items=0, errors=1, status="failed",
                      error_summary="HTTP 503 <b>Service Unavailable</b>")
-    ok = store.start_run("yna-ko")
-    store.finish_run(ok, pages=3, items=20, new_items=4, errors=0, status="ok")
+    ok = start_run(store, "yna-ko")
+    finish_run(store, ok, pages=3, items=20, new_items=4, errors=0, status="ok")
     enqueue_alerts(store, [
         AlertRow("kr-incidents", "story", "1", "v1", "log", {"title": "캄보디아 감금 <i>story</i>"}),
         AlertRow("source-down", "source", "kh-km", "1", "log", {"title": "kh-km failing"}),

@@ -9,10 +9,13 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPBearer
 from pydantic import StringConstraints
 
-from storage.advisory_search import list_advisories
+from storage.advisories import advisory_history, list_advisories
 from storage.alerts import alert_counts, list_alerts
 from storage.digests import get_digest, list_digests
+from storage.documents import get_document
+from storage.repository import table_counts
 from storage.search import DEFAULT_FACETS, search
+from storage.sources import list_sources, recent_runs
 from storage.stories import get_story, list_stories
 from web.params import EARLIEST, LATEST, SearchQuery
 from web.views.common import DocumentId, StoryId, store_of
@@ -75,7 +78,7 @@ def api_story(request: Request, story_id: StoryId) -> dict[str, Any]:
 
 @router.get("/documents/{doc_id}", summary="One stored report with its extraction")
 def api_document(request: Request, doc_id: DocumentId) -> dict[str, Any]:
-    doc = store_of(request).get_document(doc_id)
+    doc = get_document(store_of(request), doc_id)
     if doc is None:
         raise HTTPException(404, f"no document {doc_id}")
     return doc
@@ -108,12 +111,12 @@ def api_advisory_history(
     issuer: Issuer = None,
     since: Annotated[date | None, Query(description="Recorded on or after (YYYY-MM-DD)")] = None,
 ) -> list[dict[str, Any]]:
-    return store_of(request).advisory_history(country=country, issuer=issuer, since=_since(since))
+    return advisory_history(store_of(request), country=country, issuer=issuer, since=_since(since))
 
 
 @router.get("/sources", summary="Registered sources with their health")
 def api_sources(request: Request) -> list[dict[str, Any]]:
-    return store_of(request).list_sources()
+    return list_sources(store_of(request))
 
 
 @router.get("/runs", summary="Recent crawl runs, newest first")
@@ -122,7 +125,7 @@ def api_runs(
     source: Annotated[str | None, Query(max_length=80)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> list[dict[str, Any]]:
-    return store_of(request).recent_runs(source_key=source, limit=limit)
+    return recent_runs(store_of(request), source_key=source, limit=limit)
 
 
 @router.get("/alerts", summary="The alerts log, newest first")
@@ -151,4 +154,4 @@ def api_digest(request: Request, day: Annotated[date, Path(description="YYYY-MM-
 @router.get("/stats", summary="Counts of documents, advisories, stories, incidents, alerts, digests")
 def api_stats(request: Request) -> dict[str, Any]:
     store = store_of(request)
-    return {**store.stats(), "alerts_by_status": alert_counts(store)}
+    return {**table_counts(store), "alerts_by_status": alert_counts(store)}

@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
+from storage.documents import get_document
 from storage.export import incidents, write_incidents
 from storage.search import DEFAULT_FACETS, SearchError, SearchResult, search
+from storage.sources import list_sources
 from web.evidence import highlight_document
 from web.exports import hits_to_csv, hits_to_geojson, iter_hits
 from web.params import SearchQuery
@@ -84,7 +86,7 @@ def search_page(request: Request, params: Params) -> Response:
         result = SearchResult(total=0, page=params.page, per_page=params.per_page, hits=[], facets={}, took_ms=0.0)
     last_page = max(1, -(-result.total // params.per_page))
     series, cut = per_day(published_days(result.published, ZoneInfo(request.app.state.timezone)))
-    source_names = {s["key"]: s["name"] for s in store.list_sources()}
+    source_names = {s["key"]: s["name"] for s in list_sources(store)}
     context = {
         "query": params, "result": result, "groups": facet_groups(params, result.facets),
         "ransom_counts": ransom_counts(result.facets), "source_names": source_names, "last_page": last_page,
@@ -147,9 +149,9 @@ def incidents_export(request: Request, params: Params, fmt: ExportFormat) -> Res
 @router.get("/documents/{doc_id}", name="document_page")
 def document_page(request: Request, doc_id: DocumentId) -> Response:
     """One stored article with its extraction's evidence highlighted."""
-    doc = store_of(request).get_document(doc_id)
+    doc = get_document(store_of(request), doc_id)
     if doc is None:
         raise HTTPException(404, f"no document {doc_id}")
     marked = highlight_document(doc["title"], doc["body"], doc.get("extraction"))
-    source_names = {s["key"]: s["name"] for s in store_of(request).list_sources()}
+    source_names = {s["key"]: s["name"] for s in list_sources(store_of(request))}
     return render(request, "document.html", {"doc": doc, "marked": marked, "source_names": source_names})

@@ -9,8 +9,11 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as FastapiPath
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
+from storage.advisories import advisory_history, current_advisories
 from storage.alerts import alert_counts, list_alerts
 from storage.digests import chart_png_of, get_digest, list_digests
+from storage.repository import table_counts
+from storage.sources import list_sources, recent_runs
 from web.advisory_board import build_board, last_changes, level_chart
 from web.security import DIGEST_CONTENT_SECURITY_POLICY
 from web.views.common import render, store_of
@@ -29,12 +32,12 @@ def advisories_page(request: Request, country: CountryCode = None) -> Response:
     the level history of one country (`country`, default the first monitored one)."""
     store = store_of(request)
     monitored: list[str] = request.app.state.countries
-    current = store.current_advisories()
+    current = current_advisories(store)
     known = sorted({row["country"] for row in current} | set(monitored))
     selected = (country or (monitored[0] if monitored else "")).upper()
-    board_history = [row for c in monitored for row in store.advisory_history(country=c)]
+    board_history = [row for c in monitored for row in advisory_history(store, country=c)]
     issuers, rows = build_board(current, board_history, monitored)
-    history = store.advisory_history(country=selected) if selected else []
+    history = advisory_history(store, country=selected) if selected else []
     context = {
         "issuers": issuers, "rows": rows, "countries": known, "selected": selected,
         "history": list(reversed(history)), "changes": last_changes(history),
@@ -48,9 +51,9 @@ def advisories_page(request: Request, country: CountryCode = None) -> Response:
 def sources_page(request: Request, source: SourceKey = None) -> Response:
     """Source health: last success and failure, consecutive failures, the recent crawl runs."""
     store = store_of(request)
-    sources = store.list_sources()
+    sources = list_sources(store)
     failing = [s for s in sources if s["consecutive_failures"]]
-    runs = store.recent_runs(source_key=source or None, limit=100)
+    runs = recent_runs(store, source_key=source or None, limit=100)
     context = {"sources": sources, "failing": failing, "runs": runs, "selected": source or ""}
     return render(request, "sources.html", context)
 
@@ -137,7 +140,7 @@ def api_page(request: Request) -> Response:
 def healthz(request: Request) -> Response:
     """Liveness for monitors (no sign-in needed, so it says nothing but whether the store answers)."""
     try:
-        store_of(request).stats()
+        table_counts(store_of(request))
     except Exception:  # any database failure means "not healthy"; logged for the operator
         log.exception("health check: the store did not answer")
         return JSONResponse({"status": "store unavailable"}, status_code=503)

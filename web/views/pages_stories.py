@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import Response
 
+from storage.sources import list_sources
 from storage.stories import get_story, list_stories
 from web.evidence import highlight_document
 from web.story_display import incident_types_by_support
@@ -48,7 +49,7 @@ def story_page(request: Request, story_id: StoryId) -> Response:
         for doc in story.get("documents", [])
     ]  # fmt: skip
     languages = Counter(doc["lang"] for doc in story.get("documents", []))
-    source_names = {s["key"]: s["name"] for s in store.list_sources()}
+    source_names = {s["key"]: s["name"] for s in list_sources(store)}
     outlets = Counter(source_names.get(d["source"], d["source"]) for d in story.get("documents", []))
     context = {
         "story": story, "facts": story.get("facts") or {}, "reports": reports, "languages": languages,

@@ -11,8 +11,8 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from crawler.advisory_levels import AdvisoryPayloadError, ParsedAdvisories
 from crawler.items import AdvisoryItem
+from crawler.spiders.advisories.payloads import AdvisoryPayloadError, ParsedAdvisories
 from crawler.spiders.base import START_META, SourceSpider
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class AdvisorySpider(SourceSpider):
     ) -> Iterator[AdvisoryItem]:
         """A 'lifted' row for each region the store holds for this country that the issuer no longer lists
         (its level falls back to the country's), so a lifted regional warning is a change like any other."""
-        for row in self.store.current_advisories(country=country_row.country, issuer=self.issuer):
+        for row in self.crawl_store.advice_in_force(country_row.country, self.issuer):
             region = row["region"]
             if not region or region in listed or region in keep or row["level_native"] == LIFTED:
                 continue

@@ -1,4 +1,5 @@
-"""Advisory search: the current advice (or the whole history) filtered by issuer, country, level, region,
+"""Travel advisories: one row per change of an issuer's advice for a country or region (so the table is
+the history), the advice in force, and advisory search: filtered by issuer, country, level, region,
 change date and direction of change, with free text over region/label/summary, facet counts and pages.
 Every value is checked here first, so a user's mistake is a SearchError with a reason, never an SQL error."""
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Advisory
 from storage.query_syntax import CONTROL_CHARS_RE, MAX_QUERY_CHARS, MAX_TERMS, SearchError
-from storage.repository import Store, advisory_dict, current_advisory_rows
+from storage.repository import Store, UpsertResult, content_hash, iso_utc, retry_on_conflict, utcnow
 
 __all__ = ["ADVISORY_FACETS", "DIRECTIONS", "AdvisorySearchResult", "list_advisories", "search_advisories"]
 
@@ -252,3 +253,78 @@ def _check_page(page: int, per_page: int) -> None:
         raise SearchError(f"page must be a whole number from 1 to {MAX_PAGE} (got {page!r})")
     if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= MAX_PER_PAGE:
         raise SearchError(f"per_page must be from 1 to {MAX_PER_PAGE} (got {per_page!r})")
+
+
+# ---- the advisories table: one row per change, so the table is the history ----------------------
+ADVISORY_COMPARED = ("level_native", "level", "label", "summary")
+
+def current_advisory_rows() -> Select[tuple[Advisory]]:
+    """SELECT of the newest advisory row per (issuer, country, region): the advice in force."""
+    latest = (
+        select(func.max(Advisory.id).label("id"))
+        .group_by(Advisory.issuer, Advisory.country, Advisory.region)
+        .subquery()
+    )
+    return select(Advisory).join(latest, Advisory.id == latest.c.id)
+
+
+def upsert_advisory(store: Store, adv: dict[str, Any]) -> UpsertResult:
+    """Add a row only when the issuer's advice for (country, region) changed: the table is the history."""
+    return retry_on_conflict(lambda: _upsert_advisory_once(store, adv))
+
+
+def _upsert_advisory_once(store: Store, adv: dict[str, Any]) -> UpsertResult:
+    region = adv.get("region") or ""
+    chash = content_hash(*(str(adv.get(f) or "") for f in ADVISORY_COMPARED))
+    with store.write() as s:
+        last = s.scalar(
+            select(Advisory)
+            .where(Advisory.issuer == adv["issuer"], Advisory.country == adv["country"], Advisory.region == region)
+            .order_by(Advisory.id.desc())
+            .limit(1)
+        )
+        if last is not None and last.content_hash == chash:
+            return UpsertResult(last.id, created=False, changed=False)
+        row = Advisory(
+            issuer=adv["issuer"], country=adv["country"], region=region,
+            level_native=adv.get("level_native") or "", level=adv.get("level"), label=adv.get("label") or "",
+            summary=adv.get("summary") or "", url=adv.get("url") or "", issued_at=adv.get("issued_at"),
+            fetched_at=utcnow(), content_hash=chash, previous_level=last.level if last else None,
+        )  # fmt: skip
+        s.add(row)
+        s.flush()
+        return UpsertResult(row.id, created=last is None, changed=True)
+
+
+def current_advisories(store: Store, country: str | None = None, issuer: str | None = None) -> list[dict[str, Any]]:
+    """The newest row per (issuer, country, region)."""
+    with store.read() as s:
+        q = current_advisory_rows()
+        if country:
+            q = q.where(Advisory.country == country.upper())
+        if issuer:
+            q = q.where(Advisory.issuer == issuer)
+        q = q.order_by(Advisory.country, Advisory.issuer, Advisory.region)
+        return [advisory_dict(r) for r in s.scalars(q)]
+
+
+def advisory_history(
+    store: Store, country: str | None = None, issuer: str | None = None, since: datetime | None = None
+) -> list[dict[str, Any]]:
+    with store.read() as s:
+        q = select(Advisory).order_by(Advisory.id)
+        if country:
+            q = q.where(Advisory.country == country.upper())
+        if issuer:
+            q = q.where(Advisory.issuer == issuer)
+        if since:
+            q = q.where(Advisory.fetched_at >= since)
+        return [advisory_dict(r) for r in s.scalars(q)]
+
+
+def advisory_dict(r: Advisory) -> dict[str, Any]:
+    return {
+        "id": r.id, "issuer": r.issuer, "country": r.country, "region": r.region, "level": r.level,
+        "level_native": r.level_native, "label": r.label, "summary": r.summary, "url": r.url,
+        "issued_at": iso_utc(r.issued_at), "fetched_at": iso_utc(r.fetched_at), "previous_level": r.previous_level,
+    }  # fmt: skip
