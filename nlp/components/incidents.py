@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -28,6 +29,11 @@ def _tables(lang: str) -> dict[str, Any]:
         "context": compile_terms(kw["relevance"]["context"][lang], lang),
         "types": {t: compile_terms(kw["types"][t][lang], lang) for t in INCIDENT_TYPES},
         "hedged": compile_terms(kw["types_hedged"][lang], lang),
+        "negated": compile_terms(kw["types_negated"][lang], lang),
+        "fiction": compile_terms(kw["types_fiction"][lang], lang),
+        "paid_release": compile_terms(kw["types_paid_release"][lang], lang),
+        "strong_rescue": compile_terms(kw["types_paid_release"]["strong_rescue"], "en"),
+        "demand": compile_terms(kw["types_paid_release"]["demand"][lang], lang),
         "legal_custody": compile_terms(kw["types_legal_custody"][lang], lang),
         "unlawful": compile_terms(kw["types_legal_custody"]["unlawful"], "en"),
         "statistic": compile_terms(count["statistic"][lang], lang),
@@ -37,6 +43,7 @@ def _tables(lang: str) -> dict[str, Any]:
         "nat_implicit": compile_terms(kw["nationality_implicit"][lang], lang),
         "nat_person": compile_terms(kw["nationality_implicit_person"][lang], lang),
         "suspect": compile_terms(kw["nationality_implicit_person"]["suspect"], "ko"),
+        "suspect_en": compile_terms(kw["nationality_implicit_person"]["suspect_en"], "en"),
         "foreign_victims": compile_terms(kw["nationality_foreign"][lang], lang),
         "count_cues": {"neg": compile_terms(count["neg"][lang], lang), "pos": compile_terms(count["pos"][lang], lang)},
         "count_re": _count_regex(lang, nouns, count["en_numbers"]),
@@ -70,24 +77,71 @@ def is_relevant(text: str, lang: str, title: str | None = None) -> bool:
     return bool(tables["core"].search(full)) and bool(tables["context"].search(full))
 
 
+FICTION_MIN_CUES = 2  # distinct fiction words that make a text a review or synopsis of a story
+
+
 def incident_types(text: str, lang: str, title: str | None = None) -> list[str]:
-    """Types with a cue in a sentence that reports something: cues in hedged or warning sentences
-    ("often a first step toward confinement") do not count, and a detention cue in a sentence about
-    a criminal suspicion (drugs, a charge, a prison term) types as an arrest, not a confinement."""
+    """Types with a cue in a sentence that reports something that happened.
+
+    Not reports: a film or drama's plot; a cue under a hedge, plan, wish or denial ("victims can be
+    detained", "plans to repatriate", "hoping to rescue him", "denied anyone was held"). A detention
+    cue about a criminal suspicion types as an arrest; a release that was paid for is not a rescue.
+    """
     tables = _tables(lang)
     full = f"{title}\n{text}" if title else text
+    if _is_fiction(full, tables):
+        return []
+    paid = bool(tables["paid_release"].search(full))
     found: set[str] = set()
     for name, pattern in tables["types"].items():
         for m in pattern.finditer(full):
-            sentence = full[slice(*sentence_bounds(full, m.start()))]
-            if tables["hedged"].search(sentence):
-                continue
-            if name == "detention" and _legal_custody(sentence, tables):
-                found.add("arrest")
-                continue
-            found.add(name)
-            break
+            s_start, s_end = sentence_bounds(full, m.start())
+            cue = Cue(name, m.start() - s_start, m.end() - s_start, lang)
+            label = _reported_type(cue, full[s_start:s_end], tables, paid)
+            if label:
+                found.add(label)
+                if label == name:
+                    break
     return [t for t in INCIDENT_TYPES if t in found]
+
+
+@dataclass(frozen=True)
+class Cue:
+    """An incident cue: its type and its offsets inside its sentence."""
+
+    type: str
+    start: int
+    end: int
+    lang: str
+
+
+HEDGE_REACH = {"ko": 40, "other": 90}  # how far a hedge or denial carries (characters)
+
+
+def _is_fiction(text: str, tables: dict[str, Any]) -> bool:
+    cues = {m.group().casefold() for m in tables["fiction"].finditer(text)}
+    return len(cues) >= FICTION_MIN_CUES
+
+
+def _under(pattern: re.Pattern[str], sentence: str, cue: Cue) -> bool:
+    """Does `pattern` govern the cue? English and Khmer put the modal, plan or denial before the verb
+    ("can be detained", "denied that … held"); Korean after it (감금될 수 있다, 송환할 예정)."""
+    if cue.lang == "ko":
+        return bool(pattern.search(sentence, cue.end, cue.end + HEDGE_REACH["ko"]))
+    return any(m.end() <= cue.start for m in pattern.finditer(sentence, max(0, cue.start - HEDGE_REACH["other"]), cue.start))
+
+
+def _reported_type(cue: Cue, sentence: str, tables: dict[str, Any], paid: bool) -> str | None:
+    """The type this cue reports in its sentence, or None when the sentence reports no event."""
+    if cue.type == "kidnapping" and tables["demand"].search(sentence):
+        return cue.type  # a ransom demanded or paid happened, even when told with a threat ("or he would be killed")
+    if _under(tables["hedged"], sentence, cue) or _under(tables["negated"], sentence, cue):
+        return None
+    if cue.type == "detention" and _legal_custody(sentence, tables):
+        return "arrest"
+    if cue.type == "rescue" and paid and not tables["strong_rescue"].search(sentence, cue.start, cue.end + 4):
+        return None  # released once the money arrived: a ransom paid, not a rescue
+    return cue.type
 
 
 def _legal_custody(sentence: str, tables: dict[str, Any]) -> bool:
@@ -96,18 +150,41 @@ def _legal_custody(sentence: str, tables: dict[str, Any]) -> bool:
 
 
 def victim_nationality(text: str, lang: str, korean_place: bool = False) -> str | None:
-    """"KR" when the victims are Korean: said outright, or implied (a home town in Korea, the
-    embassy or foreign ministry handling the case) unless the text says no Koreans were involved."""
+    """"KR" when the text says the victims are Korean (한국인, 우리 국민, South Korean, not about
+    suspects), or implies it (a home town in Korea, the embassy or foreign ministry handling the
+    case, a Korean-press "L씨") and names no victims of another nationality. Never from the
+    language or the outlet alone."""
     tables = _tables(lang)
     negated = [(m.start(), m.end()) for m in tables["nat_neg"].finditer(text)]
     for m in tables["nat"].finditer(text):
-        if not any(a <= m.start() < b for a, b in negated):
-            return "KR"
-    if negated or tables["foreign_victims"].search(text):
+        if any(a <= m.start() < b for a, b in negated) or _names_suspects(text, m.start(), m.end(), tables):
+            continue
+        return "KR"
+    if negated or any(not _names_suspects(text, m.start(), m.end(), tables)
+                      for m in tables["foreign_victims"].finditer(text)):
         return None
-    if korean_place or tables["nat_implicit"].search(text) or _named_victim(text, tables):
+    if korean_place or _implicit_korean(text, tables) or _named_victim(text, tables):
         return "KR"
     return None
+
+
+SUSPECT_WINDOW = 16  # characters between a nationality and the suspect noun it describes
+
+
+def _names_suspects(text: str, start: int, end: int, tables: dict[str, Any]) -> bool:
+    """Does this nationality mention describe suspects ("Chinese suspects", "한국인 조직원",
+    "용의자들이 대부분 중국 국적자") rather than victims? Looks only a few words either side."""
+    lo, hi = max(0, start - SUSPECT_WINDOW), min(len(text), end + SUSPECT_WINDOW)
+    s_start, s_end = sentence_bounds(text, start)
+    window = text[max(lo, s_start):min(hi, s_end)]
+    return bool(tables["suspect"].search(window) or tables["suspect_en"].search(window))
+
+
+def _implicit_korean(text: str, tables: dict[str, Any]) -> bool:
+    """The embassy or ministry handling a case, a return to Korea -- but not the ministry issuing a
+    travel advisory, which says nothing about whose nationals any victims were."""
+    return any(not tables["types"]["advisory"].search(text, *sentence_bounds(text, m.start()))
+               for m in tables["nat_implicit"].finditer(text))
 
 
 def _named_victim(text: str, tables: dict[str, Any]) -> bool:
@@ -116,22 +193,32 @@ def _named_victim(text: str, tables: dict[str, Any]) -> bool:
                for m in tables["nat_person"].finditer(text))
 
 
-def victim_count(text: str, lang: str) -> int | None:
-    """Largest number of people the text says were held, freed, sent home…; else 1 for a lone victim."""
+def victim_count(text: str, lang: str, title: str | None = None) -> int | None:
+    """The number of victims of the main incident: the first count of people the text (headline and
+    lead first) says were held, freed, sent home…; later, larger figures are usually running totals
+    ("over 250 rescued this year"). Else 1 for a lone victim."""
     tables = _tables(lang)
+    for part in (title, text):
+        if part:
+            found = _first_count(to_ascii_digits(part), tables)
+            if found:
+                return found
     norm = to_ascii_digits(text)
-    best: int | None = None
+    if any(nearest_cue(norm, m.start(), m.end(), tables["official"], 40, 10)[0] is None
+           for m in tables["singular"].finditer(norm)):
+        return 1  # a lone victim, not an official named with an age
+    return None
+
+
+def _first_count(norm: str, tables: dict[str, Any]) -> int | None:
     for m in tables["count_re"].finditer(norm):
         raw = m.group(1).replace(",", "")
         value = int(raw) if raw.isdigit() else tables["numbers"].get(raw.lower())
         if tables["statistic"].search(norm, m.start(), m.end()):
             continue  # "330 reports of Koreans": a tally over many cases, not one incident's victims
         if value and nearest_cue(norm, m.start(), m.end(), tables["count_cues"], 80, 80)[0] == "pos":
-            best = max(best or 0, value)
-    if best is None and any(nearest_cue(norm, m.start(), m.end(), tables["official"], 40, 10)[0] is None
-                            for m in tables["singular"].finditer(norm)):
-        return 1  # a lone victim, not an official named with an age
-    return best
+            return int(value)
+    return None
 
 
 class IncidentClassifier:
@@ -155,7 +242,7 @@ class IncidentClassifier:
         korean_place = any(s._.place[2].country == "KR" and s._.place[2].kind != "country"
                            for s in doc.spans.get("places", []))
         doc._.victim_nationality = victim_nationality(text, self.lang, korean_place)
-        doc._.victim_count = victim_count(text, self.lang) if doc._.incident_types else None
+        doc._.victim_count = victim_count(text, self.lang, title) if doc._.incident_types else None
         return doc
 
 
