@@ -1,6 +1,8 @@
-"""Stories: documents that report one real-world event, merged across outlets (MinHash near-duplicates)
-and across languages (shared victim age, place, ransom in USD within a date window). Every merge is
-recorded in story_links with the reason the document joined."""
+"""Stories: documents that report one real-world incident, merged across outlets (MinHash near-duplicates)
+and across outlets and languages on incident identity (storage/identity.py: a score made of named
+evidence). A report is compared only with a bounded set of candidate stories: those sharing one of its
+identity keys, and those seen the same few days. Every merge is recorded in story_links with the
+evidence the document joined on."""
 from __future__ import annotations
 
 import logging
@@ -8,17 +10,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.documents import document_dict
-from storage.models import Document, DocumentBand, Extraction, Story, StoryLink
+from storage.identity import Incident, compare, compare_with_story, incident_from_extraction
+from storage.models import Document, DocumentBand, Extraction, Story, StoryKey, StoryLink
 from storage.repository import Store, as_utc, utcnow
 from storage.story_facts import (
     NEAR_DUPLICATE_JACCARD,
     band_keys,
-    compare_facts,
-    days_between,
     document_facts,
     empty_facts,
     estimated_jaccard,
@@ -31,7 +32,10 @@ from storage.story_facts import (
 
 log = logging.getLogger(__name__)
 
-STORY_WINDOW = timedelta(days=10)  # reports of one incident more than 10 days apart are not merged on facts
+SAME_DAYS = timedelta(days=2)  # stories seen this close to a report are candidates even without a shared key
+PER_KEY = 40  # the most recent stories per identity key that are looked at
+MAX_CANDIDATES = 20  # stories a report is compared with, at most
+MEMBERS_COMPARED = 6  # a story's first report and its most recent ones
 PG_STORY_LOCK = 0x73746F72  # "stor": one story assigner at a time on PostgreSQL
 
 
@@ -50,17 +54,19 @@ class _Placement:
     reason: str
     score: float
     matched_document_id: int | None = None
+    bridged: list[int] = field(default_factory=list)  # other stories this report shows to be the same incident
 
 
 def assign_stories(store: Store, doc_ids: list[int]) -> list[StoryChange]:
     """Put each relevant document into a story (a new one or the one it reports), one transaction per
     document; returns one change per touched story, in the order first touched."""
     changes: dict[int, StoryChange] = {}
+    cache: dict[int, Incident] = {}  # identity facts of reports already read in this run
     for doc_id in doc_ids:
         with store.write() as s:
             if s.get_bind().dialect.name == "postgresql":
                 s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_STORY_LOCK})
-            result = _assign_one(s, doc_id)
+            result = _assign_one(s, doc_id, cache)
         if result is None:
             continue
         story_id, created, facts_changed = result
@@ -71,30 +77,47 @@ def assign_stories(store: Store, doc_ids: list[int]) -> list[StoryChange]:
     return list(changes.values())
 
 
-def _assign_one(s: Session, doc_id: int) -> tuple[int, bool, bool] | None:
+def _assign_one(s: Session, doc_id: int, cache: dict[int, Incident]) -> tuple[int, bool, bool] | None:
     doc = s.get(Document, doc_id)
     extraction = s.get(Extraction, doc_id)
-    if doc is None or extraction is None or not extraction.relevant:
+    if doc is None or extraction is None or not story_worthy(extraction.relevant, extraction.data or {}):
         return None
     sig = _store_signature(s, doc)
-    doc_facts = document_facts(extraction.data or {})
+    data = extraction.data or {}
+    doc_facts = document_facts(data)
     seen = as_utc(doc.published_at) or as_utc(doc.fetched_at) or utcnow()
+    incident = incident_from_extraction(doc.id, data, as_utc(doc.published_at), doc.lang)
     joined = doc.story_id is None
     if not joined:
         placement = _Placement(s.get(Story, doc.story_id), False, "", 0.0)  # type: ignore[arg-type]
     else:
         placement = (
             _near_duplicate(s, doc, sig)
-            or _same_incident(s, doc_facts, seen)
+            or _same_incident(s, incident, seen, cache)
             or _new_story(s, doc, seen)
         )
         doc.story_id = placement.story.id
+        if placement.bridged:
+            _absorb(s, placement.story, placement.bridged, doc.id)
         s.merge(StoryLink(
             document_id=doc.id, story_id=placement.story.id, matched_document_id=placement.matched_document_id,
             reason=placement.reason, score=placement.score, linked_at=utcnow(),
         ))  # fmt: skip
+    add_story_keys(s, placement.story.id, incident.identity_keys())
     changed = _fold_into_story(s, placement.story, doc, doc_facts, seen, joined=joined)
     return placement.story.id, placement.created, changed
+
+
+def story_worthy(relevant: bool, data: dict[str, Any]) -> bool:
+    """A report gets a story when it passed the relevance gate, or when it tells of something that
+    happened to people (an escape told without the usual keywords, a headline-only report)."""
+    return bool(relevant or (data.get("identity") or {}).get("incident_cue"))
+
+
+def add_story_keys(s: Session, story_id: int, keys: set[str]) -> None:
+    known = set(s.scalars(select(StoryKey.key).where(StoryKey.story_id == story_id, StoryKey.key.in_(keys))))
+    s.add_all(StoryKey(story_id=story_id, key=k[:120]) for k in sorted(keys - known))
+    s.flush()
 
 
 def _store_signature(s: Session, doc: Document) -> Any:
@@ -133,30 +156,96 @@ def _near_duplicate(s: Session, doc: Document, sig: Any) -> _Placement | None:
                       jaccard, other_id)
 
 
-def _same_incident(s: Session, doc_facts: dict[str, Any], seen: datetime) -> _Placement | None:
-    """The story in the date window whose facts agree best with the document's, if they agree enough."""
-    if not (doc_facts["ages"] or doc_facts["ransoms_usd"] or doc_facts["places"]):
+def _same_incident(s: Session, incident: Incident, seen: datetime, cache: dict[int, Incident]) -> _Placement | None:
+    """The candidate story whose reports the document matches best on identity evidence, if enough;
+    other stories it also joins become `bridged` when their first reports do not conflict."""
+    candidates = candidate_stories(s, incident.identity_keys(), seen, exclude_doc=incident.doc_id)
+    members = story_members(s, candidates, exclude_doc=incident.doc_id, cache=cache)
+    joining = []
+    for story_id in candidates:
+        comparison, match = compare_with_story(incident, members.get(story_id, []))
+        if comparison.joins and match is not None:
+            joining.append((comparison.score, -story_id, comparison, match))
+    if not joining:
         return None
-    candidates = s.scalars(
-        select(Story).where(Story.last_seen >= seen - STORY_WINDOW, Story.first_seen <= seen + STORY_WINDOW)
-    ).all()
-    best = None
-    for story in candidates:
-        gap = min(days_between(seen, as_utc(story.first_seen)) or 0, days_between(seen, as_utc(story.last_seen)) or 0)
-        match = compare_facts(doc_facts, story.facts or {}, gap)
-        if match.merges and (best is None or match.score > best[0].score):
-            best = (match, story)
-    if best is None:
-        return None
-    match, story = best
-    first_doc = s.scalar(select(StoryLink.document_id).where(StoryLink.story_id == story.id)
-                         .order_by(StoryLink.linked_at).limit(1))
-    return _Placement(story, False, match.reason(), match.score, first_doc)
+    joining.sort(key=lambda j: (j[0], j[1]), reverse=True)
+    _, neg_id, comparison, match = joining[0]
+    core = members[-neg_id][0]
+    bridged = [-j[1] for j in joining[1:] if not compare(core, members[-j[1]][0]).conflicts]
+    reason = f"{comparison.explain()} — best match: report {match.doc_id}"
+    return _Placement(s.get(Story, -neg_id), False, reason, comparison.score, match.doc_id,  # type: ignore[arg-type]
+                      bridged=_unpinned(s, bridged))
+
+
+def _unpinned(s: Session, story_ids: list[int]) -> list[int]:
+    """The stories no analyst has corrected (none of their reports is pinned)."""
+    if not story_ids:
+        return []
+    pinned = set(s.scalars(select(Document.story_id).where(Document.story_id.in_(story_ids),
+                                                             Document.story_pinned.is_(True))))
+    return [sid for sid in story_ids if sid not in pinned]
+
+
+def _absorb(s: Session, target: Story, others: list[int], via_doc: int) -> None:
+    """Merge stories a new report showed to be `target`'s incident (a follow-up that ties two stories
+    placed before it): their reports, links and keys move; the link reasons say through which report."""
+    from storage.story_corrections import move_story_keys, refresh_story
+
+    for other in others:
+        s.execute(update(Document).where(Document.story_id == other).values(story_id=target.id))
+        for link in s.scalars(select(StoryLink).where(StoryLink.story_id == other)).all():
+            link.story_id = target.id
+            link.reason = f"{link.reason} [its story {other} joined through report {via_doc}]"[:2000]
+        move_story_keys(s, other, target.id)
+        s.execute(delete(Story).where(Story.id == other))
+        log.info("story %s joined story %s through report %s", other, target.id, via_doc)
+    s.flush()
+    refresh_story(s, target)
+
+
+def candidate_stories(s: Session, keys: set[str], seen: datetime, *, exclude_doc: int | None = None) -> list[int]:
+    """A bounded set of stories worth comparing: the most recent PER_KEY stories of each identity key,
+    ranked by keys shared, plus the stories seen within SAME_DAYS; never the whole store."""
+    shared: dict[int, int] = {}
+    for key in sorted(keys):
+        q = select(StoryKey.story_id).where(StoryKey.key == key[:120]).order_by(StoryKey.story_id.desc()).limit(PER_KEY)
+        for story_id in s.scalars(q):
+            shared[story_id] = shared.get(story_id, 0) + 1
+    ranked = sorted(shared, key=lambda sid: (-shared[sid], -sid))[:MAX_CANDIDATES]
+    near = s.scalars(
+        select(Story.id).where(Story.last_seen.between(seen - SAME_DAYS, seen + SAME_DAYS))
+        .order_by(Story.last_seen.desc()).limit(MAX_CANDIDATES)
+    ).all()  # fmt: skip
+    own = s.scalar(select(Document.story_id).where(Document.id == exclude_doc)) if exclude_doc else None
+    return [sid for sid in dict.fromkeys([*ranked, *near]) if sid != own]
+
+
+def story_members(
+    s: Session, story_ids: list[int], *, exclude_doc: int | None = None, cache: dict[int, Incident] | None = None
+) -> dict[int, list[Incident]]:
+    """For each story, the identity facts of its first report and of its most recent ones (first one
+    first). Two queries whatever the number of stories; `cache` keeps facts already read in this run."""
+    if not story_ids:
+        return {}
+    cache = {} if cache is None else cache
+    ids: dict[int, list[int]] = {}
+    for story_id, doc_id in s.execute(select(Document.story_id, Document.id).where(
+            Document.story_id.in_(story_ids), Document.id != (exclude_doc or -1)).order_by(Document.id)):
+        ids.setdefault(story_id, []).append(doc_id)
+    chosen = {sid: list(dict.fromkeys(d[:1] + d[-(MEMBERS_COMPARED - 1):])) for sid, d in ids.items()}
+    missing = sorted({d for docs in chosen.values() for d in docs} - set(cache))
+    for i in range(0, len(missing), 500):
+        rows = s.execute(select(Document.id, Document.published_at, Document.lang, Extraction.data)
+                         .join(Extraction, Extraction.document_id == Document.id)
+                         .where(Document.id.in_(missing[i : i + 500])))  # fmt: skip
+        for doc_id, pub, lang, data in rows:
+            cache[doc_id] = incident_from_extraction(doc_id, data or {}, as_utc(pub), lang)
+    return {sid: [cache[d] for d in docs if d in cache] for sid, docs in chosen.items()}
 
 
 def _new_story(s: Session, doc: Document, seen: datetime) -> _Placement:
     story = Story(
-        title=doc.title or "", first_seen=seen, last_seen=seen, updated_at=utcnow(), created_at=utcnow(),
+        title=doc.title or (doc.body or "").strip().split("\n")[0][:120], first_seen=seen, last_seen=seen, updated_at=utcnow(), created_at=utcnow(),
         incident_types=[],
         is_incident=False, countries=[], doc_count=0, facts=empty_facts(), facts_key="",
     )  # fmt: skip
@@ -209,12 +298,16 @@ def get_story(store: Store, story_id: int) -> dict[str, Any] | None:
         links = s.scalars(select(StoryLink).where(StoryLink.story_id == story_id)).all()
         out = story_dict(story)
         out["documents"] = [document_dict(d, with_extraction=True) for d in docs]
+        out["pinned"] = sorted(d.id for d in docs if d.story_pinned)
     by_doc = {link.document_id: link for link in links}
     out["links"] = [
         {"document_id": link.document_id, "matched_document_id": link.matched_document_id,
          "reason": link.reason, "score": link.score}
         for link in sorted(links, key=lambda x: (as_utc(x.linked_at), x.document_id))
     ]  # fmt: skip
+    from storage.story_corrections import corrections_for
+
+    out["corrections"] = corrections_for(store, story_id)
     out["timeline"] = [
         {"at": d["published_at"] or d["fetched_at"], "document_id": d["id"], "source": d["source"],
          "title": d["title"], "lang": d["lang"], "reason": by_doc[d["id"]].reason if d["id"] in by_doc else ""}
@@ -234,3 +327,16 @@ def list_stories(
         if since is not None:
             q = q.where(Story.updated_at >= since)
         return [story_dict(r) for r in s.scalars(q)]
+
+
+def explain_pair(store: Store, doc_a: int, doc_b: int) -> str:
+    """The identity evidence two documents have for and against their being one incident, in words."""
+    with store.read() as s:
+        rows = {i: (pub, lang, data) for i, pub, lang, data in s.execute(
+            select(Document.id, Document.published_at, Document.lang, Extraction.data)
+            .join(Extraction, Extraction.document_id == Document.id, isouter=True)
+            .where(Document.id.in_([doc_a, doc_b])))}  # fmt: skip
+    if doc_a not in rows or doc_b not in rows:
+        return "no such document"
+    a, b = (incident_from_extraction(i, rows[i][2] or {}, as_utc(rows[i][0]), rows[i][1]) for i in (doc_a, doc_b))
+    return compare(a, b).explain()
