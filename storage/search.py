@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Document, Extraction
-from storage.query_syntax import Node, SearchError, Term, parse_query, positive_terms
+from storage.query_syntax import Node, SearchError, Term, match_forms, parse_query, positive_terms
 from storage.repository import Store, document_dict
 from storage.search_sql import (
     DOCUMENT_FACETS,
@@ -243,10 +243,15 @@ def make_snippet(text: str, terms: Sequence[Term], width: int = SNIPPET_CHARS) -
 
 
 def _terms_pattern(terms: Sequence[Term]) -> re.Pattern[str] | None:
-    texts = sorted({t.text for t in terms}, key=len, reverse=True)
-    if not texts:
+    """Every term as typed, or, where it matches inflections, its cut form and the rest of that word."""
+    forms = {(form, (form,) != (t.text,)) for t in terms for form in match_forms(t)}
+    if not forms:
         return None
-    return re.compile("|".join(r"\s+".join(map(re.escape, t.split())) for t in texts), re.IGNORECASE)
+    ordered = sorted(forms, key=lambda f: len(f[0]), reverse=True)
+    return re.compile(
+        "|".join(r"\s+".join(map(re.escape, text.split())) + (r"\w*" if cut else "") for text, cut in ordered),
+        re.IGNORECASE,
+    )
 
 
 def _jsonable(value: Any) -> Any:

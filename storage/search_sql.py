@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 
 from storage.models import Document, DocumentFacet, Extraction, Story
-from storage.query_syntax import Any, Node, SearchError, Term
+from storage.query_syntax import Any, Node, SearchError, Term, match_forms
 
 LIST_FILTERS = ("source", "lang", "country", "admin1", "place", "incident_type")
 FACET_TABLE_FILTERS = {"country", "admin1", "place", "incident_type"}
@@ -54,11 +54,12 @@ PG_SIMPLE = literal_column("'simple'::regconfig")  # the text search configurati
 # ---- query tree -> FTS5 MATCH (SQLite) ----------------------------------------------------------
 def fts5_match(node: Node, expand: Callable[[str], list[str]]) -> str:
     """FTS5 MATCH text for the tree. Terms are always quoted strings, so nothing the user typed is FTS5
-    syntax. A 2-character term (below the trigram minimum) becomes an OR of the indexed trigrams that
-    start with it, which `expand` supplies."""
+    syntax; English words match their inflections (query_syntax.match_forms). A 2-character term (below
+    the trigram minimum) becomes an OR of the indexed trigrams that start with it, which `expand` supplies."""
     if isinstance(node, Term):
         if len(node.text) >= 3:
-            return _fts5_string(node.text)
+            forms = match_forms(node)
+            return _fts5_string(forms[0]) if len(forms) == 1 else "(" + " OR ".join(map(_fts5_string, forms)) + ")"
         grams = expand(node.text.lower())
         return "(" + " OR ".join(_fts5_string(g) for g in grams) + ")" if grams else _fts5_string(node.text)
     if isinstance(node, Any):
@@ -88,10 +89,11 @@ def trigram_prefix_query(prefix: str, limit: int) -> Select:
 # ---- query tree -> PostgreSQL conditions --------------------------------------------------------
 def pg_condition(node: Node) -> ColumnElement[bool]:
     """Substring terms (3+ characters) through the pg_trgm index; 2-character terms as word prefixes
-    (Korean) or whole words (Latin) through the 'simple' tsvector."""
+    (Korean) or whole words (Latin) through the 'simple' tsvector. English words match their inflections."""
     if isinstance(node, Term):
         if len(node.text) >= 3:
-            return PG_TEXT.ilike(bindparam(None, f"%{_like_escape(node.text)}%", unique=True), escape="\\")
+            return or_(*(PG_TEXT.ilike(bindparam(None, f"%{_like_escape(form)}%", unique=True), escape="\\")
+                         for form in match_forms(node)))
         return PG_TSV.op("@@")(func.to_tsquery(PG_SIMPLE, bindparam(None, _tsquery_lexeme(node.text), unique=True)))
     if isinstance(node, Any):
         return or_(*(pg_condition(item) for item in node.items))
@@ -100,7 +102,7 @@ def pg_condition(node: Node) -> ColumnElement[bool]:
 
 def pg_rank_tsquery(terms: Sequence[Term]) -> str:
     """A tsquery OR-ing every word of the positive terms as prefixes: the basis of ts_rank_cd."""
-    words = {w for t in terms for w in t.text.split() if w.strip()}
+    words = {w for t in terms for form in match_forms(t) for w in form.split() if w.strip()}
     return " | ".join(_tsquery_lexeme(w, prefix=True) for w in sorted(words)) or "''"
 
 
