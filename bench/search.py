@@ -32,10 +32,18 @@ from storage.bulk import bulk_insert_documents
 from storage.models import Document
 from storage.query_syntax import parse_query
 from storage.repository import Store
-from storage.search import CANDIDATE_CAP, DEFAULT_FACETS, TRIGRAM_EXPANSION, search
+from storage.search import (
+    CANDIDATE_CAP,
+    DEFAULT_FACETS,
+    PG_FIRST_WINDOW,
+    PG_WINDOW_SETTINGS,
+    TRIGRAM_EXPANSION,
+    search,
+)
 from storage.search_sql import (
     candidate_query,
     fts5_match,
+    id_windows,
     normalize_filters,
     title_match_query,
     trigram_prefix_query,
@@ -85,11 +93,13 @@ def raw_statements(store: Store, spec: dict[str, Any]) -> list[str]:
             with store.read() as s:
                 return list(s.scalars(trigram_prefix_query(term, TRIGRAM_EXPANSION)))
         match = fts5_match(node, expand)
+    windows = node is not None and not store.is_sqlite  # PostgreSQL text queries walk id windows
     q = candidate_query(dialect.name, node, filters, oldest_first=spec.get("sort") == "oldest", cap=CANDIDATE_CAP,
-                        match=match)  # fmt: skip
+                        match=match, id_range=(-1111111111, -2222222222) if windows else None)  # fmt: skip
     if node is None and not filters:  # search() counts the table when the candidate cap is reached
         statements.append("SELECT count(*) FROM documents")
-    statements.append(compiled(q))
+    sql = compiled(q).replace("-1111111111", "{wlo}").replace("-2222222222", "{whi}")
+    statements.append(sql + ("/*oldest*/" if spec.get("sort") == "oldest" else ""))
     if match is not None and spec.get("sort", "relevance") == "relevance":  # its title-match ranking
         title_sql = compiled(title_match_query(match).params(lo=-1, hi=-2))
         statements.append(title_sql.replace("-1", "{lo}", 1).replace("-2", "{hi}", 1))
@@ -106,6 +116,9 @@ def run_raw(store: Store, statements: list[str], facets: tuple[str, ...]) -> Non
                 ids = [r[0] for r in rows] or [0]
                 cur.execute(sql.replace("{lo}", str(min(ids))).replace("{hi}", str(max(ids))))
                 cur.fetchall()
+                continue
+            if "{wlo}" in sql:
+                rows = _run_windows(cur, sql)
                 continue
             cur.execute(sql)
             rows = cur.fetchall()
@@ -145,6 +158,23 @@ class _TimedCorpus:
                 return
             done += 1
             yield item
+
+
+def _run_windows(cur: Any, sql: str) -> list[Any]:
+    """The candidate statement over id windows, as search() runs it on PostgreSQL."""
+    cur.execute("SELECT min(id), max(id) FROM documents")
+    first, last = cur.fetchone()
+    rows: list[Any] = []
+    if last is None:
+        return rows
+    cur.execute("SELECT " + ", ".join(f"set_config('{n}', '{v}', true)" for n, v in PG_WINDOW_SETTINGS))
+    for lo, hi in id_windows(first, last, PG_FIRST_WINDOW, oldest_first=sql.endswith("/*oldest*/")):
+        cur.execute(sql.replace("{wlo}", str(lo)).replace("{whi}", str(hi)))
+        rows.extend(cur.fetchall())
+        if len(rows) >= CANDIDATE_CAP:
+            break
+    cur.execute("; ".join(f"RESET {n}" for n, _ in PG_WINDOW_SETTINGS))
+    return rows[:CANDIDATE_CAP]
 
 
 def build(store: Store, corpus: Corpus) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from storage.models import Document, Extraction
@@ -29,6 +29,7 @@ from storage.search_sql import (
     candidate_query,
     facet_count_query,
     fts5_match,
+    id_windows,
     normalize_filters,
     title_match_query,
     trigram_prefix_query,
@@ -43,6 +44,11 @@ SORTS = ("relevance", "newest", "oldest")
 CANDIDATE_CAP = 1000
 MAX_PER_PAGE = 100
 FACET_VALUES = 30  # values listed per facet
+PG_FIRST_WINDOW = 4 * CANDIDATE_CAP  # newest ids a PostgreSQL text query looks at first
+# For the windowed candidate statements only: the planner prices the tsvector match as cheap and would
+# walk the primary key decompressing each row's tsvector; these make it use the (search_tsv, id) GIN index,
+# which answers a window's matches without reading any tsvector. No parallel workers for millisecond work.
+PG_WINDOW_SETTINGS = (("enable_indexscan", "off"), ("enable_seqscan", "off"), ("max_parallel_workers_per_gather", "0"))
 TRIGRAM_EXPANSION = 400  # trigrams OR-ed for one 2-character term
 SNIPPET_CHARS = 240
 
@@ -101,8 +107,7 @@ def search(
     with store.read() as s:
         dialect = s.get_bind().dialect.name
         match = fts5_match(node, lambda t: _expand_trigrams(s, t)) if node is not None and dialect == "sqlite" else None
-        q = candidate_query(dialect, node, flt, oldest_first=sort == "oldest", cap=CANDIDATE_CAP, match=match)
-        rows = s.execute(q).all()
+        rows = _candidates(s, dialect, node, flt, sort == "oldest", match)
         total, exact = _total(s, rows, node, flt)
         if match is not None and sort == "relevance" and rows:
             rows = _score_title_matches(s, rows, match)
@@ -128,6 +133,27 @@ def _validate(
     if unknown:
         raise SearchError(f"unknown facet(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(KNOWN_FACETS))}")
     return parse_query(query or ""), normalize_filters(filters)
+
+
+def _candidates(
+    s: Session, dialect: str, node: Node | None, flt: dict[str, Any], oldest_first: bool, match: str | None
+) -> list[Any]:
+    """At most CANDIDATE_CAP matches, newest first. PostgreSQL text queries walk id windows (id_windows)."""
+    if dialect == "sqlite" or node is None:
+        q = candidate_query(dialect, node, flt, oldest_first=oldest_first, cap=CANDIDATE_CAP, match=match)
+        return list(s.execute(q).all())
+    first_id, last_id = s.execute(select(func.min(Document.id), func.max(Document.id))).one()
+    rows: list[Any] = []
+    if last_id is None:
+        return rows
+    s.execute(text("SELECT " + ", ".join(f"set_config('{n}', '{v}', true)" for n, v in PG_WINDOW_SETTINGS)))
+    for window in id_windows(first_id, last_id, PG_FIRST_WINDOW, oldest_first=oldest_first):
+        cap = CANDIDATE_CAP - len(rows)
+        rows.extend(s.execute(candidate_query(dialect, node, flt, oldest_first=oldest_first, cap=cap, id_range=window)))
+        if len(rows) >= CANDIDATE_CAP:
+            break
+    s.execute(text("; ".join(f"RESET {n}" for n, _ in PG_WINDOW_SETTINGS)))
+    return rows
 
 
 def _expand_trigrams(s: Session, term: str) -> list[str]:

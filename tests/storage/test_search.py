@@ -91,8 +91,9 @@ def test_candidate_query_compiles_for_both_dialects() -> None:
     lite = str(candidate_query("sqlite", node, {"country": ["KH"]}, oldest_first=False, cap=50, match="m")
                .compile(dialect=sqlite.dialect()))
     assert "documents_fts MATCH" in lite and "ORDER BY documents_fts.rowid DESC" in lite and "document_facets" in lite
-    pg = str(candidate_query("postgresql", node, {}, oldest_first=True, cap=50).compile(dialect=postgresql.dialect()))
-    assert "ILIKE" in pg and "@@ to_tsquery" in pg and "ORDER BY documents.id ASC" in pg
+    pg = str(candidate_query("postgresql", parse_query("납치 Cambodia call-centre"), {}, oldest_first=True, cap=50,
+                             id_range=(0, 9)).compile(dialect=postgresql.dialect()))  # fmt: skip
+    assert "ILIKE" in pg and "AS TSQUERY" in pg and "ORDER BY documents.id ASC" in pg and "documents.id <=" in pg
 
 
 def test_snippet_is_escaped_and_marks_terms() -> None:
