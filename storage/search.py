@@ -80,6 +80,7 @@ class SearchResult:
         return {
             "query": self.query, "filters": {k: _jsonable(v) for k, v in self.filters.items()}, "sort": self.sort,
             "total": self.total, "total_exact": self.total_exact, "page": self.page, "per_page": self.per_page,
+            "facets_exact": self.total_exact,  # facet counts cover the candidates: all matches, or the newest cap
             "took_ms": round(self.took_ms, 2),
             "hits": [
                 {"document": h.document, "snippet_html": h.snippet_html, "score": h.score, "extraction": h.extraction}
