@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install bench lint clean
+.PHONY: demo test install bench bench-smoke lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/extract.py --docs 200
 	$(BIN)/python bench/search.py --docs 20000
 	$(BIN)/python bench/ingest.py --pages 300
+
+## CI's smoke test of the benchmarks: each runs on a small load and prints its JSON line (figures not judged).
+bench-smoke: $(STAMP)
+	$(BIN)/python bench/search.py --docs 20000 --runs 1
+	$(BIN)/python bench/ingest.py --pages 100 --repeat 1
+	$(BIN)/python bench/extract.py --docs 20
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check . || true

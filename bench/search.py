@@ -1,7 +1,8 @@
-"""Search benchmark: build a synthetic corpus of N Korean and English documents with extractions, then
-time a fixed mix of realistic queries (free text, 2-character Korean, phrases, OR, exclusion, filters,
-facets, pages) through storage.search.search() and through the equivalent raw SQL statements (the same
-FTS/trigram statements, compiled once, run on a bare DB-API cursor). Prints one JSON line.
+"""Search benchmark: build a realistic synthetic corpus of N Korean and English news documents
+(bench/corpus.py: 300–900 words, Zipf vocabulary) with extractions, then time a fixed mix of query kinds
+(very common and common terms, ANDs, common+rare, 2-character Korean, phrases, OR, exclusion, filters,
+facets, deep pages) through storage.search.search() and through the equivalent raw SQL statements (the
+same FTS/trigram statements, compiled once, run on a bare DB-API cursor). Prints one JSON line.
 
     python bench/search.py --docs 100000 [--db URL] [--reuse] [--runs 5]
 """
@@ -11,12 +12,14 @@ import argparse
 import json
 import logging
 import os
-import random
+import resource
+import sqlite3
 import statistics
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +27,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select, text
 
+from bench.corpus import SPAN_DAYS, START, Corpus, Progress
 from storage.bulk import bulk_insert_documents
 from storage.models import Document
 from storage.query_syntax import parse_query
 from storage.repository import Store
-from storage.search import CANDIDATE_CAP, DEFAULT_FACETS, TRIGRAM_EXPANSION, search
+from storage.search import (
+    CANDIDATE_CAP,
+    DEFAULT_FACETS,
+    PG_FIRST_WINDOW,
+    PG_WINDOW_SETTINGS,
+    TRIGRAM_EXPANSION,
+    search,
+)
 from storage.search_sql import (
     candidate_query,
     fts5_match,
+    id_windows,
     normalize_filters,
     title_match_query,
     trigram_prefix_query,
@@ -39,71 +51,31 @@ from storage.search_sql import (
 
 log = logging.getLogger("bench.search")
 
-START = datetime(2023, 1, 1, tzinfo=UTC)
-KO_DOMAIN = ["캄보디아", "납치", "감금", "몸값", "구출", "송환", "대학생", "경찰", "프놈펜", "시아누크빌",
-             "보이스피싱", "취업", "사기", "대사관", "외교부", "범죄단지", "고문", "실종"]  # fmt: skip
-EN_DOMAIN = ["Cambodia", "kidnapped", "kidnapping", "ransom", "rescue", "rescued", "student", "police", "Phnom",
-             "Penh", "Sihanoukville", "scam", "compound", "embassy", "detained", "repatriated", "tortured"]  # fmt: skip
-KO_ENDINGS = ["", "", "가", "는", "를", "에서", "됐다", "했다", "의", "에", "으로"]
-PLACES = [("KH", "Kampot", "Bokor"), ("KH", "Preah Sihanouk", "Sihanoukville"), ("KH", "Phnom Penh", "Phnom Penh"),
-          ("KR", "North Gyeongsang", "Yecheon"), ("TH", "Tak", "Mae Sot"), ("MM", "Kayin", "Myawaddy")]  # fmt: skip
-TYPES = ["kidnapping", "detention", "rescue", "repatriation", "scam_recruitment", "arrest", "death", "torture"]
-
-
-def pseudo_words(rng: random.Random, korean: bool, n: int) -> list[str]:
-    """A filler vocabulary with a realistic spread of trigrams (random Hangul syllables / letters)."""
-    if korean:
-        return ["".join(chr(0xAC00 + rng.randrange(0, 11172, 28)) for _ in range(rng.randint(2, 3))) for _ in range(n)]
-    letters = "etaoinshrdlcumwfgypbvk"
-    return ["".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(n)]
-
-
-def corpus(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
-    """N documents in publication order; about a third report an incident and carry an extraction."""
-    rng = random.Random(seed)
-    vocab = {True: pseudo_words(rng, True, 4000), False: pseudo_words(rng, False, 4000)}
-    span = timedelta(days=1000) / max(n, 1)
-    for i in range(n):
-        korean = i % 2 == 0
-        relevant = rng.random() < 0.33
-        words = rng.choices(vocab[korean], k=rng.randint(50, 110))
-        if relevant:
-            domain = KO_DOMAIN if korean else EN_DOMAIN
-            for _ in range(rng.randint(3, 8)):
-                word = rng.choice(domain) + (rng.choice(KO_ENDINGS) if korean else "")
-                words.insert(rng.randrange(len(words)), word)
-            if not korean and rng.random() < 0.3:
-                words[rng.randrange(len(words))] = "scam compound"
-        title = " ".join(words[:8])
-        yield {
-            "item_id": f"bench/{i}", "source_key": f"{'ko' if korean else 'en'}-src-{i % 12}",
-            "url": f"https://bench.invalid/{i}", "title": title, "body": " ".join(words), "lang": "ko" if korean else "en",
-            "country": "KR", "published_at": START + span * i + timedelta(minutes=rng.randint(0, 90)),
-            "extraction": _extraction(rng) if relevant else None, "extraction_version": "bench",
-        }  # fmt: skip
-
-
-def _extraction(rng: random.Random) -> dict[str, Any]:
-    place = rng.choice(PLACES)
-    ransom = [{"amount": a, "currency": "USD", "usd": a} for a in [rng.choice([5000, 20000, 38500, 100000])]
-              if rng.random() < 0.3]  # fmt: skip
-    return {
-        "relevant": True, "incident_types": sorted(set(rng.sample(TYPES, rng.randint(1, 2)))),
-        "victim_ages": [{"value": rng.randint(18, 45)}] if rng.random() < 0.5 else [], "ransoms": ransom,
-        "places": [{"name": place[2], "country": place[0], "admin1": place[1]}], "victim_nationality": "KR",
-    }  # fmt: skip
+RAW_SAMPLE = 100_000  # documents in the raw FTS5 insert that the bulk load is compared with
 
 
 def query_mix(today: date) -> list[dict[str, Any]]:
+    """(kind, search kwargs): what analysts type, from the very common term to a filter-only query."""
     recent = (today - timedelta(days=120)).isoformat()
+    window = {"date_from": (today - timedelta(days=400)).isoformat(), "date_to": (today - timedelta(days=100)).isoformat()}
     return [
-        {"query": "캄보디아"}, {"query": "Cambodia"}, {"query": "납치"}, {"query": "감금 몸값"},
-        {"query": '"scam compound"'}, {"query": "kidnapping OR 납치"}, {"query": "Cambodia -rescue"},
-        {"query": ""}, {"query": "", "filters": {"incident_type": ["kidnapping"], "country": ["KH"]}},
-        {"query": "ransom", "filters": {"has_ransom": True, "date_from": recent}},
-        {"query": "대학생", "filters": {"age_min": 20, "age_max": 25}},
-        {"query": "embassy", "filters": {"lang": ["en"]}, "sort": "newest", "page": 2},
-        {"query": "Sihanoukville OR 시아누크빌", "filters": {"admin1": ["Preah Sihanouk"]}, "sort": "oldest"},
+        {"kind": "very_common", "query": "경찰"}, {"kind": "very_common", "query": "police"},
+        {"kind": "common", "query": "캄보디아"}, {"kind": "common", "query": "Cambodia"},
+        {"kind": "common_and", "query": "Cambodia police"}, {"kind": "common_and", "query": "캄보디아 경찰"},
+        {"kind": "common_rare", "query": "Cambodia Bokor"}, {"kind": "common_rare", "query": "캄보디아 보코르"},
+        {"kind": "korean_2char", "query": "납치"}, {"kind": "korean_2char", "query": "감금 몸값"},
+        {"kind": "phrase", "query": '"scam compound"'}, {"kind": "phrase", "query": '"Phnom Penh"'},
+        {"kind": "stemmed", "query": "kidnapped"},
+        {"kind": "or_not", "query": "kidnapping OR 납치"}, {"kind": "or_not", "query": "Cambodia -rescued"},
+        {"kind": "browse", "query": ""},
+        {"kind": "filter_only", "query": "", "filters": {"incident_type": ["kidnapping"], "country": ["KH"], **window}},
+        {"kind": "filter_only", "query": "", "filters": {"incident_type": ["kidnapping"], "country": ["KH"]}},
+        {"kind": "filtered", "query": "ransom", "filters": {"has_ransom": True, "date_from": recent}},
+        {"kind": "filtered", "query": "대학생", "filters": {"age_min": 20, "age_max": 25}},
+        {"kind": "filtered", "query": "embassy", "filters": {"lang": ["en"]}, "sort": "newest", "page": 2},
+        {"kind": "filtered", "query": "Sihanoukville OR 시아누크빌", "filters": {"admin1": ["Preah Sihanouk"]},
+         "sort": "oldest"},
+        {"kind": "page_50", "query": "캄보디아", "page": 50}, {"kind": "page_50", "query": "police", "page": 50},
     ]  # fmt: skip
 
 
@@ -121,11 +93,13 @@ def raw_statements(store: Store, spec: dict[str, Any]) -> list[str]:
             with store.read() as s:
                 return list(s.scalars(trigram_prefix_query(term, TRIGRAM_EXPANSION)))
         match = fts5_match(node, expand)
+    windows = node is not None and not store.is_sqlite  # PostgreSQL text queries walk id windows
     q = candidate_query(dialect.name, node, filters, oldest_first=spec.get("sort") == "oldest", cap=CANDIDATE_CAP,
-                        match=match)  # fmt: skip
+                        match=match, id_range=(-1111111111, -2222222222) if windows else None)  # fmt: skip
     if node is None and not filters:  # search() counts the table when the candidate cap is reached
         statements.append("SELECT count(*) FROM documents")
-    statements.append(compiled(q))
+    sql = compiled(q).replace("-1111111111", "{wlo}").replace("-2222222222", "{whi}")
+    statements.append(sql + ("/*oldest*/" if spec.get("sort") == "oldest" else ""))
     if match is not None and spec.get("sort", "relevance") == "relevance":  # its title-match ranking
         title_sql = compiled(title_match_query(match).params(lo=-1, hi=-2))
         statements.append(title_sql.replace("-1", "{lo}", 1).replace("-2", "{hi}", 1))
@@ -142,6 +116,9 @@ def run_raw(store: Store, statements: list[str], facets: tuple[str, ...]) -> Non
                 ids = [r[0] for r in rows] or [0]
                 cur.execute(sql.replace("{lo}", str(min(ids))).replace("{hi}", str(max(ids))))
                 cur.fetchall()
+                continue
+            if "{wlo}" in sql:
+                rows = _run_windows(cur, sql)
                 continue
             cur.execute(sql)
             rows = cur.fetchall()
@@ -160,12 +137,93 @@ def run_raw(store: Store, statements: list[str], facets: tuple[str, ...]) -> Non
         raw.close()
 
 
-def build(store: Store, n: int) -> float:
+class _TimedCorpus:
+    """Iterates the corpus for the bulk loader, timing generation apart from storing, showing progress,
+    and noting how long storing the first RAW_SAMPLE documents took."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus, self.gen_s, self.sample_store_s = corpus, 0.0, None
+        self.progress = Progress(corpus.n, "building corpus")
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        started = time.perf_counter()
+        it, done = iter(self.corpus), 0
+        while True:
+            if done == min(RAW_SAMPLE, self.corpus.n) and self.sample_store_s is None:
+                self.sample_store_s = time.perf_counter() - started - self.gen_s
+            t = time.perf_counter()
+            item = next(it, None)
+            self.gen_s += time.perf_counter() - t
+            if item is None:
+                return
+            done += 1
+            yield item
+
+
+def _run_windows(cur: Any, sql: str) -> list[Any]:
+    """The candidate statement over id windows, as search() runs it on PostgreSQL."""
+    cur.execute("SELECT min(id), max(id) FROM documents")
+    first, last = cur.fetchone()
+    rows: list[Any] = []
+    if last is None:
+        return rows
+    cur.execute("SELECT " + ", ".join(f"set_config('{n}', '{v}', true)" for n, v in PG_WINDOW_SETTINGS))
+    for lo, hi in id_windows(first, last, PG_FIRST_WINDOW, oldest_first=sql.endswith("/*oldest*/")):
+        cur.execute(sql.replace("{wlo}", str(lo)).replace("{whi}", str(hi)))
+        rows.extend(cur.fetchall())
+        if len(rows) >= CANDIDATE_CAP:
+            break
+    cur.execute("; ".join(f"RESET {n}" for n, _ in PG_WINDOW_SETTINGS))
+    return rows[:CANDIDATE_CAP]
+
+
+def build(store: Store, corpus: Corpus) -> dict[str, Any]:
+    """Bulk-load the corpus; store time excludes generating it."""
+    timed = _TimedCorpus(corpus)
     started = time.perf_counter()
-    bulk_insert_documents(store, corpus(n))
+    bulk_insert_documents(store, timed, batch=10_000, progress=timed.progress.update)
     with store.write() as s:
         s.execute(text("ANALYZE"))
-    return time.perf_counter() - started
+    total = time.perf_counter() - started
+    return {"build_s": round(total - timed.gen_s, 1), "generate_s": round(timed.gen_s, 1),
+            "sample_build_s": round(timed.sample_store_s or total - timed.gen_s, 1),
+            "mean_words": round(corpus.mean_words, 1), "vocabulary": corpus.vocabulary,
+            "raw_text_mb": round(corpus.raw_bytes / 1e6, 1)}  # fmt: skip
+
+
+def raw_fts_build(n: int, batch: int = 10_000) -> float:
+    """Seconds to insert the same first n documents' title and body into a bare FTS5 trigram table
+    (its own content, no triggers, no other tables), the floor a bulk load is compared with."""
+    with tempfile.TemporaryDirectory() as folder:
+        con = sqlite3.connect(Path(folder) / "raw.sqlite", isolation_level=None)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        con.execute("CREATE VIRTUAL TABLE raw_fts USING fts5(title, body, tokenize='trigram')")
+        spent = 0.0
+        for chunk in _chunks(((d["title"], d["body"]) for d in Corpus(n)), batch):
+            t = time.perf_counter()
+            con.execute("BEGIN")
+            con.executemany("INSERT INTO raw_fts(title, body) VALUES (?, ?)", chunk)
+            con.execute("COMMIT")
+            spent += time.perf_counter() - t
+        con.close()
+    return spent
+
+
+def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _meta_path(url: str) -> Path:
+    return Path(tempfile.gettempdir()) / ("deskwatch-bench-" + "".join(c if c.isalnum() else "_" for c in url)[-80:]
+                                          + ".json")  # fmt: skip
 
 
 def db_megabytes(store: Store) -> float:
@@ -187,6 +245,7 @@ def main() -> None:
     ap.add_argument("--db", help="database URL (default: a new SQLite file under /tmp)")
     ap.add_argument("--reuse", action="store_true", help="keep an existing corpus of the right size")
     ap.add_argument("--runs", type=int, default=5, help="timed runs per query")
+    ap.add_argument("--no-raw-build", action="store_true", help="skip the raw FTS5 insert of the sample")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     url = args.db or f"sqlite:////tmp/deskwatch-bench-{args.docs}.sqlite"
@@ -198,29 +257,54 @@ def main() -> None:
         existing = s.scalar(select(func.count()).select_from(Document)) or 0
     if existing and not (args.reuse and existing == args.docs):
         raise SystemExit(f"{url} already holds {existing} documents; use an empty database or --reuse")
-    build_s = build(store, args.docs) if not existing else None
-    specs = query_mix((START + timedelta(days=1000)).date())
-    api_ms, raw_ms = [], []
+    if existing:
+        built = json.loads(_meta_path(url).read_text()) if _meta_path(url).exists() else {}
+    else:
+        built = build(store, Corpus(args.docs))
+        _meta_path(url).write_text(json.dumps(built))
+    if store.is_sqlite and not args.no_raw_build and "raw_build_s" not in built:
+        sample = min(RAW_SAMPLE, args.docs)
+        built.update(raw_sample_docs=sample, raw_build_s=round(raw_fts_build(sample), 1))
+        if "sample_build_s" in built:
+            built["build_ratio"] = round(built["sample_build_s"] / max(built["raw_build_s"], 1e-9), 3)
+        _meta_path(url).write_text(json.dumps(built))
+    specs = query_mix((START + timedelta(days=SPAN_DAYS)).date())
+    api_ms, raw_ms = time_queries(store, specs, args.runs)
+    flat_api = [ms for values in api_ms.values() for ms in values]
+    flat_raw = [ms for values in raw_ms.values() for ms in values]
+    p95, raw_p95 = percentile(flat_api, 95), percentile(flat_raw, 95)
+    db_mb = db_megabytes(store)
+    print(json.dumps({
+        "docs": args.docs, "backend": store.engine.dialect.name, "p50_ms": round(statistics.median(flat_api), 2),
+        "p95_ms": round(p95, 2), "raw_p95_ms": round(raw_p95, 2),
+        "overhead_ratio": round(p95 / raw_p95, 3) if raw_p95 else None,
+        "p95_by_kind": {k: round(percentile(v, 95), 1) for k, v in api_ms.items()},
+        "raw_p95_by_kind": {k: round(percentile(v, 95), 1) for k, v in raw_ms.items()},
+        **built, "db_mb": round(db_mb, 1),
+        "db_to_text": round(db_mb / built["raw_text_mb"], 2) if built.get("raw_text_mb") else None,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "queries": len(specs), "runs": args.runs,
+    }, ensure_ascii=False))  # fmt: skip
+    store.close()
+
+
+def time_queries(store: Store, specs: list[dict[str, Any]], runs: int) -> tuple[dict[str, list[float]], ...]:
+    """Milliseconds per query kind for search() and for its raw statements, interleaved run by run."""
+    api_ms: dict[str, list[float]] = {}
+    raw_ms: dict[str, list[float]] = {}
     for spec in specs:
-        statements = raw_statements(store, spec)
-        kwargs = {k: v for k, v in spec.items()}
+        kwargs = {k: v for k, v in spec.items() if k != "kind"}
+        statements = raw_statements(store, kwargs)
         search(store, **kwargs)  # warm the page cache for both paths alike
         run_raw(store, statements, DEFAULT_FACETS)
-        for _ in range(args.runs):
+        for _ in range(runs):
             t = time.perf_counter()
             search(store, **kwargs)
-            api_ms.append((time.perf_counter() - t) * 1000)
+            api_ms.setdefault(spec["kind"], []).append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
             run_raw(store, statements, DEFAULT_FACETS)
-            raw_ms.append((time.perf_counter() - t) * 1000)
-    p95, raw_p95 = percentile(api_ms, 95), percentile(raw_ms, 95)
-    print(json.dumps({
-        "docs": args.docs, "p50_ms": round(statistics.median(api_ms), 2), "p95_ms": round(p95, 2),
-        "raw_p95_ms": round(raw_p95, 2), "overhead_ratio": round(p95 / raw_p95, 3) if raw_p95 else None,
-        "build_s": round(build_s, 1) if build_s is not None else None, "db_mb": round(db_megabytes(store), 1),
-        "backend": store.engine.dialect.name, "queries": len(specs), "runs": args.runs,
-    }))  # fmt: skip
-    store.close()
+            raw_ms.setdefault(spec["kind"], []).append((time.perf_counter() - t) * 1000)
+    return api_ms, raw_ms
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ read that benchmarks and reliability checks count with."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
 
@@ -19,9 +19,12 @@ log = logging.getLogger(__name__)
 BULK_CACHE_KIB = 512 * 1024  # SQLite page cache per loading connection
 
 
-def bulk_insert_documents(store: Store, items: Iterable[dict[str, Any]], *, batch: int = 20_000) -> int:
+def bulk_insert_documents(
+    store: Store, items: Iterable[dict[str, Any]], *, batch: int = 20_000, progress: Callable[[int], None] | None = None
+) -> int:
     """Insert new documents (dicts of upsert_document's fields, plus an optional 'extraction' dict in
-    nlp's contract and 'extraction_version'); ids are assigned here, after the current maximum."""
+    nlp's contract and 'extraction_version'); ids are assigned here, after the current maximum.
+    `progress` is called with the running total after each committed batch."""
     from sqlalchemy import func, select
 
     with store.read() as s:
@@ -48,6 +51,8 @@ def bulk_insert_documents(store: Store, items: Iterable[dict[str, Any]], *, batc
                 s.execute(insert(DocumentFacet), facets)
         total += len(docs)
         log.info("bulk-inserted %d documents", total)
+        if progress is not None:
+            progress(total)
     return total
 
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
 
 MIN_TERM_CHARS = 2
 MAX_TERMS = 24
 MAX_QUERY_CHARS = 500
 CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MIN_STEM_CHARS = 4  # a shorter stem ('die' of 'dies') would match inside unrelated words ('soldier')
+_ENGLISH_WORD_RE = re.compile(r"[A-Za-z]+")
 _PUNCT_EDGES = ".,;:!?'`~@#$%^&*+=|\\/<>[]{}…·「」『』“”‘’"
 
 
@@ -74,6 +79,37 @@ def positive_terms(node: Node | None) -> list[Term]:
     if isinstance(node, Term):
         return [node]
     return [t for item in node.items for t in positive_terms(item)]
+
+
+def match_forms(term: Term) -> tuple[str, ...]:
+    """The substrings a term matches (any of them). An English word (a phrase's last word) becomes forms
+    of its Snowball stem, so 'kidnapped' finds 'kidnap' and 'kidnapping' and the reverse, 'studies'
+    finds 'study', 'police' finds 'policing' (not 'policy'); Korean, Khmer and other text stays as typed
+    (substring search already covers their endings). One form is always a part of the typed word, so a
+    term still matches everything it matched as typed."""
+    head, _, last = term.text.rpartition(" ")
+    return tuple(f"{head} {form}" if head else form for form in english_forms(last))
+
+
+@lru_cache(maxsize=4096)
+def english_forms(word: str) -> tuple[str, ...]:
+    if not _ENGLISH_WORD_RE.fullmatch(word):
+        return (word,)
+    lower = word.lower()
+    stem = _english_stemmer().stemWord(lower)
+    if stem == lower or len(stem) < MIN_STEM_CHARS:
+        return (word,)
+    if lower == stem + "e":  # police, rescue: keep the e, or 'polic' would find 'policy'
+        return (lower, stem + "ing")
+    y_form = (stem[:-1] + "y",) if stem.endswith("i") else ()  # studi(es) ~ study, happi(ness) ~ happy
+    if lower.startswith(stem):
+        return (stem, *y_form)
+    return (lower, stem, *y_form) if lower not in y_form else (stem, *y_form)
+
+
+@lru_cache(maxsize=1)
+def _english_stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")
 
 
 def _count_excluded(node: Node) -> int:

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from storage.documents import document_dict
 from storage.models import Document, Extraction
-from storage.query_syntax import Node, SearchError, Term, parse_query, positive_terms
+from storage.query_syntax import Node, SearchError, Term, match_forms, parse_query, positive_terms
 from storage.repository import Store
 from storage.search_sql import (
     DOCUMENT_FACETS,
@@ -30,6 +30,7 @@ from storage.search_sql import (
     candidate_query,
     facet_count_query,
     fts5_match,
+    id_windows,
     normalize_filters,
     title_match_query,
     trigram_prefix_query,
@@ -44,6 +45,11 @@ SORTS = ("relevance", "newest", "oldest")
 CANDIDATE_CAP = 1000
 MAX_PER_PAGE = 100
 FACET_VALUES = 30  # values listed per facet
+PG_FIRST_WINDOW = 4 * CANDIDATE_CAP  # newest ids a PostgreSQL text query looks at first
+# For the windowed candidate statements only: the planner prices the tsvector match as cheap and would
+# walk the primary key decompressing each row's tsvector; these make it use the (search_tsv, id) GIN index,
+# which answers a window's matches without reading any tsvector. No parallel workers for millisecond work.
+PG_WINDOW_SETTINGS = (("enable_indexscan", "off"), ("enable_seqscan", "off"), ("max_parallel_workers_per_gather", "0"))
 TRIGRAM_EXPANSION = 400  # trigrams OR-ed for one 2-character term
 SNIPPET_CHARS = 240
 
@@ -75,6 +81,7 @@ class SearchResult:
         return {
             "query": self.query, "filters": {k: _jsonable(v) for k, v in self.filters.items()}, "sort": self.sort,
             "total": self.total, "total_exact": self.total_exact, "page": self.page, "per_page": self.per_page,
+            "facets_exact": self.total_exact,  # facet counts cover the candidates: all matches, or the newest cap
             "took_ms": round(self.took_ms, 2),
             "hits": [
                 {"document": h.document, "snippet_html": h.snippet_html, "score": h.score, "extraction": h.extraction}
@@ -102,8 +109,7 @@ def search(
     with store.read() as s:
         dialect = s.get_bind().dialect.name
         match = fts5_match(node, lambda t: _expand_trigrams(s, t)) if node is not None and dialect == "sqlite" else None
-        q = candidate_query(dialect, node, flt, oldest_first=sort == "oldest", cap=CANDIDATE_CAP, match=match)
-        rows: Sequence[Any] = s.execute(q).all()
+        rows = _candidates(s, dialect, node, flt, sort == "oldest", match)
         total, exact = _total(s, rows, node, flt)
         if match is not None and sort == "relevance" and rows:
             rows = _score_title_matches(s, rows, match)
@@ -129,6 +135,27 @@ def _validate(
     if unknown:
         raise SearchError(f"unknown facet(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(KNOWN_FACETS))}")
     return parse_query(query or ""), normalize_filters(filters)
+
+
+def _candidates(
+    s: Session, dialect: str, node: Node | None, flt: dict[str, Any], oldest_first: bool, match: str | None
+) -> list[Any]:
+    """At most CANDIDATE_CAP matches, newest first. PostgreSQL text queries walk id windows (id_windows)."""
+    if dialect == "sqlite" or node is None:
+        q = candidate_query(dialect, node, flt, oldest_first=oldest_first, cap=CANDIDATE_CAP, match=match)
+        return list(s.execute(q).all())
+    first_id, last_id = s.execute(select(func.min(Document.id), func.max(Document.id))).one()
+    rows: list[Any] = []
+    if last_id is None:
+        return rows
+    s.execute(text("SELECT " + ", ".join(f"set_config('{n}', '{v}', true)" for n, v in PG_WINDOW_SETTINGS)))
+    for window in id_windows(first_id, last_id, PG_FIRST_WINDOW, oldest_first=oldest_first):
+        cap = CANDIDATE_CAP - len(rows)
+        rows.extend(s.execute(candidate_query(dialect, node, flt, oldest_first=oldest_first, cap=cap, id_range=window)))
+        if len(rows) >= CANDIDATE_CAP:
+            break
+    s.execute(text("; ".join(f"RESET {n}" for n, _ in PG_WINDOW_SETTINGS)))
+    return rows
 
 
 def _expand_trigrams(s: Session, term: str) -> list[str]:
@@ -244,10 +271,15 @@ def make_snippet(text: str, terms: Sequence[Term], width: int = SNIPPET_CHARS) -
 
 
 def _terms_pattern(terms: Sequence[Term]) -> re.Pattern[str] | None:
-    texts = sorted({t.text for t in terms}, key=len, reverse=True)
-    if not texts:
+    """Every term as typed, or, where it matches inflections, its cut form and the rest of that word."""
+    forms = {(form, (form,) != (t.text,)) for t in terms for form in match_forms(t)}
+    if not forms:
         return None
-    return re.compile("|".join(r"\s+".join(map(re.escape, t.split())) for t in texts), re.IGNORECASE)
+    ordered = sorted(forms, key=lambda f: len(f[0]), reverse=True)
+    return re.compile(
+        "|".join(r"\s+".join(map(re.escape, text.split())) + (r"\w*" if cut else "") for text, cut in ordered),
+        re.IGNORECASE,
+    )
 
 
 def _jsonable(value: Any) -> Any:

@@ -4,7 +4,8 @@ facet counts."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any as AnyType
 
@@ -16,6 +17,8 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
+    cast,
     column,
     exists,
     false,
@@ -30,9 +33,10 @@ from sqlalchemy import (
     true,
     type_coerce,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from storage.models import Document, DocumentFacet, Extraction, Story
-from storage.query_syntax import AnyOf, Node, SearchError, Term
+from storage.query_syntax import AnyOf, Node, SearchError, Term, match_forms
 
 LIST_FILTERS = ("source", "lang", "country", "admin1", "place", "incident_type")
 FACET_TABLE_FILTERS = {"country", "admin1", "place", "incident_type"}
@@ -59,11 +63,12 @@ PG_SIMPLE = literal_column("'simple'::regconfig")  # the text search configurati
 # ---- query tree -> FTS5 MATCH (SQLite) ----------------------------------------------------------
 def fts5_match(node: Node, expand: Callable[[str], list[str]]) -> str:
     """FTS5 MATCH text for the tree. Terms are always quoted strings, so nothing the user typed is FTS5
-    syntax. A 2-character term (below the trigram minimum) becomes an OR of the indexed trigrams that
-    start with it, which `expand` supplies."""
+    syntax; English words match their inflections (query_syntax.match_forms). A 2-character term (below
+    the trigram minimum) becomes an OR of the indexed trigrams that start with it, which `expand` supplies."""
     if isinstance(node, Term):
         if len(node.text) >= 3:
-            return _fts5_string(node.text)
+            forms = match_forms(node)
+            return _fts5_string(forms[0]) if len(forms) == 1 else "(" + " OR ".join(map(_fts5_string, forms)) + ")"
         grams = expand(node.text.lower())
         return "(" + " OR ".join(_fts5_string(g) for g in grams) + ")" if grams else _fts5_string(node.text)
     if isinstance(node, AnyOf):
@@ -91,22 +96,49 @@ def trigram_prefix_query(prefix: str, limit: int) -> Select:
 
 
 # ---- query tree -> PostgreSQL conditions --------------------------------------------------------
-def pg_condition(node: Node) -> ColumnElement[bool]:
-    """Substring terms (3+ characters) through the pg_trgm index; 2-character terms as word prefixes
-    (Korean) or whole words (Latin) through the 'simple' tsvector."""
+# A term of Latin letters, digits and Hangul (words of a phrase separated by spaces) is answered by the
+# 'simple' tsvector's GIN index alone, as word prefixes: exact, so no row's text is read to recheck it.
+# Anything else (Khmer, Thai, inner punctuation) is a substring through the pg_trgm index and a recheck.
+_PG_WORDS_RE = re.compile(r"[A-Za-z0-9\uac00-\ud7a3]+(?: [A-Za-z0-9\uac00-\ud7a3]+)*")
+
+
+def pg_condition(node: Node, *, title_only: bool = False) -> ColumnElement[bool]:
+    """The tree as a WHERE condition: word terms (and 2-character terms) through the 'simple' tsvector as
+    word prefixes (a 2-character Latin term as a whole word), other terms as substrings through pg_trgm.
+    English words match their inflections. `title_only`: every term as a substring of the title (the
+    relevance signal, evaluated on candidates only)."""
     if isinstance(node, Term):
-        if len(node.text) >= 3:
-            return PG_TEXT.ilike(bindparam(None, f"%{_like_escape(node.text)}%", unique=True), escape="\\")
-        return PG_TSV.op("@@")(func.to_tsquery(PG_SIMPLE, bindparam(None, _tsquery_lexeme(node.text), unique=True)))
+        forms = match_forms(node)
+        if title_only:
+            return or_(*(Document.title.ilike(_like_param(f), escape="\\") for f in forms))
+        if len(node.text) < 3:
+            return _tsv_matches(_tsquery_lexeme(node.text), parsed=_PG_WORDS_RE.fullmatch(node.text) is not None)
+        if all(_PG_WORDS_RE.fullmatch(f) for f in forms):
+            return _tsv_matches(" | ".join(_tsquery_phrase(f) for f in forms), parsed=True)
+        return or_(*(PG_TEXT.ilike(_like_param(f), escape="\\") for f in forms))
     if isinstance(node, AnyOf):
-        return or_(*(pg_condition(item) for item in node.items))
-    return and_(*(pg_condition(item) for item in node.items), *(not_(pg_condition(x)) for x in node.excluded))
+        return or_(*(pg_condition(item, title_only=title_only) for item in node.items))
+    return and_(*(pg_condition(item, title_only=title_only) for item in node.items),
+                *(not_(pg_condition(x, title_only=title_only)) for x in node.excluded))  # fmt: skip
 
 
-def pg_rank_tsquery(terms: Sequence[Term]) -> str:
-    """A tsquery OR-ing every word of the positive terms as prefixes: the basis of ts_rank_cd."""
-    words = {w for t in terms for w in t.text.split() if w.strip()}
-    return " | ".join(_tsquery_lexeme(w, prefix=True) for w in sorted(words)) or "''"
+def _tsv_matches(tsquery: str, *, parsed: bool) -> ColumnElement[bool]:
+    """`parsed`: the lexemes are already what the 'simple' configuration makes (lower-case letters, digits,
+    Hangul), so the value is bound as a tsquery: the planner then sees it and uses the column's statistics
+    (to_tsquery() of a parameter is opaque to it, and it walks the whole id range for a rare term)."""
+    if parsed:
+        return PG_TSV.op("@@")(cast(bindparam(None, tsquery, unique=True), TSQUERY))
+    return PG_TSV.op("@@")(func.to_tsquery(PG_SIMPLE, bindparam(None, tsquery, unique=True)))
+
+
+def _tsquery_phrase(form: str) -> str:
+    """'held for ransom' -> 'held' <-> 'for' <-> 'ransom':* (the last word a prefix, as a substring would)."""
+    words = form.lower().split()
+    return " <-> ".join(_tsquery_lexeme(w, prefix=i == len(words) - 1) for i, w in enumerate(words))
+
+
+def _like_param(form: str) -> AnyType:
+    return bindparam(None, f"%{_like_escape(form)}%", unique=True)
 
 
 def _tsquery_lexeme(word: str, *, prefix: bool | None = None) -> str:
@@ -222,11 +254,11 @@ def _extraction_conditions(f: dict[str, AnyType]) -> list[ColumnElement[bool]]:
 # ---- statements -----------------------------------------------------------------------------------
 def candidate_query(
     dialect: str, node: Node | None, filters: dict[str, AnyType], *, oldest_first: bool, cap: int,
-    match: str | None = None,
+    match: str | None = None, id_range: tuple[int, int] | None = None,
 ) -> Select:
     """At most `cap` matching documents, newest ids first (oldest first on request): the bounded
     candidate set that ranking, pagination and facets work on. Columns: id, published_at, source_key,
-    lang, score (higher is better)."""
+    lang, score (higher is better). `id_range` (lo, hi] bounds the ids looked at (see id_windows)."""
     # published_at without result processing: ordering needs no datetime objects (SQLite's text sorts).
     cols = (Document.id, type_coerce(Document.published_at, String).label("published_at"), Document.source_key,
             Document.lang)  # fmt: skip
@@ -251,16 +283,34 @@ def candidate_query(
             .where(text("documents_fts MATCH :match").bindparams(match=match))
         )
         order = FTS.c.rowid
-    else:
-        from storage.query_syntax import positive_terms
-
-        rank = func.ts_rank_cd(PG_TSV, func.to_tsquery(PG_SIMPLE, pg_rank_tsquery(positive_terms(node))))
+    else:  # relevance as on SQLite: 1.0 when the title matches, else 0.5 (no ts_rank: it reads every tsvector)
+        rank = case((pg_condition(node, title_only=True), 1.0), else_=0.5)
         q = select(*cols, rank.label("score")).select_from(Document).where(pg_condition(node))
         order = Document.id
+    if id_range is not None:
+        q = q.where(order > id_range[0], order <= id_range[1])
     q = q.where(*filter_conditions(filters))
     if "date_from" in filters:
         q = q.where(order >= _first_id_published_since(filters["date_from"]))
     return q.order_by(order.asc() if oldest_first else order.desc()).limit(cap)
+
+
+def id_windows(first_id: int, last_id: int, width: int, *, oldest_first: bool) -> Iterator[tuple[int, int]]:
+    """(lo, hi] id ranges that cover [first_id, last_id] from the newest end (the oldest on request), each
+    8× wider than the one before. PostgreSQL's GIN indexes return matches unordered, so a common term's
+    newest matches are found in a narrow window instead of fetching and sorting every match."""
+    if not oldest_first:
+        hi = last_id
+        while hi >= first_id:
+            lo = max(hi - width, first_id - 1)
+            yield lo, hi
+            hi, width = lo, width * 8
+        return
+    lo = first_id - 1
+    while lo < last_id:
+        hi = min(lo + width, last_id)
+        yield lo, hi
+        lo, width = hi, width * 8
 
 
 def _first_id_published_since(day: date) -> ColumnElement[AnyType]:

@@ -7,7 +7,7 @@ import pytest
 
 from storage import search as search_module
 from storage.documents import save_extraction, upsert_document
-from storage.query_syntax import All, AnyOf, SearchError, Term, parse_query
+from storage.query_syntax import All, AnyOf, SearchError, Term, match_forms, parse_query
 from storage.repository import table_counts
 from storage.search import make_snippet, search
 from storage.search_sql import candidate_query, fts5_match, normalize_filters
@@ -72,8 +72,8 @@ def test_fts5_match_quotes_every_term_and_expands_two_character_terms() -> None:
     node = parse_query('납치 "north korea" OR x\'y DROP -(rescue OR 구출)')
     expand = {"납치": ["납치돼", "납치 "], "구출": []}.__getitem__
     assert fts5_match(node, expand) == (
-        '((("납치돼" OR "납치 ") AND "north korea") OR (("x\'y" AND "DROP") NOT ("rescue" OR "구출")))'
-    )
+        '((("납치돼" OR "납치 ") AND "north korea") OR (("x\'y" AND "DROP") NOT (("rescue" OR "rescuing") OR "구출")))'
+    )  # an English word also matches its inflections (rescue, rescuing)
     assert fts5_match(Term('a"b NEAR(c'), expand) == '"a""b NEAR(c"'
 
 
@@ -93,8 +93,9 @@ def test_candidate_query_compiles_for_both_dialects() -> None:
     lite = str(candidate_query("sqlite", node, {"country": ["KH"]}, oldest_first=False, cap=50, match="m")
                .compile(dialect=sqlite.dialect()))
     assert "documents_fts MATCH" in lite and "ORDER BY documents_fts.rowid DESC" in lite and "document_facets" in lite
-    pg = str(candidate_query("postgresql", node, {}, oldest_first=True, cap=50).compile(dialect=postgresql.dialect()))
-    assert "ILIKE" in pg and "@@ to_tsquery" in pg and "ORDER BY documents.id ASC" in pg
+    pg = str(candidate_query("postgresql", parse_query("납치 Cambodia call-centre"), {}, oldest_first=True, cap=50,
+                             id_range=(0, 9)).compile(dialect=postgresql.dialect()))  # fmt: skip
+    assert "ILIKE" in pg and "AS TSQUERY" in pg and "ORDER BY documents.id ASC" in pg and "documents.id <=" in pg
 
 
 def test_snippet_is_escaped_and_marks_terms() -> None:
@@ -180,3 +181,47 @@ def test_khmer_substrings_match(store) -> None:  # type: ignore[no-untyped-def]
     assert _ids(search(store, "កូរ៉េ")) == {doc_id}  # "Korea", inside an unspaced run of Khmer
     assert _ids(search(store, "ព្រះសីហនុ", filters={"lang": "km"})) == {doc_id}
     assert _ids(search(store, "កម្ពុជា")) == set()
+
+
+# ---- English inflections (stemmed query side; documents are indexed as written) -------------------
+@pytest.mark.parametrize("typed, forms", [
+    ("kidnapped", ("kidnap",)), ("kidnapping", ("kidnap",)), ("Detained", ("detain",)),
+    ("studies", ("studi", "study")), ("police", ("police", "policing")), ("rescued", ("rescu",)),
+    ("\"scam compounds\"", ("scam compound",)), ("Cambodia", ("Cambodia",)), ("납치", ("납치",)),
+    ("died", ("died",)),  # a stem under 4 letters ('die') would match inside 'soldier'
+])  # fmt: skip
+def test_english_terms_match_forms_of_their_stem(typed: str, forms: tuple[str, ...]) -> None:
+    node = parse_query(typed)
+    assert isinstance(node, Term) and match_forms(node) == forms
+    assert any(f.lower() in node.text.lower() for f in forms)  # still matches all the word as typed did
+
+
+INFLECTED = [
+    ("Families fear kidnap", "Relatives said a kidnap gang called twice."),
+    ("Kidnapping ring broken", "Police ended a kidnapping ring that held workers."),
+    ("Two kidnapped", "Two men were kidnapped on Tuesday while policing was thin."),
+    ("Study finds rise", "A new study tracks the policy on detention."),
+    ("납치 조직 검거", "캄보디아에서 납치됐다."),
+]
+
+
+def _load_inflected(store) -> list[int]:  # type: ignore[no-untyped-def]
+    return [upsert_document(store, dict(
+        item_id=f"inf/{n}", source_key="src-en", url=f"https://e.com/inf/{n}", canonical_url=f"https://e.com/inf/{n}",
+        title=title, body=body, lang="ko" if n == 4 else "en", published_at=datetime(2025, 9, n + 1, tzinfo=UTC),
+    )).id for n, (title, body) in enumerate(INFLECTED)]  # fmt: skip
+
+
+def test_english_words_find_their_inflected_forms(store) -> None:  # type: ignore[no-untyped-def]
+    ids = _load_inflected(store)
+    kidnap = {ids[0], ids[1], ids[2]}
+    for typed in ("kidnap", "kidnapped", "kidnapping", "KIDNAPPED"):
+        assert _ids(search(store, typed)) == kidnap, typed
+    assert _ids(search(store, "kidnapped -ring")) == {ids[0], ids[2]}
+    assert _ids(search(store, '"were kidnapping"')) == {ids[2]}  # a phrase's last word is inflected too
+    assert _ids(search(store, '"men kidnapping"')) == set()  # ...its other words stay as typed
+    assert _ids(search(store, "studies")) == {ids[3]}
+    assert _ids(search(store, "police")) == {ids[1], ids[2]}  # policing, not 'policy'
+    assert _ids(search(store, "납치")) == {ids[4]} and _ids(search(store, "납치됐다")) == {ids[4]}
+    snippet = search(store, "kidnapped", filters={"date_to": "2025-09-02"}).hits[0].snippet_html
+    assert snippet == "Police ended a <mark>kidnapping</mark> ring that held workers."  # the whole word marked
