@@ -14,7 +14,7 @@ from spacy.tokens import Doc
 import nlp.components.ages
 import nlp.components.ransoms
 import nlp.tokenizers  # noqa: F401  (registers tokenizers)
-from nlp.components import incidents, places
+from nlp.components import identity, incidents, places
 from nlp.context import doc_text, load_toml
 from nlp.lang import normalize_lang
 
@@ -40,6 +40,7 @@ class Extraction:
     victim_nationality: str | None = None
     victim_count: int | None = None
     relevant: bool = False
+    identity: dict[str, Any] = field(default_factory=dict)
     id: str | None = None
     pipeline_version: str = PIPELINE_VERSION
 
@@ -85,16 +86,20 @@ def extract(text: str, lang: str | None = None, *, title: str | None = None) -> 
     if not isinstance(text, str):
         raise TypeError("text must be a str")
     code = normalize_lang(lang, text)
+    found = identity.find_identity(text, code, title)
     if not incidents.is_relevant(text, code, title):
         hits = places.find_places(text, code)
-        return Extraction(lang=code, places=[_place_dict(text, h.start, h.end, h.place) for h in hits])
+        return Extraction(lang=code, places=[_place_dict(text, h.start, h.end, h.place) for h in hits],
+                          identity=found)
     nlp = get_nlp(code)
     doc = nlp.make_doc(text)
     doc.user_data["title"] = title
     doc.user_data["deskwatch_text"] = text
     for _, proc in nlp.pipeline:
         doc = proc(doc)
-    return doc_to_extraction(doc, code)
+    extraction = doc_to_extraction(doc, code)
+    extraction.identity = found
+    return extraction
 
 
 def doc_to_extraction(doc: Doc, lang: str) -> Extraction:

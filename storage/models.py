@@ -121,6 +121,7 @@ class Document(Base):
     signature: Mapped[str | None] = mapped_column(Text)  # near-duplicate signature (MinHash values, hex)
     quality_flags: Mapped[list[Any]] = mapped_column(default=list)  # fragment | paywall | cookie_wall
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
+    story_pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # placed by hand
     extraction_version: Mapped[str | None] = mapped_column(String(32), index=True)
 
     story: Mapped[Story | None] = relationship(back_populates="documents")
@@ -178,6 +179,35 @@ class StoryLink(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     score: Mapped[float] = mapped_column(Float, default=0.0)
     linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StoryKey(Base):
+    """One identity key of a story (site, specific place, person with age, count, day, ransom): the index
+    that bounds the stories a new report is compared with."""
+
+    __tablename__ = "story_keys"
+
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+
+    __table_args__ = (Index("ix_story_keys_key", "key", "story_id"),)
+
+
+class StoryCorrection(Base):
+    """An analyst's hand correction of stories (merge, split), with who and when; never undone."""
+
+    __tablename__ = "story_corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(20))  # merge | split
+    story_id: Mapped[int] = mapped_column(Integer, index=True)  # the story kept (merge) / split from (split)
+    other_story_id: Mapped[int | None] = mapped_column(Integer)  # merged away (merge) / made (split)
+    document_ids: Mapped[list[Any]] = mapped_column(default=list)
+    actor: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_story_corrections_other", "other_story_id"),)
 
 
 class DocumentBand(Base):

@@ -1,6 +1,8 @@
-"""Stories: documents that report one real-world event, merged across outlets (MinHash near-duplicates)
-and across languages (shared victim age, place, ransom in USD within a date window). Every merge is
-recorded in story_links with the reason the document joined."""
+"""Stories: documents that report one real-world incident, merged across outlets (MinHash near-duplicates)
+and across outlets and languages on incident identity (storage/identity.py: a score made of named
+evidence). A report is compared only with a bounded set of candidate stories: those sharing one of its
+identity keys, and those seen the same few days. Every merge is recorded in story_links with the
+evidence the document joined on."""
 from __future__ import annotations
 
 import logging
@@ -11,13 +13,12 @@ from typing import Any
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from storage.models import Document, DocumentBand, Extraction, Story, StoryLink
+from storage.identity import Incident, compare, compare_with_story, incident_from_extraction
+from storage.models import Document, DocumentBand, Extraction, Story, StoryKey, StoryLink
 from storage.repository import Store, as_utc, document_dict, utcnow
 from storage.story_facts import (
     NEAR_DUPLICATE_JACCARD,
     band_keys,
-    compare_facts,
-    days_between,
     document_facts,
     empty_facts,
     estimated_jaccard,
@@ -30,7 +31,10 @@ from storage.story_facts import (
 
 log = logging.getLogger(__name__)
 
-STORY_WINDOW = timedelta(days=10)  # reports of one incident more than 10 days apart are not merged on facts
+SAME_DAYS = timedelta(days=2)  # stories seen this close to a report are candidates even without a shared key
+PER_KEY = 40  # the most recent stories per identity key that are looked at
+MAX_CANDIDATES = 30  # stories a report is compared with, at most
+MEMBERS_COMPARED = 10  # a story's first report and its most recent ones
 PG_STORY_LOCK = 0x73746F72  # "stor": one story assigner at a time on PostgreSQL
 
 
@@ -73,18 +77,20 @@ def assign_stories(store: Store, doc_ids: list[int]) -> list[StoryChange]:
 def _assign_one(s: Session, doc_id: int) -> tuple[int, bool, bool] | None:
     doc = s.get(Document, doc_id)
     extraction = s.get(Extraction, doc_id)
-    if doc is None or extraction is None or not extraction.relevant:
+    if doc is None or extraction is None or not story_worthy(extraction.relevant, extraction.data or {}):
         return None
     sig = _store_signature(s, doc)
-    doc_facts = document_facts(extraction.data or {})
+    data = extraction.data or {}
+    doc_facts = document_facts(data)
     seen = as_utc(doc.published_at) or as_utc(doc.fetched_at) or utcnow()
+    incident = incident_from_extraction(doc.id, data, as_utc(doc.published_at), doc.lang)
     joined = doc.story_id is None
     if not joined:
         placement = _Placement(s.get(Story, doc.story_id), False, "", 0.0)  # type: ignore[arg-type]
     else:
         placement = (
             _near_duplicate(s, doc, sig)
-            or _same_incident(s, doc_facts, seen)
+            or _same_incident(s, incident, seen)
             or _new_story(s, doc, seen)
         )
         doc.story_id = placement.story.id
@@ -92,8 +98,21 @@ def _assign_one(s: Session, doc_id: int) -> tuple[int, bool, bool] | None:
             document_id=doc.id, story_id=placement.story.id, matched_document_id=placement.matched_document_id,
             reason=placement.reason, score=placement.score, linked_at=utcnow(),
         ))  # fmt: skip
+    add_story_keys(s, placement.story.id, incident.keys())
     changed = _fold_into_story(s, placement.story, doc, doc_facts, seen, joined=joined)
     return placement.story.id, placement.created, changed
+
+
+def story_worthy(relevant: bool, data: dict[str, Any]) -> bool:
+    """A report gets a story when it passed the relevance gate, or when it tells of something that
+    happened to people (an escape told without the usual keywords, a headline-only report)."""
+    return bool(relevant or (data.get("identity") or {}).get("incident_cue"))
+
+
+def add_story_keys(s: Session, story_id: int, keys: set[str]) -> None:
+    known = set(s.scalars(select(StoryKey.key).where(StoryKey.story_id == story_id, StoryKey.key.in_(keys))))
+    s.add_all(StoryKey(story_id=story_id, key=k[:120]) for k in sorted(keys - known))
+    s.flush()
 
 
 def _store_signature(s: Session, doc: Document) -> Any:
@@ -132,25 +151,46 @@ def _near_duplicate(s: Session, doc: Document, sig: Any) -> _Placement | None:
                       jaccard, other_id)
 
 
-def _same_incident(s: Session, doc_facts: dict[str, Any], seen: datetime) -> _Placement | None:
-    """The story in the date window whose facts agree best with the document's, if they agree enough."""
-    if not (doc_facts["ages"] or doc_facts["ransoms_usd"] or doc_facts["places"]):
-        return None
-    candidates = s.scalars(
-        select(Story).where(Story.last_seen >= seen - STORY_WINDOW, Story.first_seen <= seen + STORY_WINDOW)
-    ).all()
+def _same_incident(s: Session, incident: Incident, seen: datetime) -> _Placement | None:
+    """The candidate story whose reports the document matches best on identity evidence, if enough."""
     best = None
-    for story in candidates:
-        gap = min(days_between(seen, as_utc(story.first_seen)) or 0, days_between(seen, as_utc(story.last_seen)) or 0)
-        match = compare_facts(doc_facts, story.facts or {}, gap)
-        if match.merges and (best is None or match.score > best[0].score):
-            best = (match, story)
+    for story_id in candidate_stories(s, incident.keys(), seen, exclude_doc=incident.doc_id):
+        comparison, match = compare_with_story(incident, story_incidents(s, story_id, exclude_doc=incident.doc_id))
+        if comparison.joins and match is not None and (best is None or comparison.score > best[0].score):
+            best = (comparison, story_id, match)
     if best is None:
         return None
-    match, story = best
-    first_doc = s.scalar(select(StoryLink.document_id).where(StoryLink.story_id == story.id)
-                         .order_by(StoryLink.linked_at).limit(1))
-    return _Placement(story, False, match.reason(), match.score, first_doc)
+    comparison, story_id, match = best
+    reason = f"{comparison.explain()} — best match: report {match.doc_id}"
+    return _Placement(s.get(Story, story_id), False, reason, comparison.score, match.doc_id)  # type: ignore[arg-type]
+
+
+def candidate_stories(s: Session, keys: set[str], seen: datetime, *, exclude_doc: int | None = None) -> list[int]:
+    """A bounded set of stories worth comparing: the most recent PER_KEY stories of each identity key,
+    ranked by keys shared, plus the stories seen within SAME_DAYS; never the whole store."""
+    shared: dict[int, int] = {}
+    for key in sorted(keys):
+        q = select(StoryKey.story_id).where(StoryKey.key == key[:120]).order_by(StoryKey.story_id.desc()).limit(PER_KEY)
+        for story_id in s.scalars(q):
+            shared[story_id] = shared.get(story_id, 0) + 1
+    ranked = sorted(shared, key=lambda sid: (-shared[sid], -sid))[:MAX_CANDIDATES]
+    near = s.scalars(
+        select(Story.id).where(Story.last_seen >= seen - SAME_DAYS, Story.first_seen <= seen + SAME_DAYS)
+        .order_by(Story.last_seen.desc()).limit(MAX_CANDIDATES)
+    ).all()  # fmt: skip
+    own = s.scalar(select(Document.story_id).where(Document.id == exclude_doc)) if exclude_doc else None
+    return [sid for sid in dict.fromkeys([*ranked, *near]) if sid != own]
+
+
+def story_incidents(s: Session, story_id: int, *, exclude_doc: int | None = None) -> list[Incident]:
+    """The identity facts of a story's first report and of its most recent ones (first one first)."""
+    cols = (Document.id, Document.published_at, Document.lang, Extraction.data)
+    base = select(*cols).join(Extraction, Extraction.document_id == Document.id).where(
+        Document.story_id == story_id, Document.id != (exclude_doc or -1))
+    first = s.execute(base.order_by(Document.id).limit(1)).all()
+    recent = s.execute(base.order_by(Document.id.desc()).limit(MEMBERS_COMPARED - 1)).all()
+    rows = list({row[0]: row for row in [*first, *reversed(recent)]}.values())
+    return [incident_from_extraction(i, data or {}, as_utc(pub), lang) for i, pub, lang, data in rows]
 
 
 def _new_story(s: Session, doc: Document, seen: datetime) -> _Placement:
@@ -233,3 +273,16 @@ def list_stories(
         if since is not None:
             q = q.where(Story.updated_at >= since)
         return [story_dict(r) for r in s.scalars(q)]
+
+
+def explain_pair(store: Store, doc_a: int, doc_b: int) -> str:
+    """The identity evidence two documents have for and against their being one incident, in words."""
+    with store.read() as s:
+        rows = {i: (pub, lang, data) for i, pub, lang, data in s.execute(
+            select(Document.id, Document.published_at, Document.lang, Extraction.data)
+            .join(Extraction, Extraction.document_id == Document.id, isouter=True)
+            .where(Document.id.in_([doc_a, doc_b])))}  # fmt: skip
+    if doc_a not in rows or doc_b not in rows:
+        return "no such document"
+    a, b = (incident_from_extraction(i, rows[i][2] or {}, as_utc(rows[i][0]), rows[i][1]) for i in (doc_a, doc_b))
+    return compare(a, b).explain()

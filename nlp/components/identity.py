@@ -1,0 +1,270 @@
+"""What identifies one incident in a report's text, beyond places, ages and ransoms: the dates it names
+(unresolved: "지난 8월", "17일", "on July 17", "last Thursday"), the people (surnames, initials, names),
+named sites and kinds of site, the numbers of people it counts, and whether it tells of something that
+happened to people at all. Regular expressions over raw text; the title is read too. Pure."""
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from nlp.context import compile_terms, load_toml, to_ascii_digits
+from nlp.components.identity_names import given_skeleton, ko_given_skeleton
+
+MONTHS = {m: i for i, ms in enumerate(
+    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+     ("dec", "december")], start=1) for m in ms}  # fmt: skip
+WEEKDAYS = {d: i for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
+NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}  # fmt: skip
+NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "dozen": 12, "a dozen": 12})
+MAX_COUNT = 100_000
+LEAD_CHARS = {"ko": 220, "km": 260}  # the lead: what a report is mainly about (English: 400 characters)
+
+_MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+EN_DATES = [
+    (re.compile(rf"\b{_MON} {_DAY},? (\d{{4}})\b", re.I), "mdy"),
+    (re.compile(rf"\b{_DAY} {_MON},? (\d{{4}})\b", re.I), "dmy"),
+    (re.compile(rf"\b{_MON} {_DAY}\b(?![:\d])", re.I), "md"),
+    (re.compile(rf"\b{_DAY} {_MON}(?! \d)", re.I), "dm"),
+    (re.compile(rf"\b(?:in|since|early|late|mid-?|until|by|from|last) {_MON}(?: (\d{{4}}))?\b", re.I), "my"),
+    (re.compile(r"\bon the (\d{1,2})(?:st|nd|rd|th)\b", re.I), "d"),
+    (re.compile(r"\b(?:last|on|this past|on last) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+                re.I), "wd"),
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "iso"),
+]
+KO_DATES = [
+    (re.compile(r"(\d{4})\s?년\s?(\d{1,2})\s?월\s?(\d{1,2})\s?일"), "ymd"),
+    (re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"), "ymd"),
+    (re.compile(r"(\d{4})\s?년\s?(\d{1,2})\s?월(?!\s?\d)"), "ym"),
+    (re.compile(r"(?<!\d)(\d{1,2})\s?월\s?(\d{1,2})\s?일"), "md"),
+    (re.compile(r"지난달\s?(\d{1,2})\s?일"), "last_month_d"),
+    (re.compile(r"(?<![\d.년월])(\d{1,2})\s?월(?!\s?\d)(?!\s?(?:간|동안|여|째|만|부터\s?\d))"), "m"),
+    (re.compile(r"(?<![\d.월])(\d{1,2})\s?일(?!\s?(?:간|동안|째|만에|이내|안에|씩))"), "d"),
+]
+_KO_SURNAME_AGE = re.compile(r"(?<![가-힣])([가-힣])\s?모\s?(?:씨|군|양)?\s?\((\d{1,2})")
+_KO_SURNAME = re.compile(r"(?<![가-힣])([가-힣])(?:\s?모\s?(?:씨|군|양)|씨(?=[은는이가을를의와과도에께]|[^가-힣]|$))")
+_KO_INITIAL = re.compile(r"(?<![A-Za-z])([A-Z])\s?씨(?:\s?\((\d{1,2}))?")
+_KO_NAME_AGE = re.compile(r"(?<![가-힣])([가-힣]{3})\s?\((\d{1,2})[·,)세]")
+_EN_TITLE_INITIAL = re.compile(r"\b(?:Mr|Ms|Mrs|Miss)\.? ([A-Z])\b(?![.'\w])")
+_EN_AGE_INITIAL = re.compile(r"\b(\d{1,2})-year-old (?:[a-z]+ ){0,2}(?:surnamed |identified as |only as )?([A-Z])\b(?![.'\w])")
+_EN_SURNAMED = re.compile(r"\bsurnamed ([A-Z][a-z]+)")
+_NAMES_CACHE: dict[str, Any] = {}
+
+
+@cache
+def _data() -> dict[str, Any]:
+    return load_toml("identity.toml")
+
+
+@cache
+def surname_keys() -> tuple[dict[str, str], dict[str, str]]:
+    """(hangul surname -> key, romanized surname -> key); the key is the first romanization."""
+    ko, en = {}, {}
+    for hangul, romans in _data()["surnames"].items():
+        ko[hangul] = romans[0]
+        for r in romans:
+            en.setdefault(r, romans[0])
+    return ko, en
+
+
+@cache
+def _site_patterns(lang: str) -> list[tuple[str, re.Pattern[str]]]:
+    ko_en = "ko" if lang == "ko" else "en"
+    named = [(sid, compile_terms([re.escape(a) for a in aliases], ko_en)) for sid, aliases in _data()["sites"].items()]
+    kinds = [(f"kind:{k}", compile_terms([re.escape(a) for a in words], ko_en)) for k, words in
+             _data()["site_kinds"].items()]
+    return named + kinds
+
+
+@cache
+def _count_pattern(lang: str) -> re.Pattern[str]:
+    nouns = "|".join(re.escape(n) for n in sorted(_data()["people"].get(lang, []), key=len, reverse=True))
+    if lang == "en":
+        words = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+        return re.compile(rf"\b(\d[\d,]*|{words})\s+(?:(?:more|additional|other|[A-Za-z-]+)\s+){{0,2}}?(?:{nouns})\b",
+                          re.I)
+    return re.compile(rf"(?<![\d,.])(\d[\d,]*)\s?(?:여\s?)?(?:{nouns})(?![예역조])")
+
+
+@cache
+def _en_name_pattern() -> re.Pattern[str]:
+    _, en = surname_keys()
+    names = "|".join(sorted((n.capitalize() for n in en if len(n) > 1), key=len, reverse=True))
+    return re.compile(rf"(?<![A-Z]{{2}} )\b({names})(?: \((\d{{1,2}})\)|, (\d{{1,2}}),| ([A-Z][a-z]+(?:-[a-z]+)?)\b)")
+
+
+@cache
+def _ko_role_name() -> re.Pattern[str]:
+    roles = "|".join(sorted(_data()["ko_roles"], key=len, reverse=True))
+    return re.compile(rf"(?<![가-힣])([가-힣]{{3}}) (?:[가-힣]{{1,8}} ){{0,2}}?[가-힣]{{0,3}}(?:{roles})")
+
+
+@cache
+def _ko_surname_role() -> re.Pattern[str]:
+    roles = "|".join(sorted((r for r in _data()["ko_roles"] if len(r) > 1), key=len, reverse=True))
+    return re.compile(rf"(?<![가-힣])([가-힣]) (?:{roles})")
+
+
+def find_dates(text: str, lang: str) -> list[dict[str, Any]]:
+    """Date mentions, unresolved: year/month/day (any may be None), month_offset (-1: 'last month'),
+    weekday (0 = Monday, for 'last Thursday')."""
+    text = to_ascii_digits(text)
+    out: list[dict[str, Any]] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, shape in KO_DATES if lang == "ko" else EN_DATES:
+        for m in pattern.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            mention = _date_parts(m.groups(), shape)
+            if mention is None:
+                continue
+            taken.append((m.start(), m.end()))
+            out.append({"text": m.group(0), "start": m.start(), "end": m.end(), **mention})
+    return sorted(out, key=lambda d: d["start"])
+
+
+def _date_parts(groups: tuple[str | None, ...], shape: str) -> dict[str, Any] | None:
+    g = list(groups)
+    y = mo = d = wd = None
+    offset = 0
+    if shape in ("ymd", "iso"):
+        y, mo, d = int(g[0]), int(g[1]), int(g[2])  # type: ignore[arg-type]
+    elif shape == "ym":
+        y, mo = int(g[0]), int(g[1])  # type: ignore[arg-type]
+    elif shape == "md" and g[0] and g[0].isdigit():
+        mo, d = int(g[0]), int(g[1])  # type: ignore[arg-type]
+    elif shape in ("md", "mdy"):
+        mo, d, y = MONTHS[g[0].lower()], int(g[1]), int(g[2]) if len(g) > 2 and g[2] else None  # type: ignore[union-attr,arg-type]
+    elif shape in ("dm", "dmy"):
+        d, mo, y = int(g[0]), MONTHS[g[1].lower()], int(g[2]) if len(g) > 2 and g[2] else None  # type: ignore[union-attr,arg-type]
+    elif shape == "my":
+        mo, y = MONTHS[g[0].lower()], int(g[1]) if g[1] else None  # type: ignore[union-attr]
+    elif shape == "m":
+        mo = int(g[0])  # type: ignore[arg-type]
+    elif shape in ("d", "last_month_d"):
+        d, offset = int(g[0]), -1 if shape == "last_month_d" else 0  # type: ignore[arg-type]
+    elif shape == "wd":
+        wd = WEEKDAYS[g[0].lower()]  # type: ignore[union-attr]
+    if (mo is not None and not 1 <= mo <= 12) or (d is not None and not 1 <= d <= 31):
+        return None
+    if y is not None and not 1990 <= y <= 2100:
+        return None
+    return {"year": y, "month": mo, "day": d, "weekday": wd, "month_offset": offset}
+
+
+def find_people(text: str, lang: str) -> list[dict[str, Any]]:
+    """People named in the report: {"kind": surname | initial | name, "key", "given", "age"}."""
+    ko_keys, en_keys = surname_keys()
+    out: list[dict[str, Any]] = []
+
+    def add(m: re.Match[str], kind: str, key: str, age: str | None = None, given: str = "") -> None:
+        out.append({"text": m.group(0), "start": m.start(), "end": m.end(), "kind": kind, "key": key,
+                    "given": given, "age": int(age) if age else None})
+
+    if lang == "ko":
+        for m in _KO_SURNAME_AGE.finditer(text):
+            if m.group(1) in ko_keys:
+                add(m, "surname", ko_keys[m.group(1)], m.group(2))
+        for m in _KO_SURNAME.finditer(text):
+            if m.group(1) in ko_keys and not _overlaps(out, m):
+                add(m, "surname", ko_keys[m.group(1)])
+        for m in _ko_surname_role().finditer(text):
+            if m.group(1) in ko_keys and not _overlaps(out, m):
+                add(m, "surname", ko_keys[m.group(1)])
+        for m in _KO_INITIAL.finditer(text):
+            add(m, "initial", m.group(1).lower(), m.group(2))
+        for m in list(_KO_NAME_AGE.finditer(text)) + list(_ko_role_name().finditer(text)):
+            name = m.group(1)
+            if name[0] in ko_keys and name[-1] not in "당부청군" and not _overlaps(out, m):
+                age = m.group(2) if m.re is _KO_NAME_AGE else None
+                add(m, "name", ko_keys[name[0]], age, ko_given_skeleton(name[1:]))
+        return out
+    for m in _en_name_pattern().finditer(text):
+        key = en_keys[m.group(1).lower()]
+        if m.group(4):
+            add(m, "name", key, None, given_skeleton(m.group(4)))
+        else:
+            add(m, "surname", key, m.group(2) or m.group(3))
+    for m in _EN_SURNAMED.finditer(text):
+        if m.group(1).lower() in en_keys and not _overlaps(out, m):
+            add(m, "surname", en_keys[m.group(1).lower()])
+    for m in _EN_TITLE_INITIAL.finditer(text):
+        add(m, "initial", m.group(1).lower())
+    for m in _EN_AGE_INITIAL.finditer(text):
+        if m.group(2) not in ("I",):
+            add(m, "initial", m.group(2).lower(), m.group(1))
+    return out
+
+
+def _overlaps(found: list[dict[str, Any]], m: re.Match[str]) -> bool:
+    return any(f["start"] < m.end() and m.start() < f["end"] for f in found)
+
+
+def find_sites(text: str, lang: str) -> list[dict[str, Any]]:
+    """Named sites ({"id": "kk-park"}) and kinds of site ({"id": "kind:hotel"}) the text mentions."""
+    out = []
+    for site_id, pattern in _site_patterns(lang):
+        m = pattern.search(text)
+        if m:
+            out.append({"id": site_id, "text": m.group(0), "start": m.start(), "end": m.end()})
+    return out
+
+
+def find_counts(text: str, lang: str) -> list[dict[str, Any]]:
+    """The numbers of people the text counts ("33명", "ten South Koreans", "four bodies"), 2 or more."""
+    found = []
+    for m in _count_pattern(lang).finditer(to_ascii_digits(text)):
+        raw = m.group(1).lower().replace(",", "")
+        value = NUMBER_WORDS.get(raw) if not raw.isdigit() else int(raw)
+        if value is not None and 2 <= value <= MAX_COUNT:
+            found.append({"value": value, "text": m.group(0), "start": m.start(), "end": m.end()})
+    return found
+
+
+@cache
+def _cue_patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    cues = _data()["incident_cues"]
+    code = lang if f"{lang}_people" in cues else "en"
+    return (compile_terms([re.escape(w) for w in cues[f"{code}_people"]], "en" if code == "en" else code),
+            compile_terms([re.escape(w) for w in cues[f"{code}_events"]], "en" if code == "en" else code))
+
+
+def has_incident_cue(text: str, lang: str) -> bool:
+    """True when the text names people of interest and something that happened to them."""
+    people, events = _cue_patterns(lang)
+    return bool(people.search(text) and events.search(text))
+
+
+_SEX = {
+    "ko": (re.compile(r"여성|女|여대생|여학생|주부|딸"), re.compile(r"남성|男|남자|남학생|아들|청년")),
+    "en": (re.compile(r"\b(?:woman|women|female|girl|daughter|mother)\b", re.I),
+           re.compile(r"\b(?:man|men|male|boy|son|father)\b", re.I)),
+}
+
+
+def find_sex(lead: str, lang: str) -> list[str]:
+    """'female' / 'male' when the lead speaks of women / men."""
+    female, male = _SEX.get(lang, _SEX["en"])
+    return [label for label, pattern in (("female", female), ("male", male)) if pattern.search(lead)]
+
+
+def find_identity(text: str, lang: str, title: str | None = None) -> dict[str, Any]:
+    """Every identity fact of a report; title hits are marked "in_title" (offsets are into the title)."""
+    parts = [("text", text)] + ([("title", title)] if title and title.strip() else [])
+    out: dict[str, Any] = {"dates": [], "people": [], "sites": [], "counts": [], "incident_cue": False,
+                           "lead_chars": LEAD_CHARS.get(lang, 400), "sex": []}
+    finders = (("dates", find_dates), ("people", find_people), ("sites", find_sites), ("counts", find_counts))
+    for where, chunk in parts:
+        for key, finder in finders:
+            hits = finder(chunk, lang)
+            for hit in hits:
+                hit["in_title"] = where == "title"
+                hit["lead"] = where == "title" or hit["start"] < out["lead_chars"]
+            out[key].extend(hits)
+        out["incident_cue"] = out["incident_cue"] or has_incident_cue(chunk, lang)
+    out["sex"] = find_sex(f"{title or ''}\n{text[: out['lead_chars']]}", lang)
+    return out

@@ -1,0 +1,331 @@
+"""Incident identity: is this report about the same occurrence as that one? Pure logic, no SQL.
+
+A report is reduced to an `Incident` (when: the days and months it names, resolved against its
+publication date; who: counts, ages, surnames/initials/names; where: places weighted by how specific
+they are and named sites; how much: ransoms in USD). Two incidents compare to a score made of NAMED
+pieces of evidence and conflicts; a story is joined when the best-matching of its reports scores at
+least JOIN_SCORE with no conflict with the story's founding report. See docs/STORIES.md."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from storage.identity_dates import resolve_dates
+
+JOIN_SCORE = 3.25
+NEAR_AGE = 1  # 31 and 32: the same person a birthday later (or counted the Korean way)
+RANSOM_TOLERANCE = 0.25  # a won figure converted at another day's rate, or rounded ("2억 원"), is the same
+GENERIC_PLACES = frozenset({  # capitals and hubs named in most coverage: weak evidence
+    "Seoul", "Phnom Penh", "Bangkok", "Manila", "Hanoi", "Ho Chi Minh City", "Vientiane", "Yangon", "Naypyidaw",
+    "Kuala Lumpur", "Jakarta", "Beijing", "Tokyo", "Golden Triangle", "Incheon",
+})  # fmt: skip
+HUB_PLACES = frozenset({"Sihanoukville", "Poipet", "Bavet", "Pattaya", "Myawaddy", "Busan", "Mae Sot"})
+HOME_COUNTRIES = frozenset({"KR", "KH"})  # named in nearly every report: no evidence
+WEAK_SITE_KINDS = frozenset({"kind:embassy", "kind:compound", "kind:airport", "kind:border"})
+PEOPLE_TYPES = frozenset({"kidnapping", "detention", "torture", "death", "rescue", "repatriation", "arrest"})
+
+
+@dataclass(frozen=True)
+class Incident:
+    """The identity facts of one report (or a story's founding report)."""
+
+    doc_id: int
+    lang: str = ""
+    published: date | None = None
+    types: frozenset[str] = frozenset()
+    places: dict[str, tuple[str, float, bool]] = field(default_factory=dict)  # key -> (name, weight, in lead)
+    sites: dict[str, bool] = field(default_factory=dict)  # site id / kind:x -> in lead
+    ages: frozenset[int] = frozenset()
+    age_ranges: frozenset[tuple[int, int]] = frozenset()
+    ransoms: tuple[float, ...] = ()
+    counts: dict[int, bool] = field(default_factory=dict)  # number of people -> in lead
+    people: tuple[tuple[str, str, str, int | None], ...] = ()  # (kind, surname key / initial, given, age)
+    days: dict[date, bool] = field(default_factory=dict)  # resolved day -> in lead
+    months: dict[tuple[int, int], bool] = field(default_factory=dict)  # (year, month) -> in lead
+    undated: tuple[dict[str, Any], ...] = ()  # date mentions of an undated report, resolved per comparison
+    sex: frozenset[str] = frozenset()  # female / male, as the lead tells
+    lead_countries: frozenset[str] = frozenset()  # countries named in the lead
+
+    def keys(self) -> set[str]:
+        """Lookup keys for finding candidate stories without scanning the store."""
+        out = {f"site:{s}" for s in self.sites if not s.startswith("kind:")}
+        out |= {f"place:{k}" for k, (_, w, _) in self.places.items() if w >= 1.0}
+        out |= {f"person:{key}:{age}" for kind, key, _, age in self.people if kind == "surname" and age}
+        out |= {f"name:{key}:{given}" for kind, key, given, _ in self.people if kind == "name" and given}
+        out |= {f"count:{n}" for n in self.counts if n >= 3}
+        out |= {f"day:{d.isoformat()}" for d in self.days}
+        out |= {f"ransom:{round(r, -3):.0f}" for r in self.ransoms}
+        return out
+
+
+@dataclass
+class Evidence:
+    name: str  # what is shared or conflicting, in words ("same site tuek-thla")
+    weight: float
+
+
+@dataclass
+class Comparison:
+    evidence: list[Evidence] = field(default_factory=list)
+    conflicts: list[Evidence] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return round(sum(e.weight for e in self.evidence) - sum(c.weight for c in self.conflicts), 3)
+
+    @property
+    def joins(self) -> bool:
+        return self.score >= JOIN_SCORE
+
+    def explain(self) -> str:
+        parts = [f"{e.name} (+{e.weight:g})" for e in self.evidence]
+        parts += [f"{c.name} (-{c.weight:g})" for c in self.conflicts]
+        return f"score {self.score:g}: " + ("; ".join(parts) if parts else "nothing shared")
+
+
+def incident_from_extraction(doc_id: int, extraction: dict[str, Any], published: datetime | None,
+                             lang: str = "") -> Incident:
+    """Reduce nlp's extraction dict of one report (and its publication time) to its identity facts."""
+    ident = extraction.get("identity") or {}
+    lead = int(ident.get("lead_chars") or 400)
+    pub = published.date() if published else None
+    mentions = ident.get("dates") or []
+    days, months = resolve_dates(mentions, pub)
+    return Incident(
+        doc_id=doc_id, lang=lang or extraction.get("lang") or "", published=pub,
+        types=frozenset(extraction.get("incident_types") or []),
+        places=_places(extraction.get("places") or [], lead),
+        sites={s["id"]: bool(s.get("lead")) for s in ident.get("sites") or []},
+        ages=frozenset(int(a["value"]) for a in extraction.get("victim_ages") or [] if a.get("value") is not None),
+        age_ranges=frozenset((int(r["low"]), int(r["high"])) for r in extraction.get("victim_age_ranges") or []
+                             if r.get("low") is not None and r.get("high") is not None),
+        ransoms=tuple(sorted({round(float(r["usd"]), 2) for r in extraction.get("ransoms") or [] if r.get("usd")})),
+        counts=_counts(ident.get("counts") or [], extraction.get("victim_count")),
+        people=tuple(sorted({(p["kind"], p["key"], p.get("given") or "", p.get("age")) for p in ident.get("people") or []},
+                            key=str)),
+        days=days, months=months, undated=tuple(mentions) if pub is None else (),
+        sex=frozenset(ident.get("sex") or []),
+        lead_countries=frozenset(p["country"] for p in extraction.get("places") or []
+                                 if p.get("country") and p.get("start") is not None and int(p["start"]) < lead),
+    )  # fmt: skip
+
+
+def _places(places: list[dict[str, Any]], lead: int) -> dict[str, tuple[str, float, bool]]:
+    out: dict[str, tuple[str, float, bool]] = {}
+    for p in places:
+        name = p.get("name") or ""
+        weight = place_weight(p)
+        if not name or weight <= 0:
+            continue
+        key = f"g{p['geonameid']}" if p.get("geonameid") else f"{p.get('country') or ''}/{name}".lower()
+        in_lead = (p.get("start") is not None and int(p["start"]) < lead) or out.get(key, ("", 0, False))[2]
+        out[key] = (name, weight, in_lead)
+    return out
+
+
+def place_weight(place: dict[str, Any]) -> float:
+    """How much sharing this place says: a country nothing, a capital little, a province or a hub of
+    scam compounds some, a district, town, hometown or mountain a lot."""
+    name = place.get("name") or ""
+    if place.get("kind") == "country" or (not place.get("admin1") and _is_country(name)):
+        return 0.0
+    if name in GENERIC_PLACES:
+        return 0.3
+    if name == place.get("admin1") or place.get("kind") in ("admin1", "province"):
+        return 0.6
+    if name in HUB_PLACES:
+        return 1.0
+    return 2.0
+
+
+def _is_country(name: str) -> bool:
+    from storage.identity_dates import country_names
+
+    return name in country_names()
+
+
+def _counts(counts: list[dict[str, Any]], victim_count: int | None) -> dict[int, bool]:
+    out: dict[int, bool] = {}
+    for c in counts:
+        out[int(c["value"])] = out.get(int(c["value"]), False) or bool(c.get("lead"))
+    if victim_count and victim_count >= 2:
+        out.setdefault(int(victim_count), True)
+    return out
+
+
+def compare(a: Incident, b: Incident) -> Comparison:
+    """Everything two reports share or contradict, each a named piece of evidence with its weight."""
+    c = Comparison()
+    _compare_where(a, b, c)
+    _compare_who(a, b, c)
+    _compare_when(a, b, c)
+    _compare_how_much(a, b, c)
+    shared = sorted((a.types & b.types) & PEOPLE_TYPES)
+    if shared:
+        c.evidence.append(Evidence("both " + "/".join(shared), 0.5 if "death" in shared else 0.3))
+    return c
+
+
+def _lead_factor(x: bool, y: bool) -> float:
+    """A fact in the lead (title, first lines) of both reports counts fully; in one lead 0.75; a fact
+    both mention only in passing (background, another case recalled) 0.4."""
+    return 1.0 if (x and y) else 0.75 if (x or y) else 0.4
+
+
+def _compare_where(a: Incident, b: Incident, c: Comparison) -> None:
+    shared = sorted(set(a.places) & set(b.places), key=lambda k: -a.places[k][1])
+    total = 0.0
+    for key in shared:
+        name, weight, lead_a = a.places[key]
+        w = weight * _lead_factor(lead_a, b.places[key][2])
+        if total + w > 4.0:
+            break
+        total += w
+        c.evidence.append(Evidence(f"same place {name}", round(w, 2)))
+    kinds = 0.0
+    for site in sorted(set(a.sites) & set(b.sites)):
+        factor = _lead_factor(a.sites[site], b.sites[site])
+        if not site.startswith("kind:"):
+            c.evidence.append(Evidence(f"same site {site}", round(3.5 * factor, 2)))
+        elif site not in WEAK_SITE_KINDS and kinds < 1.0:
+            kinds += 0.5
+            c.evidence.append(Evidence(f"both at a {site[5:]}", round(0.5 * factor, 2)))
+    countries = sorted((a.lead_countries & b.lead_countries) - HOME_COUNTRIES)
+    if countries:
+        c.evidence.append(Evidence("both leads in " + "/".join(countries), 0.75))
+
+
+def _compare_who(a: Incident, b: Incident, c: Comparison) -> None:
+    _compare_ages(a, b, c)
+    counted = 0.0
+    for n in sorted(set(a.counts) & set(b.counts), reverse=True):
+        if n < 3 or counted >= 3.0:
+            continue
+        base = 0.75 if n < 5 else 1.0 if (n % 10 == 0 and n <= 100) else 1.5
+        w = round(base * _lead_factor(a.counts[n], b.counts[n]), 2)
+        counted += w
+        c.evidence.append(Evidence(f"same number of people {n}", w))
+    _compare_people(a, b, c)
+    if len(a.sex) == 1 and a.sex == b.sex:
+        c.evidence.append(Evidence(f"both {next(iter(a.sex))}", 1.0 if "female" in a.sex else 0.3))
+    elif len(a.sex) == 1 and len(b.sex) == 1:
+        c.conflicts.append(Evidence(f"{next(iter(a.sex))} vs {next(iter(b.sex))}", 1.5))
+
+
+def _compare_ages(a: Incident, b: Incident, c: Comparison) -> None:
+    exact = sorted(x for x in a.ages if any(abs(x - y) <= NEAR_AGE for y in b.ages))
+    if exact:
+        c.evidence.append(Evidence("same age " + "/".join(map(str, exact)), min(2.0 * len(exact), 3.0)))
+    narrow = sorted(r for r in a.age_ranges & b.age_ranges if r[1] - r[0] <= 3)
+    if narrow and not exact:
+        c.evidence.append(Evidence(f"same age range {narrow[0][0]}-{narrow[0][1]}", 1.5))
+    elif (a.age_ranges & b.age_ranges) and not exact:
+        shared = sorted(a.age_ranges & b.age_ranges)[:2]
+        label = " and ".join(f"{low}-{high}" for low, high in shared)
+        c.evidence.append(Evidence(f"same age range {label}", 0.75 * len(shared)))
+    all_a = [(x, x) for x in a.ages] + list(a.age_ranges)
+    all_b = [(x, x) for x in b.ages] + list(b.age_ranges)
+    if all_a and all_b and len(all_a) <= 2 and len(all_b) <= 2 and not any(
+        lo1 - NEAR_AGE <= hi2 and lo2 - NEAR_AGE <= hi1 for lo1, hi1 in all_a for lo2, hi2 in all_b
+    ):
+        c.conflicts.append(Evidence(f"ages {_ages_text(all_a)} vs {_ages_text(all_b)}", 2.0))
+
+
+def _ages_text(spans: list[tuple[int, int]]) -> str:
+    return "/".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in sorted(spans))
+
+
+def _compare_people(a: Incident, b: Incident, c: Comparison) -> None:
+    surnames = {k for kind, k, _, _ in a.people if kind != "initial"} & {k for kind, k, _, _ in b.people if kind != "initial"}
+    surname_weight = 1.5 if len(surnames) >= 2 else 0.75  # two people of the same surnames: a pair, not a name
+    seen: set[str] = set()
+    total = 0.0
+    for kind, key, given, age in a.people:
+        for kind2, key2, given2, age2 in b.people:
+            if key != key2 or total >= 4.5:
+                continue
+            aged = age is not None and age2 is not None and abs(age - age2) <= NEAR_AGE
+            if kind == kind2 == "name" and given and given == given2:
+                label, w = f"same person {key} {given}", 2.0
+            elif kind != "initial" and kind2 != "initial" and aged:
+                label, w = f"same person {key} ({age})", 3.0
+            elif kind == kind2 == "initial" and aged:
+                label, w = f"same person {key.upper()} ({age})", 1.5
+            elif kind == kind2 == "surname":
+                label, w = f"same surname {key}", surname_weight
+            else:
+                continue
+            if label not in seen:
+                seen.add(label)
+                total += w
+                c.evidence.append(Evidence(label, w))
+
+
+def _compare_when(a: Incident, b: Incident, c: Comparison) -> None:
+    a_days, a_months, b_days, b_months, assumed = _dates_for_pair(a, b)
+    pubs = {d for d in (a.published, b.published) if d}
+    day_weight = 0.0
+    shared_days = sorted(set(a_days) & set(b_days))
+    for d in shared_days:
+        base = 0.5 if d in pubs else 1.0 if d + timedelta(days=1) in pubs else 2.0
+        w = round(base * _lead_factor(a_days[d], b_days[d]) * (0.5 if assumed else 1.0), 2)
+        if day_weight + w <= 3.0:
+            day_weight += w
+            c.evidence.append(Evidence(f"same day {d.isoformat()}" + (" (undated report read as of then)"
+                                                                      if assumed else ""), w))
+    old = [m for m in sorted(set(a_months) & set(b_months)) if _months_before(m, pubs) >= 2]
+    if old and not shared_days:
+        m = old[0]
+        w = round(2.0 * _lead_factor(a_months[m], b_months[m]), 2)
+        c.evidence.append(Evidence(f"same earlier month {m[0]}-{m[1]:02d}", w))
+    if a.published and b.published:
+        gap = abs((a.published - b.published).days)
+        if gap <= 2:
+            c.evidence.append(Evidence("published within 2 days" if gap else "published the same day", 0.5))
+        elif gap <= 7:
+            c.evidence.append(Evidence(f"published {gap} days apart", 0.25))
+
+
+def _dates_for_pair(a: Incident, b: Incident) -> tuple[dict, dict, dict, dict, bool]:
+    """Each side's days and months; an undated report's mentions are read as if it were published when
+    the other was (weaker evidence, marked 'assumed')."""
+    if a.published is None and b.published is not None and a.undated:
+        days, months = resolve_dates(list(a.undated), b.published)
+        return days, months, b.days, b.months, True
+    if b.published is None and a.published is not None and b.undated:
+        days, months = resolve_dates(list(b.undated), a.published)
+        return a.days, a.months, days, months, True
+    return a.days, a.months, b.days, b.months, False
+
+
+def _months_before(month: tuple[int, int], pubs: set[date]) -> int:
+    if not pubs:
+        return 0
+    first = min(pubs)
+    return (first.year - month[0]) * 12 + first.month - month[1]
+
+
+def _compare_how_much(a: Incident, b: Incident, c: Comparison) -> None:
+    if not (a.ransoms and b.ransoms):
+        return
+    same = [(x, y) for x in a.ransoms for y in b.ransoms if abs(x - y) <= RANSOM_TOLERANCE * max(x, y)]
+    if same:
+        c.evidence.append(Evidence(f"same ransom ~{same[0][0]:,.0f} USD", 3.0))
+    else:
+        c.conflicts.append(Evidence(f"ransoms {list(a.ransoms)} vs {list(b.ransoms)} USD", 2.0))
+
+
+def compare_with_story(report: Incident, members: list[Incident]) -> tuple[Comparison, Incident | None]:
+    """The report against a story: its best match among the story's reports (so a follow-up meets the
+    report it follows), refused when it conflicts with the founding report (the story's core), so that
+    facts the story gathered over time never attract an unrelated round-up by themselves."""
+    if not members:
+        return Comparison(), None
+    scored = [(compare(report, m), m) for m in members]
+    best, match = max(scored, key=lambda cm: (cm[0].score, -cm[1].doc_id))
+    core = scored[0][0]
+    if core.conflicts and match is not members[0]:
+        best = Comparison(best.evidence, best.conflicts + [Evidence("conflicts with the story's first report: "
+                                                                    + core.conflicts[0].name, 2.0)])
+    return best, match
