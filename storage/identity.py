@@ -35,6 +35,7 @@ class Incident:
     published: date | None = None
     types: frozenset[str] = frozenset()
     places: dict[str, tuple[str, float, bool]] = field(default_factory=dict)  # key -> (name, weight, in lead)
+    provinces: frozenset[str] = frozenset()  # country/admin1 of the specific places named
     sites: dict[str, bool] = field(default_factory=dict)  # site id / kind:x -> in lead
     ages: frozenset[int] = frozenset()
     age_ranges: frozenset[tuple[int, int]] = frozenset()
@@ -46,6 +47,13 @@ class Incident:
     undated: tuple[dict[str, Any], ...] = ()  # date mentions of an undated report, resolved per comparison
     sex: frozenset[str] = frozenset()  # female / male, as the lead tells
     lead_countries: frozenset[str] = frozenset()  # countries named in the lead
+    sums_krw: tuple[float, ...] = ()  # sums of money named (damages, scam takings), in won
+
+    @property
+    def main_subject(self) -> frozenset[str]:
+        """The specific places and named sites of the lead: what the report is mainly about."""
+        places = {name for name, w, lead in self.places.values() if lead and w >= 1.0}
+        return frozenset(places | {s for s, lead in self.sites.items() if lead and not s.startswith("kind:")})
 
     def keys(self) -> set[str]:
         """Lookup keys for finding candidate stories without scanning the store."""
@@ -56,6 +64,9 @@ class Incident:
         out |= {f"count:{n}" for n in self.counts if n >= 3}
         out |= {f"day:{d.isoformat()}" for d in self.days}
         out |= {f"ransom:{round(r, -3):.0f}" for r in self.ransoms}
+        out |= {f"country:{c}" for c in self.lead_countries - HOME_COUNTRIES}
+        out |= {f"age:{x}" for x in self.ages} | {f"ages:{lo}-{hi}" for lo, hi in self.age_ranges}
+        out |= {f"surname:{key}" for kind, key, _, _ in self.people if kind != "initial"}
         return out
 
 
@@ -96,6 +107,8 @@ def incident_from_extraction(doc_id: int, extraction: dict[str, Any], published:
         doc_id=doc_id, lang=lang or extraction.get("lang") or "", published=pub,
         types=frozenset(extraction.get("incident_types") or []),
         places=_places(extraction.get("places") or [], lead),
+        provinces=frozenset(f"{p.get('country')}/{p['admin1']}" for p in extraction.get("places") or []
+                            if p.get("admin1") and p.get("name") != p.get("admin1") and place_weight(p) >= 1.0),
         sites={s["id"]: bool(s.get("lead")) for s in ident.get("sites") or []},
         ages=frozenset(int(a["value"]) for a in extraction.get("victim_ages") or [] if a.get("value") is not None),
         age_ranges=frozenset((int(r["low"]), int(r["high"])) for r in extraction.get("victim_age_ranges") or []
@@ -106,6 +119,7 @@ def incident_from_extraction(doc_id: int, extraction: dict[str, Any], published:
                             key=str)),
         days=days, months=months, undated=tuple(mentions) if pub is None else (),
         sex=frozenset(ident.get("sex") or []),
+        sums_krw=tuple(sorted({float(x["krw"]) for x in ident.get("sums") or [] if x.get("krw")})),
         lead_countries=frozenset(p["country"] for p in extraction.get("places") or []
                                  if p.get("country") and p.get("start") is not None and int(p["start"]) < lead),
     )  # fmt: skip
@@ -119,7 +133,7 @@ def _places(places: list[dict[str, Any]], lead: int) -> dict[str, tuple[str, flo
         if not name or weight <= 0:
             continue
         key = f"g{p['geonameid']}" if p.get("geonameid") else f"{p.get('country') or ''}/{name}".lower()
-        in_lead = (p.get("start") is not None and int(p["start"]) < lead) or out.get(key, ("", 0, False))[2]
+        in_lead = p.get("start") is None or int(p["start"]) < lead or out.get(key, ("", 0, False))[2]
         out[key] = (name, weight, in_lead)
     return out
 
@@ -157,6 +171,9 @@ def _counts(counts: list[dict[str, Any]], victim_count: int | None) -> dict[int,
 def compare(a: Incident, b: Incident) -> Comparison:
     """Everything two reports share or contradict, each a named piece of evidence with its weight."""
     c = Comparison()
+    if a.main_subject and b.main_subject and not (a.main_subject & b.main_subject):
+        c.conflicts.append(Evidence(f"leads about {'/'.join(sorted(a.main_subject))} vs "
+                                    f"{'/'.join(sorted(b.main_subject))}", 2.0))
     _compare_where(a, b, c)
     _compare_who(a, b, c)
     _compare_when(a, b, c)
@@ -183,6 +200,10 @@ def _compare_where(a: Incident, b: Incident, c: Comparison) -> None:
             break
         total += w
         c.evidence.append(Evidence(f"same place {name}", round(w, 2)))
+    if not shared:
+        provinces = sorted(a.provinces & b.provinces)
+        if provinces:
+            c.evidence.append(Evidence(f"same province {provinces[0].split('/', 1)[1]}", 0.6))
     kinds = 0.0
     for site in sorted(set(a.sites) & set(b.sites)):
         factor = _lead_factor(a.sites[site], b.sites[site])
@@ -202,7 +223,7 @@ def _compare_who(a: Incident, b: Incident, c: Comparison) -> None:
     for n in sorted(set(a.counts) & set(b.counts), reverse=True):
         if n < 3 or counted >= 3.0:
             continue
-        base = 0.75 if n < 5 else 1.0 if (n % 10 == 0 and n <= 100) else 1.5
+        base = 0.75 if n < 5 else 1.0 if (n % 10 == 0 and n <= 100) else 1.5 if n < 20 else 2.5
         w = round(base * _lead_factor(a.counts[n], b.counts[n]), 2)
         counted += w
         c.evidence.append(Evidence(f"same number of people {n}", w))
@@ -229,7 +250,8 @@ def _compare_ages(a: Incident, b: Incident, c: Comparison) -> None:
     if all_a and all_b and len(all_a) <= 2 and len(all_b) <= 2 and not any(
         lo1 - NEAR_AGE <= hi2 and lo2 - NEAR_AGE <= hi1 for lo1, hi1 in all_a for lo2, hi2 in all_b
     ):
-        c.conflicts.append(Evidence(f"ages {_ages_text(all_a)} vs {_ages_text(all_b)}", 2.0))
+        exact_only = len(a.ages) == len(b.ages) == 1 and not (a.age_ranges or b.age_ranges)
+        c.conflicts.append(Evidence(f"ages {_ages_text(all_a)} vs {_ages_text(all_b)}", 3.0 if exact_only else 2.0))
 
 
 def _ages_text(spans: list[tuple[int, int]]) -> str:
@@ -307,6 +329,9 @@ def _months_before(month: tuple[int, int], pubs: set[date]) -> int:
 
 
 def _compare_how_much(a: Incident, b: Incident, c: Comparison) -> None:
+    sums = [x for x in a.sums_krw for y in b.sums_krw if abs(x - y) <= RANSOM_TOLERANCE * max(x, y)]
+    if sums:
+        c.evidence.append(Evidence(f"same sum ~{sums[0]:,.0f} won", 2.0 if sums[0] >= 1e9 else 1.0))
     if not (a.ransoms and b.ransoms):
         return
     same = [(x, y) for x in a.ransoms for y in b.ransoms if abs(x - y) <= RANSOM_TOLERANCE * max(x, y)]

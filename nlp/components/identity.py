@@ -252,12 +252,38 @@ def find_sex(lead: str, lang: str) -> list[str]:
     return [label for label, pattern in (("female", female), ("male", male)) if pattern.search(lead)]
 
 
+_KO_SUM = re.compile(r"(\d+(?:[.,]\d+)?)\s?(조|억|천만|백만|만)\s?(?:\d+(?:천|백)?만\s?)?원")
+_EN_SUM = re.compile(r"(?:(\$|US\$|USD ?)(\d+(?:\.\d+)?)\s?(billion|million|bn|m|M)\b|"
+                     r"(\d+(?:\.\d+)?)[- ](billion|million|trillion)[- ]won)", re.I)
+_KO_UNIT = {"조": 1e12, "억": 1e8, "천만": 1e7, "백만": 1e6, "만": 1e4}
+_EN_UNIT = {"trillion": 1e12, "billion": 1e9, "bn": 1e9, "million": 1e6, "m": 1e6}
+WON_PER_USD = 1400.0  # only to compare a dollar sum with a won sum, with a wide tolerance
+
+
+def find_sums(text: str, lang: str) -> list[dict[str, Any]]:
+    """Large sums of money ("120억 원", "12 billion won", "$13 million"), in won: a scam's takings or
+    damages identify a case across languages even when no ransom is named."""
+    out = []
+    pattern = _KO_SUM if lang == "ko" else _EN_SUM
+    for m in pattern.finditer(to_ascii_digits(text)):
+        if lang == "ko":
+            krw = float(m.group(1).replace(",", "")) * _KO_UNIT[m.group(2)]
+        elif m.group(2):
+            krw = float(m.group(2)) * _EN_UNIT[m.group(3).lower()] * WON_PER_USD
+        else:
+            krw = float(m.group(4)) * _EN_UNIT[m.group(5).lower()]
+        if krw >= 1e8:
+            out.append({"krw": krw, "text": m.group(0), "start": m.start(), "end": m.end()})
+    return out
+
+
 def find_identity(text: str, lang: str, title: str | None = None) -> dict[str, Any]:
     """Every identity fact of a report; title hits are marked "in_title" (offsets are into the title)."""
     parts = [("text", text)] + ([("title", title)] if title and title.strip() else [])
-    out: dict[str, Any] = {"dates": [], "people": [], "sites": [], "counts": [], "incident_cue": False,
+    out: dict[str, Any] = {"dates": [], "people": [], "sites": [], "counts": [], "sums": [], "incident_cue": False,
                            "lead_chars": LEAD_CHARS.get(lang, 400), "sex": []}
-    finders = (("dates", find_dates), ("people", find_people), ("sites", find_sites), ("counts", find_counts))
+    finders = (("dates", find_dates), ("people", find_people), ("sites", find_sites), ("counts", find_counts),
+               ("sums", find_sums))
     for where, chunk in parts:
         for key, finder in finders:
             hits = finder(chunk, lang)
