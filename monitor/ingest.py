@@ -59,7 +59,7 @@ def parse_date(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise IngestLineError(f"'date' {value[:40]!r} is not YYYY-MM-DD or an ISO datetime") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)  # noqa: FURB162
 
 
 def _text_field(item: dict[str, Any], *names: str) -> str:

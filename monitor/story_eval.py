@@ -26,6 +26,7 @@ class StoryEvalError(ValueError):
 class StoryEvaluation:
     scores: StoryScores
     misses: list[dict[str, Any]] = field(default_factory=list)
+    story_of: dict[str, int | None] = field(default_factory=dict)  # article id -> story id (None: no story)
 
 
 @dataclass
@@ -76,7 +77,7 @@ def evaluate_stories(path: Path, *, with_misses: bool = False) -> StoryEvaluatio
             misses = _misses(store, scores, doc_ids, marked) if with_misses else []
         finally:
             store.close()
-    return StoryEvaluation(scores, misses)
+    return StoryEvaluation(scores, misses, story_of)
 
 
 def _misses(store: Store, scores: StoryScores, doc_ids: dict[str, int], marked: _Marked) -> list[dict[str, Any]]:

@@ -20,7 +20,10 @@ GENERIC_PLACES = frozenset({  # capitals and hubs named in most coverage: weak e
     "Seoul", "Phnom Penh", "Bangkok", "Manila", "Hanoi", "Ho Chi Minh City", "Vientiane", "Yangon", "Naypyidaw",
     "Kuala Lumpur", "Jakarta", "Beijing", "Tokyo", "Golden Triangle", "Incheon",
 })  # fmt: skip
-HUB_PLACES = frozenset({"Sihanoukville", "Poipet", "Bavet", "Pattaya", "Myawaddy", "Busan", "Mae Sot"})
+HUB_PLACES = frozenset({  # towns of the scam compounds and Korea's big cities (police desks, airports)
+    "Sihanoukville", "Poipet", "Bavet", "Pattaya", "Myawaddy", "Mae Sot", "Busan", "Ulsan", "Daegu", "Gwangju",
+    "Daejeon",
+})  # fmt: skip
 HOME_COUNTRIES = frozenset({"KR", "KH"})  # named in nearly every report: no evidence
 WEAK_SITE_KINDS = frozenset({"kind:embassy", "kind:compound", "kind:airport", "kind:border"})
 PEOPLE_TYPES = frozenset({"kidnapping", "detention", "torture", "death", "rescue", "repatriation", "arrest"})
@@ -146,8 +149,8 @@ def place_weight(place: dict[str, Any]) -> float:
         return 0.0
     if name in GENERIC_PLACES:
         return 0.3
-    if name == place.get("admin1") or place.get("kind") in ("admin1", "province"):
-        return 0.6
+    if place.get("kind") in ("admin1", "province") or (name == place.get("admin1") and not place.get("geonameid")):
+        return 0.6  # a province (a city of the same name has a gazetteer id: Kampot, Busan)
     if name in HUB_PLACES:
         return 1.0
     return 2.0
@@ -331,7 +334,8 @@ def _months_before(month: tuple[int, int], pubs: set[date]) -> int:
 def _compare_how_much(a: Incident, b: Incident, c: Comparison) -> None:
     sums = [x for x in a.sums_krw for y in b.sums_krw if abs(x - y) <= RANSOM_TOLERANCE * max(x, y)]
     if sums:
-        c.evidence.append(Evidence(f"same sum ~{sums[0]:,.0f} won", 2.0 if sums[0] >= 1e9 else 1.0))
+        weight = 2.5 if sums[0] >= 1e10 else 2.0 if sums[0] >= 1e9 else 1.0  # the larger, the rarer
+        c.evidence.append(Evidence(f"same sum ~{sums[0]:,.0f} won", weight))
     if not (a.ransoms and b.ransoms):
         return
     same = [(x, y) for x in a.ransoms for y in b.ransoms if abs(x - y) <= RANSOM_TOLERANCE * max(x, y)]

@@ -248,12 +248,16 @@ def get_story(store: Store, story_id: int) -> dict[str, Any] | None:
         links = s.scalars(select(StoryLink).where(StoryLink.story_id == story_id)).all()
         out = story_dict(story)
         out["documents"] = [document_dict(d, with_extraction=True) for d in docs]
+        out["pinned"] = sorted(d.id for d in docs if d.story_pinned)
     by_doc = {link.document_id: link for link in links}
     out["links"] = [
         {"document_id": link.document_id, "matched_document_id": link.matched_document_id,
          "reason": link.reason, "score": link.score}
         for link in sorted(links, key=lambda x: (as_utc(x.linked_at), x.document_id))
     ]  # fmt: skip
+    from storage.story_corrections import corrections_for
+
+    out["corrections"] = corrections_for(store, story_id)
     out["timeline"] = [
         {"at": d["published_at"] or d["fetched_at"], "document_id": d["id"], "source": d["source"],
          "title": d["title"], "lang": d["lang"], "reason": by_doc[d["id"]].reason if d["id"] in by_doc else ""}

@@ -8,8 +8,8 @@ import re
 from functools import cache
 from typing import Any
 
-from nlp.context import compile_terms, load_toml, to_ascii_digits
 from nlp.components.identity_names import given_skeleton, ko_given_skeleton
+from nlp.context import compile_terms, load_toml, to_ascii_digits
 
 MONTHS = {m: i for i, ms in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
@@ -17,8 +17,7 @@ MONTHS = {m: i for i, ms in enumerate(
      ("dec", "december")], start=1) for m in ms}  # fmt: skip
 WEEKDAYS = {d: i for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
 NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}  # fmt: skip
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}  # fmt: skip
 NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "dozen": 12, "a dozen": 12})
 MAX_COUNT = 100_000
 LEAD_CHARS = {"ko": 220, "km": 260}  # the lead: what a report is mainly about (English: 400 characters)
@@ -26,14 +25,14 @@ LEAD_CHARS = {"ko": 220, "km": 260}  # the lead: what a report is mainly about (
 _MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 EN_DATES = [
-    (re.compile(rf"\b{_MON} {_DAY},? (\d{{4}})\b", re.I), "mdy"),
-    (re.compile(rf"\b{_DAY} {_MON},? (\d{{4}})\b", re.I), "dmy"),
-    (re.compile(rf"\b{_MON} {_DAY}\b(?![:\d])", re.I), "md"),
-    (re.compile(rf"\b{_DAY} {_MON}(?! \d)", re.I), "dm"),
-    (re.compile(rf"\b(?:in|since|early|late|mid-?|until|by|from|last) {_MON}(?: (\d{{4}}))?\b", re.I), "my"),
-    (re.compile(r"\bon the (\d{1,2})(?:st|nd|rd|th)\b", re.I), "d"),
+    (re.compile(rf"\b{_MON} {_DAY},? (\d{{4}})\b", re.IGNORECASE), "mdy"),
+    (re.compile(rf"\b{_DAY} {_MON},? (\d{{4}})\b", re.IGNORECASE), "dmy"),
+    (re.compile(rf"\b{_MON} {_DAY}\b(?![:\d])", re.IGNORECASE), "md"),
+    (re.compile(rf"\b{_DAY} {_MON}(?! \d)", re.IGNORECASE), "dm"),
+    (re.compile(rf"\b(?:in|since|early|late|mid-?|until|by|from|last) {_MON}(?: (\d{{4}}))?\b", re.IGNORECASE), "my"),
+    (re.compile(r"\bon the (\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE), "d"),
     (re.compile(r"\b(?:last|on|this past|on last) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
-                re.I), "wd"),
+                re.IGNORECASE), "wd"),
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "iso"),
 ]
 KO_DATES = [
@@ -86,7 +85,7 @@ def _count_pattern(lang: str) -> re.Pattern[str]:
     if lang == "en":
         words = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
         return re.compile(rf"\b(\d[\d,]*|{words})\s+(?:(?:more|additional|other|[A-Za-z-]+)\s+){{0,2}}?(?:{nouns})\b",
-                          re.I)
+                          re.IGNORECASE)
     return re.compile(rf"(?<![\d,.])(\d[\d,]*)\s?(?:여\s?)?(?:{nouns})(?![예역조])")
 
 
@@ -241,8 +240,8 @@ def has_incident_cue(text: str, lang: str) -> bool:
 
 _SEX = {
     "ko": (re.compile(r"여성|女|여대생|여학생|주부|딸"), re.compile(r"남성|男|남자|남학생|아들|청년")),
-    "en": (re.compile(r"\b(?:woman|women|female|girl|daughter|mother)\b", re.I),
-           re.compile(r"\b(?:man|men|male|boy|son|father)\b", re.I)),
+    "en": (re.compile(r"\b(?:woman|women|female|girl|daughter|mother)\b", re.IGNORECASE),
+           re.compile(r"\b(?:man|men|male|boy|son|father)\b", re.IGNORECASE)),
 }
 
 
@@ -254,7 +253,7 @@ def find_sex(lead: str, lang: str) -> list[str]:
 
 _KO_SUM = re.compile(r"(\d+(?:[.,]\d+)?)\s?(조|억|천만|백만|만)\s?(?:\d+(?:천|백)?만\s?)?원")
 _EN_SUM = re.compile(r"(?:(\$|US\$|USD ?)(\d+(?:\.\d+)?)\s?(billion|million|bn|m|M)\b|"
-                     r"(\d+(?:\.\d+)?)[- ](billion|million|trillion)[- ]won)", re.I)
+                     r"(\d+(?:\.\d+)?)[- ](billion|million|trillion)[- ]won)", re.IGNORECASE)
 _KO_UNIT = {"조": 1e12, "억": 1e8, "천만": 1e7, "백만": 1e6, "만": 1e4}
 _EN_UNIT = {"trillion": 1e12, "billion": 1e9, "bn": 1e9, "million": 1e6, "m": 1e6}
 WON_PER_USD = 1400.0  # only to compare a dollar sum with a won sum, with a wide tolerance

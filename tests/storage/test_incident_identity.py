@@ -1,0 +1,103 @@
+"""Incident identity alone: facts in, a score with named evidence and conflicts out (no database)."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from storage.identity import JOIN_SCORE, compare, compare_with_story, incident_from_extraction, place_weight
+from storage.identity_dates import resolve_one
+
+SANGJU = {"name": "Sangju", "country": "KR", "admin1": "North Gyeongsang", "geonameid": 1835895, "start": 10}
+PHNOM_PENH = {"name": "Phnom Penh", "country": "KH", "admin1": "Phnom Penh", "geonameid": 1821306, "start": 5}
+CAMBODIA = {"name": "Cambodia", "country": "KH", "admin1": None, "geonameid": None, "start": 0}
+GYEONGGI = {"name": "Gyeonggi", "country": "KR", "admin1": "Gyeonggi", "geonameid": None}
+
+
+def _inc(doc_id: int, day: int | None = 13, **data):  # type: ignore[no-untyped-def]
+    published = datetime(2025, 10, day, 9, tzinfo=UTC) if day else None
+    return incident_from_extraction(doc_id, data, published, data.pop("lang", "ko") if "lang" in data else "ko")
+
+
+def _names(comparison) -> list[str]:  # type: ignore[no-untyped-def]
+    return [e.name for e in comparison.evidence]
+
+
+def test_a_country_says_nothing_a_capital_little_and_a_hometown_a_lot() -> None:
+    assert place_weight(CAMBODIA) == 0.0
+    assert place_weight(PHNOM_PENH) < place_weight(GYEONGGI) < place_weight(SANGJU)
+    a = _inc(1, places=[CAMBODIA, PHNOM_PENH], incident_types=["kidnapping"])
+    b = _inc(2, places=[CAMBODIA, PHNOM_PENH], incident_types=["kidnapping"])
+    assert not compare(a, b).joins  # the same capital and kind on the same day is not one case
+    c = _inc(3, places=[SANGJU], victim_age_ranges=[{"low": 30, "high": 39}], incident_types=["kidnapping"])
+    d = _inc(4, places=[SANGJU], victim_ages=[{"value": 33}], incident_types=["kidnapping"],
+             ransoms=[{"usd": 14440.0}])
+    comparison = compare(c, d)
+    assert "same place Sangju" in _names(comparison) and comparison.conflicts == []  # 30대 vs 33: no conflict
+
+
+def test_a_ransom_in_won_and_in_dollars_at_another_days_rate_is_one_ransom() -> None:
+    a = _inc(1, ransoms=[{"usd": 14440.0}], places=[SANGJU])  # 2천만원 at 1,385
+    b = _inc(2, ransoms=[{"usd": 11800.0}], places=[SANGJU])  # the text's own dollar figure, 22% apart
+    comparison = compare(a, b)
+    assert any(n.startswith("same ransom") for n in _names(comparison)) and comparison.joins
+    far = compare(a, _inc(3, ransoms=[{"usd": 50000.0}], places=[SANGJU]))
+    assert far.conflicts and far.conflicts[0].name.startswith("ransoms")
+
+
+def test_named_initials_with_ages_and_romanized_names_meet() -> None:
+    ko = _inc(1, identity={"people": [{"kind": "surname", "key": "kang", "given": "", "age": 32},
+                                      {"kind": "surname", "key": "ahn", "given": "", "age": 30}]})
+    en = _inc(2, day=None, lang="en", identity={"people": [{"kind": "surname", "key": "kang", "given": "", "age": 31},
+                                                           {"kind": "surname", "key": "ahn", "given": "", "age": 29}]})
+    comparison = compare(ko, en)
+    assert {"same person kang (32)", "same person ahn (30)"} <= set(_names(comparison)) and comparison.joins
+
+
+def test_exact_ages_that_differ_are_a_conflict_that_outweighs_a_shared_place() -> None:
+    a = _inc(1, places=[SANGJU], victim_ages=[{"value": 22}], incident_types=["kidnapping"])
+    b = _inc(2, places=[SANGJU], victim_ages=[{"value": 41}], incident_types=["kidnapping"])
+    comparison = compare(a, b)
+    assert comparison.conflicts[0].name == "ages 22 vs 41" and not comparison.joins
+
+
+def test_incident_dates_resolve_against_the_publication_date() -> None:
+    pub = date(2025, 10, 13)
+    assert resolve_one({"month": 8}, pub) == ("month", (2025, 8))  # 지난 8월
+    assert resolve_one({"month": 11}, pub) == ("month", (2024, 11))  # a November before October's report
+    assert resolve_one({"day": 17}, pub) == ("day", date(2025, 9, 17))  # "17일" read on the 13th: last month
+    assert resolve_one({"day": 8}, pub) == ("day", date(2025, 10, 8))
+    assert resolve_one({"day": 15, "month_offset": -1}, pub) == ("day", date(2025, 9, 15))  # 지난달 15일
+    assert resolve_one({"month": 7, "day": 17}, pub) == ("day", date(2025, 7, 17))  # on July 17
+    assert resolve_one({"weekday": 3}, pub) == ("day", date(2025, 10, 9))  # last Thursday
+    assert resolve_one({"day": 8}, None) is None and resolve_one({"year": 2024, "month": 3}, None) == ("month", (2024, 3))
+
+
+def test_an_old_incident_recalled_weeks_later_meets_on_its_date() -> None:
+    a = _inc(1, day=13, identity={"dates": [{"month": 4, "lead": True}]}, places=[PHNOM_PENH])
+    b = _inc(2, day=20, identity={"dates": [{"month": 4, "lead": True}]}, places=[PHNOM_PENH])
+    assert "same earlier month 2025-04" in _names(compare(a, b))
+
+
+def test_two_reports_whose_leads_name_different_sites_conflict() -> None:
+    hotel = _inc(1, identity={"sites": [{"id": "queenco", "lead": True}, {"id": "tuek-thla", "lead": False}]})
+    pagoda = _inc(2, identity={"sites": [{"id": "tuek-thla", "lead": True}, {"id": "queenco", "lead": False}]})
+    comparison = compare(hotel, pagoda)
+    assert comparison.conflicts and comparison.conflicts[0].name.startswith("leads about queenco vs tuek-thla")
+
+
+def test_a_story_is_met_by_its_best_report_but_refused_on_conflict_with_its_first() -> None:
+    first = _inc(1, places=[SANGJU], victim_ages=[{"value": 22}], ransoms=[{"usd": 14440.0}])
+    later = _inc(2, places=[SANGJU, PHNOM_PENH], ransoms=[{"usd": 14440.0}])
+    newcomer = _inc(3, places=[SANGJU, PHNOM_PENH], victim_ages=[{"value": 45}], ransoms=[{"usd": 14440.0}])
+    comparison, match = compare_with_story(newcomer, [first, later])
+    assert match is later and any("story's first report" in c.name for c in comparison.conflicts)
+    assert comparison.score < compare(newcomer, later).score
+
+
+def test_explanations_name_every_piece_of_evidence_with_its_weight() -> None:
+    a = _inc(1, places=[SANGJU], victim_ages=[{"value": 33}])
+    b = _inc(2, places=[SANGJU], victim_ages=[{"value": 33}])
+    text = compare(a, b).explain()
+    assert text.startswith("score ") and "same place Sangju (+2)" in text and "same age 33 (+2)" in text
+    assert JOIN_SCORE == pytest.approx(3.25)
