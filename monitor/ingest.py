@@ -56,10 +56,10 @@ def parse_date(value: Any) -> datetime | None:
         if len(value.strip()) == 10:
             d = date.fromisoformat(value.strip())
             return datetime(d.year, d.month, d.day, 12, tzinfo=UTC)
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise IngestLineError(f"'date' {value[:40]!r} is not YYYY-MM-DD or an ISO datetime") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)  # noqa: FURB162
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _text_field(item: dict[str, Any], *names: str) -> str:
