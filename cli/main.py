@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from cli import advisories, alerts, crawl, demo, nlp, process, schedule, serve, stats, store
+from cli import advisories, alerts, crawl, demo, nlp, process, schedule, serve, stats, store, stories
 from cli.context import AppContext
 from monitor.config import ConfigError
 from storage.repository import StoreUnavailable
@@ -14,7 +14,7 @@ from storage.repository import StoreUnavailable
 # Every subcommand (click lists them alphabetically in --help).
 COMMANDS: list[click.Command] = [
     demo.demo, crawl.crawl, crawl.sources, process.process, nlp.extract, nlp.evaluate,
-    store.search, store.export, store.stories, store.db, stats.stats, advisories.advisories,
+    store.search, store.export, stories.stories, stories.ingest, store.db, stats.stats, advisories.advisories,
     alerts.alerts, alerts.digest, schedule.run, schedule.jobs, serve.serve,
 ]
 

@@ -141,14 +141,23 @@ def _floors(paths: tuple[Path, ...], floors_path: Path | None) -> dict[str, floa
               help="Pinned F1 floors (default: floors.toml inside a gold directory).")
 @click.option("--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Rules file whose first incident rule decides the alert flag (default: settings' rules_file).")
+@click.option("--stories", "stories_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Score stories instead: FILE.jsonl of articles marked with the incident they report (event).")
 @pass_app
 def evaluate(app: AppContext, paths: tuple[Path, ...], as_json: bool, misses: bool, lang: str | None,
-             floors_path: Path | None, rules_path: Path | None) -> None:
+             floors_path: Path | None, rules_path: Path | None, stories_file: Path | None) -> None:
     """Score nlp against gold: a directory of *.jsonl (default tests/gold) or real-article JSONL files.
 
     Prints P/R/F1 per field overall and F1 per language; the alert flag by the default alert rule,
     beside the plain keyword rule (alert_keyword). Exits 1 if a field is below its pinned floor.
+    With --stories FILE, score the stories deskwatch makes of FILE's articles instead (pairwise, B-cubed).
     """
+    if stories_file is not None:
+        from cli.stories import run_story_evaluation
+
+        explicit = click.get_current_context().get_parameter_source("misses") == click.core.ParameterSource.COMMANDLINE
+        run_story_evaluation(stories_file, as_json=as_json, with_misses=misses and explicit)
+        return
     from nlp import evaluate as ev
 
     docs = _gold_docs(paths, lang)

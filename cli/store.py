@@ -1,11 +1,10 @@
-"""`deskwatch search`, `export`, `stories` and `db`: the store's commands."""
+"""`deskwatch search`, `export` and `db`: the store's commands (stories live in cli/stories.py)."""
 from __future__ import annotations
 
 import html
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -17,7 +16,6 @@ from storage.export import FORMATS, incidents, write_incidents
 from storage.migrate import MigrationError, current_revision, head_revision, upgrade_to_head
 from storage.search import SORTS, SearchError, SearchResult
 from storage.search import search as run_search
-from storage.stories import get_story, list_stories
 
 _MARK = re.compile(r"</?mark>")
 
@@ -123,49 +121,6 @@ def export(app: AppContext, fmt: str, query: str, output: str | None, **kwargs: 
         count = write_incidents(records, fmt, click.get_text_stream("stdout"))
     if fmt == "geojson" and count < len(records):
         click.echo(f"{len(records) - count} incidents have no coordinates and are not in the GeoJSON", err=True)
-
-
-@click.command("stories")
-@click.argument("story_id", type=int, required=False)
-@click.option("--incidents", "incidents_only", is_flag=True, help="Only stories with incident types.")
-@click.option("--since", type=click.DateTime(), help="Updated at or after this time (UTC).")
-@click.option("--limit", type=int, default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@pass_app
-def stories(app: AppContext, story_id: int | None, incidents_only: bool, since: datetime | None, limit: int,
-            as_json: bool) -> None:  # fmt: skip
-    """List stories (reports of one event merged across outlets and languages), or show one with why
-    each report joined it."""
-    if story_id is not None:
-        story = get_story(app.store, story_id)
-        if story is None:
-            fail("stories", f"no story {story_id}")
-            return
-        if as_json:
-            click.echo(json.dumps(story, ensure_ascii=False))
-            return
-        _print_story(story)
-        return
-    since_utc = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
-    rows = list_stories(app.store, incidents_only=incidents_only, since=since_utc, limit=limit)
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False))
-        return
-    for st in rows:
-        ransom = f" ${st['max_ransom_usd']:,.0f}" if st["max_ransom_usd"] else ""
-        click.echo(f"{st['id']:>6}  {(st['first_seen'] or '')[:10]}  {st['doc_count']:>3} docs  "
-                   f"{'/'.join(st['incident_types']) or '-':<24}{ransom}  {st['title']}")  # fmt: skip
-
-
-def _print_story(story: dict[str, Any]) -> None:
-    click.echo(click.style(story["title"], bold=True) + f"  [story {story['id']}]")
-    facts = story["facts"]
-    click.echo(f"types {', '.join(facts['types']) or '-'}; ages {facts['ages'] or '-'}; "
-               f"ransoms {facts['ransoms_usd'] or '-'} USD; deaths {facts['deaths']}")  # fmt: skip
-    click.echo("places " + (", ".join(p.get("name") or "?" for p in facts["places"]) or "-"))
-    for event in story["timeline"]:
-        click.echo(f"  {(event['at'] or '')[:16]}  {event['source']:<16} {event['lang']}  {event['title']}")
-        click.echo(f"      joined: {event['reason']}")
 
 
 @click.group("db")

@@ -195,7 +195,7 @@ def story_incidents(s: Session, story_id: int, *, exclude_doc: int | None = None
 
 def _new_story(s: Session, doc: Document, seen: datetime) -> _Placement:
     story = Story(
-        title=doc.title or "", first_seen=seen, last_seen=seen, updated_at=utcnow(), created_at=utcnow(),
+        title=doc.title or (doc.body or "").strip().split("\n")[0][:120], first_seen=seen, last_seen=seen, updated_at=utcnow(), created_at=utcnow(),
         incident_types=[],
         is_incident=False, countries=[], doc_count=0, facts=empty_facts(), facts_key="",
     )  # fmt: skip

@@ -44,13 +44,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_story_corrections_story_id", "story_corrections", ["story_id"], unique=False)
     op.create_index("ix_story_corrections_other", "story_corrections", ["other_story_id"], unique=False)
-    with op.batch_alter_table("documents") as batch:
-        batch.add_column(sa.Column("story_pinned", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # A plain ADD COLUMN: a batch rebuild of documents would drop the full-text triggers on SQLite.
+    op.add_column("documents", sa.Column("story_pinned", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("documents") as batch:
-        batch.drop_column("story_pinned")
+    op.drop_column("documents", "story_pinned")
     op.drop_index("ix_story_corrections_other", table_name="story_corrections")
     op.drop_index("ix_story_corrections_story_id", table_name="story_corrections")
     op.drop_table("story_corrections")
