@@ -8,6 +8,7 @@ least JOIN_SCORE with no conflict with the story's founding report. See docs/STO
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -52,7 +53,7 @@ class Incident:
     lead_countries: frozenset[str] = frozenset()  # countries named in the lead
     sums_krw: tuple[float, ...] = ()  # sums of money named (damages, scam takings), in won
 
-    @property
+    @cached_property
     def main_subject(self) -> frozenset[str]:
         """The specific places and named sites of the lead: what the report is mainly about."""
         places = {name for name, w, lead in self.places.values() if lead and w >= 1.0}

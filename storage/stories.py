@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 
 SAME_DAYS = timedelta(days=2)  # stories seen this close to a report are candidates even without a shared key
 PER_KEY = 40  # the most recent stories per identity key that are looked at
-MAX_CANDIDATES = 30  # stories a report is compared with, at most
-MEMBERS_COMPARED = 10  # a story's first report and its most recent ones
+MAX_CANDIDATES = 20  # stories a report is compared with, at most
+MEMBERS_COMPARED = 6  # a story's first report and its most recent ones
 PG_STORY_LOCK = 0x73746F72  # "stor": one story assigner at a time on PostgreSQL
 
 
@@ -59,11 +59,12 @@ def assign_stories(store: Store, doc_ids: list[int]) -> list[StoryChange]:
     """Put each relevant document into a story (a new one or the one it reports), one transaction per
     document; returns one change per touched story, in the order first touched."""
     changes: dict[int, StoryChange] = {}
+    cache: dict[int, Incident] = {}  # identity facts of reports already read in this run
     for doc_id in doc_ids:
         with store.write() as s:
             if s.get_bind().dialect.name == "postgresql":
                 s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_STORY_LOCK})
-            result = _assign_one(s, doc_id)
+            result = _assign_one(s, doc_id, cache)
         if result is None:
             continue
         story_id, created, facts_changed = result
@@ -74,7 +75,7 @@ def assign_stories(store: Store, doc_ids: list[int]) -> list[StoryChange]:
     return list(changes.values())
 
 
-def _assign_one(s: Session, doc_id: int) -> tuple[int, bool, bool] | None:
+def _assign_one(s: Session, doc_id: int, cache: dict[int, Incident]) -> tuple[int, bool, bool] | None:
     doc = s.get(Document, doc_id)
     extraction = s.get(Extraction, doc_id)
     if doc is None or extraction is None or not story_worthy(extraction.relevant, extraction.data or {}):
@@ -90,7 +91,7 @@ def _assign_one(s: Session, doc_id: int) -> tuple[int, bool, bool] | None:
     else:
         placement = (
             _near_duplicate(s, doc, sig)
-            or _same_incident(s, incident, seen)
+            or _same_incident(s, incident, seen, cache)
             or _new_story(s, doc, seen)
         )
         doc.story_id = placement.story.id
@@ -151,11 +152,13 @@ def _near_duplicate(s: Session, doc: Document, sig: Any) -> _Placement | None:
                       jaccard, other_id)
 
 
-def _same_incident(s: Session, incident: Incident, seen: datetime) -> _Placement | None:
+def _same_incident(s: Session, incident: Incident, seen: datetime, cache: dict[int, Incident]) -> _Placement | None:
     """The candidate story whose reports the document matches best on identity evidence, if enough."""
     best = None
-    for story_id in candidate_stories(s, incident.keys(), seen, exclude_doc=incident.doc_id):
-        comparison, match = compare_with_story(incident, story_incidents(s, story_id, exclude_doc=incident.doc_id))
+    candidates = candidate_stories(s, incident.keys(), seen, exclude_doc=incident.doc_id)
+    members = story_members(s, candidates, exclude_doc=incident.doc_id, cache=cache)
+    for story_id in candidates:
+        comparison, match = compare_with_story(incident, members.get(story_id, []))
         if comparison.joins and match is not None and (best is None or comparison.score > best[0].score):
             best = (comparison, story_id, match)
     if best is None:
@@ -182,15 +185,27 @@ def candidate_stories(s: Session, keys: set[str], seen: datetime, *, exclude_doc
     return [sid for sid in dict.fromkeys([*ranked, *near]) if sid != own]
 
 
-def story_incidents(s: Session, story_id: int, *, exclude_doc: int | None = None) -> list[Incident]:
-    """The identity facts of a story's first report and of its most recent ones (first one first)."""
-    cols = (Document.id, Document.published_at, Document.lang, Extraction.data)
-    base = select(*cols).join(Extraction, Extraction.document_id == Document.id).where(
-        Document.story_id == story_id, Document.id != (exclude_doc or -1))
-    first = s.execute(base.order_by(Document.id).limit(1)).all()
-    recent = s.execute(base.order_by(Document.id.desc()).limit(MEMBERS_COMPARED - 1)).all()
-    rows = list({row[0]: row for row in [*first, *reversed(recent)]}.values())
-    return [incident_from_extraction(i, data or {}, as_utc(pub), lang) for i, pub, lang, data in rows]
+def story_members(
+    s: Session, story_ids: list[int], *, exclude_doc: int | None = None, cache: dict[int, Incident] | None = None
+) -> dict[int, list[Incident]]:
+    """For each story, the identity facts of its first report and of its most recent ones (first one
+    first). Two queries whatever the number of stories; `cache` keeps facts already read in this run."""
+    if not story_ids:
+        return {}
+    cache = {} if cache is None else cache
+    ids: dict[int, list[int]] = {}
+    for story_id, doc_id in s.execute(select(Document.story_id, Document.id).where(
+            Document.story_id.in_(story_ids), Document.id != (exclude_doc or -1)).order_by(Document.id)):
+        ids.setdefault(story_id, []).append(doc_id)
+    chosen = {sid: list(dict.fromkeys(d[:1] + d[-(MEMBERS_COMPARED - 1):])) for sid, d in ids.items()}
+    missing = sorted({d for docs in chosen.values() for d in docs} - set(cache))
+    for i in range(0, len(missing), 500):
+        rows = s.execute(select(Document.id, Document.published_at, Document.lang, Extraction.data)
+                         .join(Extraction, Extraction.document_id == Document.id)
+                         .where(Document.id.in_(missing[i : i + 500])))  # fmt: skip
+        for doc_id, pub, lang, data in rows:
+            cache[doc_id] = incident_from_extraction(doc_id, data or {}, as_utc(pub), lang)
+    return {sid: [cache[d] for d in docs if d in cache] for sid, docs in chosen.items()}
 
 
 def _new_story(s: Session, doc: Document, seen: datetime) -> _Placement:
