@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:  # a checkout named first on PYTHONPATH wins (before/after runs)
+    sys.path.append(str(ROOT))
 
 PLACES = [{"name": f"District {i}", "country": "KH", "admin1": f"Province {i % 12}", "geonameid": 900000 + i,
            "start": 30} for i in range(80)] + [
@@ -86,7 +87,7 @@ def fill(store: Any, documents: int, rng: random.Random) -> None:
                           "linked_at": now})
             facts = merge_facts(facts, document_facts(data))
             if incident_from_extraction is not None:
-                keys.update((story_id, k) for k in incident_from_extraction(doc_id, data, published).keys())
+                keys.update((story_id, k) for k in incident_from_extraction(doc_id, data, published).identity_keys())
         stories.append({"id": story_id, "title": "case", "first_seen": min(r[2] for r in reports),
                         "last_seen": max(r[2] for r in reports), "updated_at": now, "created_at": now,
                         "incident_types": facts["types"], "is_incident": True, "countries": ["KH"],
@@ -131,7 +132,7 @@ def _max_candidates(store: Any, ids: list[int]) -> int:
         for doc_id in ids[:50]:
             doc = store.get_document(doc_id)
             inc = incident_from_extraction(doc_id, doc["extraction"], datetime.fromisoformat(doc["published_at"]))
-            worst = max(worst, len(candidate_stories(s, inc.keys(), inc.published and datetime.fromisoformat(
+            worst = max(worst, len(candidate_stories(s, inc.identity_keys(), inc.published and datetime.fromisoformat(
                 doc["published_at"]), exclude_doc=doc_id)))  # fmt: skip
     return worst
 

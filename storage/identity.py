@@ -8,8 +8,8 @@ least JOIN_SCORE with no conflict with the story's founding report. See docs/STO
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from storage.identity_dates import resolve_dates
@@ -59,7 +59,7 @@ class Incident:
         places = {name for name, w, lead in self.places.values() if lead and w >= 1.0}
         return frozenset(places | {s for s, lead in self.sites.items() if lead and not s.startswith("kind:")})
 
-    def keys(self) -> set[str]:
+    def identity_keys(self) -> set[str]:
         """Lookup keys for finding candidate stories without scanning the store."""
         out = {f"site:{s}" for s in self.sites if not s.startswith("kind:")}
         out |= {f"place:{k}" for k, (_, w, _) in self.places.items() if w >= 1.0}

@@ -99,7 +99,7 @@ def _assign_one(s: Session, doc_id: int, cache: dict[int, Incident]) -> tuple[in
             document_id=doc.id, story_id=placement.story.id, matched_document_id=placement.matched_document_id,
             reason=placement.reason, score=placement.score, linked_at=utcnow(),
         ))  # fmt: skip
-    add_story_keys(s, placement.story.id, incident.keys())
+    add_story_keys(s, placement.story.id, incident.identity_keys())
     changed = _fold_into_story(s, placement.story, doc, doc_facts, seen, joined=joined)
     return placement.story.id, placement.created, changed
 
@@ -155,7 +155,7 @@ def _near_duplicate(s: Session, doc: Document, sig: Any) -> _Placement | None:
 def _same_incident(s: Session, incident: Incident, seen: datetime, cache: dict[int, Incident]) -> _Placement | None:
     """The candidate story whose reports the document matches best on identity evidence, if enough."""
     best = None
-    candidates = candidate_stories(s, incident.keys(), seen, exclude_doc=incident.doc_id)
+    candidates = candidate_stories(s, incident.identity_keys(), seen, exclude_doc=incident.doc_id)
     members = story_members(s, candidates, exclude_doc=incident.doc_id, cache=cache)
     for story_id in candidates:
         comparison, match = compare_with_story(incident, members.get(story_id, []))

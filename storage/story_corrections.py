@@ -154,7 +154,7 @@ def _add_keys_of(s: Session, story_id: int, doc_ids: list[int]) -> None:
                      .join(Extraction, Extraction.document_id == Document.id).where(Document.id.in_(doc_ids))).all()
     keys: set[str] = set()
     for doc_id, published, lang, data in rows:
-        keys |= incident_from_extraction(doc_id, data or {}, as_utc(published), lang).keys()
+        keys |= incident_from_extraction(doc_id, data or {}, as_utc(published), lang).identity_keys()
     add_story_keys(s, story_id, keys)
 
 
