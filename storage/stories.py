@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.identity import Incident, compare, compare_with_story, incident_from_extraction
@@ -53,6 +53,7 @@ class _Placement:
     reason: str
     score: float
     matched_document_id: int | None = None
+    bridged: list[int] = field(default_factory=list)  # other stories this report shows to be the same incident
 
 
 def assign_stories(store: Store, doc_ids: list[int]) -> list[StoryChange]:
@@ -95,6 +96,8 @@ def _assign_one(s: Session, doc_id: int, cache: dict[int, Incident]) -> tuple[in
             or _new_story(s, doc, seen)
         )
         doc.story_id = placement.story.id
+        if placement.bridged:
+            _absorb(s, placement.story, placement.bridged, doc.id)
         s.merge(StoryLink(
             document_id=doc.id, story_id=placement.story.id, matched_document_id=placement.matched_document_id,
             reason=placement.reason, score=placement.score, linked_at=utcnow(),
@@ -153,19 +156,50 @@ def _near_duplicate(s: Session, doc: Document, sig: Any) -> _Placement | None:
 
 
 def _same_incident(s: Session, incident: Incident, seen: datetime, cache: dict[int, Incident]) -> _Placement | None:
-    """The candidate story whose reports the document matches best on identity evidence, if enough."""
-    best = None
+    """The candidate story whose reports the document matches best on identity evidence, if enough;
+    other stories it also joins become `bridged` when their first reports do not conflict."""
     candidates = candidate_stories(s, incident.identity_keys(), seen, exclude_doc=incident.doc_id)
     members = story_members(s, candidates, exclude_doc=incident.doc_id, cache=cache)
+    joining = []
     for story_id in candidates:
         comparison, match = compare_with_story(incident, members.get(story_id, []))
-        if comparison.joins and match is not None and (best is None or comparison.score > best[0].score):
-            best = (comparison, story_id, match)
-    if best is None:
+        if comparison.joins and match is not None:
+            joining.append((comparison.score, -story_id, comparison, match))
+    if not joining:
         return None
-    comparison, story_id, match = best
+    joining.sort(key=lambda j: (j[0], j[1]), reverse=True)
+    _, neg_id, comparison, match = joining[0]
+    core = members[-neg_id][0]
+    bridged = [-j[1] for j in joining[1:] if not compare(core, members[-j[1]][0]).conflicts]
     reason = f"{comparison.explain()} — best match: report {match.doc_id}"
-    return _Placement(s.get(Story, story_id), False, reason, comparison.score, match.doc_id)  # type: ignore[arg-type]
+    return _Placement(s.get(Story, -neg_id), False, reason, comparison.score, match.doc_id,  # type: ignore[arg-type]
+                      bridged=_unpinned(s, bridged))
+
+
+def _unpinned(s: Session, story_ids: list[int]) -> list[int]:
+    """The stories no analyst has corrected (none of their reports is pinned)."""
+    if not story_ids:
+        return []
+    pinned = set(s.scalars(select(Document.story_id).where(Document.story_id.in_(story_ids),
+                                                             Document.story_pinned.is_(True))))
+    return [sid for sid in story_ids if sid not in pinned]
+
+
+def _absorb(s: Session, target: Story, others: list[int], via_doc: int) -> None:
+    """Merge stories a new report showed to be `target`'s incident (a follow-up that ties two stories
+    placed before it): their reports, links and keys move; the link reasons say through which report."""
+    from storage.story_corrections import move_story_keys, refresh_story
+
+    for other in others:
+        s.execute(update(Document).where(Document.story_id == other).values(story_id=target.id))
+        for link in s.scalars(select(StoryLink).where(StoryLink.story_id == other)).all():
+            link.story_id = target.id
+            link.reason = f"{link.reason} [its story {other} joined through report {via_doc}]"[:2000]
+        move_story_keys(s, other, target.id)
+        s.execute(delete(Story).where(Story.id == other))
+        log.info("story %s joined story %s through report %s", other, target.id, via_doc)
+    s.flush()
+    refresh_story(s, target)
 
 
 def candidate_stories(s: Session, keys: set[str], seen: datetime, *, exclude_doc: int | None = None) -> list[int]:
@@ -178,7 +212,7 @@ def candidate_stories(s: Session, keys: set[str], seen: datetime, *, exclude_doc
             shared[story_id] = shared.get(story_id, 0) + 1
     ranked = sorted(shared, key=lambda sid: (-shared[sid], -sid))[:MAX_CANDIDATES]
     near = s.scalars(
-        select(Story.id).where(Story.last_seen >= seen - SAME_DAYS, Story.first_seen <= seen + SAME_DAYS)
+        select(Story.id).where(Story.last_seen.between(seen - SAME_DAYS, seen + SAME_DAYS))
         .order_by(Story.last_seen.desc()).limit(MAX_CANDIDATES)
     ).all()  # fmt: skip
     own = s.scalar(select(Document.story_id).where(Document.id == exclude_doc)) if exclude_doc else None

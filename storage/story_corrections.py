@@ -41,7 +41,7 @@ def merge_stories(store: Store, keep: int, other: int, *, actor: str, note: str 
         target, gone = _story(s, keep), _story(s, other)
         doc_ids = list(s.scalars(select(Document.id).where(Document.story_id == gone.id).order_by(Document.id)))
         _move(s, doc_ids, target, f"merged by hand from story {other} by {_actor(actor)}")
-        _move_keys(s, gone.id, target.id)
+        move_story_keys(s, gone.id, target.id)
         s.execute(delete(Story).where(Story.id == gone.id))
         pinned = list(s.scalars(select(Document.id).where(Document.story_id == target.id)))
         s.execute(update(Document).where(Document.id.in_(pinned)).values(story_pinned=True))
@@ -158,7 +158,7 @@ def _add_keys_of(s: Session, story_id: int, doc_ids: list[int]) -> None:
     add_story_keys(s, story_id, keys)
 
 
-def _move_keys(s: Session, from_id: int, to_id: int) -> None:
+def move_story_keys(s: Session, from_id: int, to_id: int) -> None:
     have = set(s.scalars(select(StoryKey.key).where(StoryKey.story_id == to_id)))
     for key in s.scalars(select(StoryKey.key).where(StoryKey.story_id == from_id)).all():
         if key not in have:
