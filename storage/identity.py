@@ -40,6 +40,7 @@ class Incident:
     types: frozenset[str] = frozenset()
     places: dict[str, tuple[str, float, bool]] = field(default_factory=dict)  # key -> (name, weight, in lead)
     provinces: frozenset[str] = frozenset()  # country/admin1 of the specific places named
+    lead_provinces: frozenset[str] = frozenset()  # country/admin1 of those named in the lead
     sites: dict[str, bool] = field(default_factory=dict)  # site id / kind:x -> in lead
     ages: frozenset[int] = frozenset()
     age_ranges: frozenset[tuple[int, int]] = frozenset()
@@ -111,8 +112,8 @@ def incident_from_extraction(doc_id: int, extraction: dict[str, Any], published:
         doc_id=doc_id, lang=lang or extraction.get("lang") or "", published=pub,
         types=frozenset(extraction.get("incident_types") or []),
         places=_places(extraction.get("places") or [], lead),
-        provinces=frozenset(f"{p.get('country')}/{p['admin1']}" for p in extraction.get("places") or []
-                            if p.get("admin1") and p.get("name") != p.get("admin1") and place_weight(p) >= 1.0),
+        provinces=_provinces(extraction.get("places") or [], None),
+        lead_provinces=_provinces(extraction.get("places") or [], lead),
         sites={s["id"]: bool(s.get("lead")) for s in ident.get("sites") or []},
         ages=frozenset(int(a["value"]) for a in extraction.get("victim_ages") or [] if a.get("value") is not None),
         age_ranges=frozenset((int(r["low"]), int(r["high"])) for r in extraction.get("victim_age_ranges") or []
@@ -140,6 +141,13 @@ def _places(places: list[dict[str, Any]], lead: int) -> dict[str, tuple[str, flo
         in_lead = p.get("start") is None or int(p["start"]) < lead or out.get(key, ("", 0, False))[2]
         out[key] = (name, weight, in_lead)
     return out
+
+
+def _provinces(places: list[dict[str, Any]], lead: int | None) -> frozenset[str]:
+    """country/admin1 of the specific places (of those in the lead when `lead` is given)."""
+    return frozenset(f"{p.get('country')}/{p['admin1']}" for p in places
+                     if p.get("admin1") and p.get("name") != p.get("admin1") and place_weight(p) >= 1.0
+                     and (lead is None or p.get("start") is None or int(p["start"]) < lead))
 
 
 def place_weight(place: dict[str, Any]) -> float:
@@ -175,7 +183,8 @@ def _counts(counts: list[dict[str, Any]], victim_count: int | None) -> dict[int,
 def compare(a: Incident, b: Incident) -> Comparison:
     """Everything two reports share or contradict, each a named piece of evidence with its weight."""
     c = Comparison()
-    if a.main_subject and b.main_subject and not (a.main_subject & b.main_subject):
+    if a.main_subject and b.main_subject and not (a.main_subject & b.main_subject) and not (
+            a.lead_provinces & b.lead_provinces):  # a town and its province ("Yecheon", "경북"): one subject
         c.conflicts.append(Evidence(f"leads about {'/'.join(sorted(a.main_subject))} vs "
                                     f"{'/'.join(sorted(b.main_subject))}", 2.0))
     _compare_where(a, b, c)
