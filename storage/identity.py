@@ -345,12 +345,13 @@ def _compare_how_much(a: Incident, b: Incident, c: Comparison) -> None:
     sums = [x for x in a.sums_krw for y in b.sums_krw if abs(x - y) <= RANSOM_TOLERANCE * max(x, y)]
     if sums:
         weight = 2.5 if sums[0] >= 1e10 else 2.0 if sums[0] >= 1e9 else 1.0  # the larger, the rarer
-        c.evidence.append(Evidence(f"same sum ~{sums[0]:,.0f} won", weight))
+        amount = f"{sums[0] / 1e9:.1f} billion" if sums[0] >= 1e9 else f"{sums[0] / 1e6:.0f} million"
+        c.evidence.append(Evidence(f"same sum ~{amount} won", weight))
     if not (a.ransoms and b.ransoms):
         return
     same = [(x, y) for x in a.ransoms for y in b.ransoms if abs(x - y) <= RANSOM_TOLERANCE * max(x, y)]
     if same:
-        c.evidence.append(Evidence(f"same ransom ~{same[0][0]:,.0f} USD", 3.0))
+        c.evidence.append(Evidence(f"same ransom ~{same[0][0]:.0f} USD", 3.0))
     else:
         c.conflicts.append(Evidence(f"ransoms {list(a.ransoms)} vs {list(b.ransoms)} USD", 2.0))
 
