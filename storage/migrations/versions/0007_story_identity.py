@@ -5,8 +5,8 @@ age, a counted number of people, a day, a ransom), so that placing a report comp
 stories sharing a key instead of the whole store. story_corrections: analysts' merges and splits, with
 who and when. documents.story_pinned: a report an analyst placed by hand; reprocessing never moves it.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-05 09:00:00
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
