@@ -57,7 +57,7 @@ def configure(settings: Settings, store: Store | None = None) -> Runtime:
     from monitor.alerts.rules import RuleBook
 
     global _RUNTIME
-    _RUNTIME = Runtime(settings=settings, store=store or Store(settings.db_url), rulebook=RuleBook(settings.rules_file))
+    _RUNTIME = Runtime(settings=settings, store=store or Store(settings.db_url), rulebook=RuleBook(settings.rules_file, settings.webhook_allowed_hosts))
     return _RUNTIME
 
 

@@ -121,13 +121,13 @@ def write_config(folder: Path, replay: ReplayServer, hook_url: str, poll_s: int)
     rules["rules"] = [r for r in rules["rules"] if r["name"] == "korean-kidnapping"]
     rules["rules"][0]["channels"] = ["bench"]
     rules["rules"][0].pop("throttle", None)
-    rules["channels"] = {"bench": {"type": "webhook", "url": hook_url, "secret_env": "BENCH_WEBHOOK_SECRET"}}
+    rules["channels"] = {"bench": {"type": "webhook", "url": hook_url, "secret_env": "DESKWATCH_WEBHOOK_SECRET_BENCH"}}
     (folder / "sources.toml").write_text(tomli_w.dumps(sources), encoding="utf-8")
     (folder / "rules.toml").write_text(tomli_w.dumps(rules), encoding="utf-8")
     return {
         "DESKWATCH_DB": f"sqlite:///{folder / 'bench.sqlite'}", "DESKWATCH_SOURCES_FILE": str(folder / "sources.toml"),
-        "DESKWATCH_RULES_FILE": str(folder / "rules.toml"), "DESKWATCH_DATA_DIR": str(folder),
-        "BENCH_WEBHOOK_SECRET": SECRET,
+        "DESKWATCH_RULES_FILE": str(folder / "rules.toml"), "DESKWATCH_DATA_DIR": str(folder), "DESKWATCH_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+        "DESKWATCH_WEBHOOK_SECRET_BENCH": SECRET,
     }  # fmt: skip
 
 

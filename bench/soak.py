@@ -142,7 +142,7 @@ def _environment(work: Path, db_url: str, replay: ReplayServer, receiver: Webhoo
     rules = work / "rules.toml"
     rules.write_text(RULES.format(url=receiver.url), encoding="utf-8")
     return {**os.environ, "DESKWATCH_DB": db_url, "DESKWATCH_SOURCES_FILE": str(sources),
-            "DESKWATCH_RULES_FILE": str(rules), "DESKWATCH_DATA_DIR": str(work), "DESKWATCH_CRAWL_TIMEOUT_S": "120"}  # fmt: skip
+            "DESKWATCH_RULES_FILE": str(rules), "DESKWATCH_DATA_DIR": str(work), "DESKWATCH_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "DESKWATCH_CRAWL_TIMEOUT_S": "120"}  # fmt: skip
 
 
 def _run_phase(store: Store, scheduler: subprocess.Popen[bytes], publisher: Publisher,

@@ -15,11 +15,11 @@ from monitor import jobs
 log = logging.getLogger(__name__)
 
 
-def _load_rules_or_exit(path: Path):  # type: ignore[no-untyped-def]
+def _load_rules_or_exit(path: Path, settings: Any):  # type: ignore[no-untyped-def]
     from monitor.alerts.rules import RuleError, load_rules
 
     try:
-        return load_rules(path)
+        return load_rules(path, settings.webhook_allowed_hosts)
     except RuleError as exc:
         raise click.ClickException(f"rules rejected: {exc}") from exc
 
@@ -33,7 +33,7 @@ def alerts(ctx: click.Context, rules_path: str | None, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     app = ctx.find_object(AppContext) or ctx.ensure_object(AppContext)
-    rules = _load_rules_or_exit(Path(rules_path) if rules_path else app.settings.rules_file)
+    rules = _load_rules_or_exit(Path(rules_path) if rules_path else app.settings.rules_file, app.settings)
     outcome = jobs.alert(app.store, app.settings, rules)
     created, report = outcome.created, outcome.delivery
     if as_json:
@@ -57,7 +57,7 @@ def alerts_test(
     as_json: bool,
 ) -> None:  # fmt: skip
     """Validate RULES and dry-run them: against the gold set (--gold) or the store (nothing is sent)."""
-    rules = _load_rules_or_exit(Path(rules_path))
+    rules = _load_rules_or_exit(Path(rules_path), app.settings)
     if gold_dir:
         _gold_report(rules, gold_dir, min_precision, min_recall, as_json)
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from functools import partial
 
 import click
 
@@ -45,7 +46,8 @@ def serve(app: AppContext, host: str, port: int, token_env: str, admin_token_env
     try:
         web_app = create_app(
             settings.db_url, token=token, admin_token=admin_token, timezone=settings.timezone,
-            countries=settings.countries, rules_path=settings.rules_file, rules_loader=load_rules,
+            countries=settings.countries, rules_path=settings.rules_file,
+            rules_loader=partial(load_rules, allowed_hosts=settings.webhook_allowed_hosts),
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_from: str = "deskwatch@localhost"
     smtp_to: CommaList = Field(default_factory=list)
+    smtp_starttls: bool = False  # STARTTLS before login (always on port 587); the rules file cannot change it
+    # Webhook hosts on internal addresses (loopback, private, link-local) the operator allows by name;
+    # every other webhook host must resolve to public addresses only. Never read from the rules file.
+    webhook_allowed_hosts: CommaList = Field(default_factory=list)
+    web_require_token: bool = False  # `deskwatch serve` refuses to start without a token, even on loopback
     base_url: str = "http://127.0.0.1:8000"  # where the web UI is reached: the digest links its story pages
     user_agent_contact: str = "https://github.com/deskwatch/deskwatch"
     crawl_timeout_s: int = Field(900, gt=0)
@@ -82,7 +87,7 @@ class Settings(BaseSettings):
     def kr_mofa_key(self) -> str | None:
         return os.environ.get("DESKWATCH_KR_MOFA_KEY")
 
-    _lists = field_validator("countries", "smtp_to", mode="before")(_comma_list)
+    _lists = field_validator("countries", "smtp_to", "webhook_allowed_hosts", mode="before")(_comma_list)
 
     @field_validator("timezone")
     @classmethod

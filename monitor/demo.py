@@ -48,7 +48,7 @@ def run_demo(store: Store, settings: Settings, echo: Callable[[str], None] = pri
     processed = jobs.process(store)
     summary.processed = processed.to_dict()
     echo(f"processed {processed.documents} documents; {processed.stories_created} new stories")
-    summary.alerts_new = len(jobs.alert(store, settings, load_rules(settings.rules_file), processed.changes).created)
+    summary.alerts_new = len(jobs.alert(store, settings, load_rules(settings.rules_file, settings.webhook_allowed_hosts), processed.changes).created)
     digest = jobs.digest(store, settings)
     summary.digest_html, summary.digest_md = str(digest.html_path), str(digest.md_path)
     summary.counts = store.stats()

@@ -2,40 +2,50 @@
 Channel definitions are data (ChannelSpec, validated when rules load); secrets come only from the environment."""
 from __future__ import annotations
 
-import hashlib
-import hmac
-import ipaddress
 import json
 import logging
+import math
 import os
+import re
 import smtplib
 import sys
-import time
-import urllib.error
-import urllib.request
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any, Protocol, TextIO
-from urllib.parse import urlsplit
 
 from monitor.alerts.messages import alert_email, alert_text, slack_body
+from monitor.alerts.webhook import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    WebhookAddressError,
+    WebhookResponseError,
+    check_webhook_url,
+    post_webhook,
+    signature_headers,
+    verify_signature,
+)
 from monitor.config import Settings, data_dir
 
 log = logging.getLogger(__name__)
 
+__all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "signature_headers", "verify_signature"]
+
 DEFAULT_SECRET_ENV = "DESKWATCH_WEBHOOK_SECRET"
-SIGNATURE_HEADER = "X-Deskwatch-Signature"
-TIMESTAMP_HEADER = "X-Deskwatch-Timestamp"
-# Allowed options per channel type, with their types.
+# secret_env may only name a variable meant as a webhook secret: DESKWATCH_WEBHOOK_SECRET or ..._<NAME>.
+SECRET_ENV_RE = re.compile(r"DESKWATCH_WEBHOOK_SECRET(_[A-Z0-9][A-Z0-9_]{0,60})?")
+# Allowed options per channel type, with their types. Email servers, ports, users and TLS are settings only:
+# a rules file chooses recipients, never where the SMTP password goes.
 CHANNEL_OPTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "console": {"stream": str},
     "jsonl": {"path": str},
-    "email": {"to": list, "from": str, "host": str, "port": int, "user": str, "starttls": bool,
-              "subject_prefix": str},  # fmt: skip
+    "email": {"to": list, "from": str, "subject_prefix": str},
     "webhook": {"url": str, "secret_env": str, "sign": bool, "timeout_s": (int, float)},
 }
+SERVER_OPTIONS = {"host", "port", "user", "username", "starttls", "tls", "ssl", "server", "smtp_host", "smtp_port"}
 SECRET_WORDS = ("password", "secret", "token")
+MAX_TIMEOUT_S = 120.0
 
 
 class ChannelSpecError(ValueError):
@@ -70,51 +80,59 @@ def builtin_channel_specs() -> dict[str, ChannelSpec]:
     }
 
 
-def parse_channel_spec(name: str, options: dict[str, Any]) -> ChannelSpec:
-    """Validate one [channels.NAME] table."""
+def parse_channel_spec(name: str, options: dict[str, Any], allowed_hosts: Collection[str] = ()) -> ChannelSpec:
+    """Validate one [channels.NAME] table (`allowed_hosts`: the settings' webhook_allowed_hosts)."""
     kind = options.get("type")
     if kind not in CHANNEL_OPTIONS:
         raise ChannelSpecError(f"channel {name!r}: 'type' must be one of {', '.join(CHANNEL_OPTIONS)}", "type")
     allowed = CHANNEL_OPTIONS[kind]
     rest = {k: v for k, v in options.items() if k != "type"}
     for key, value in rest.items():
-        if key.endswith("_env"):
-            pass
-        elif any(word in key.lower() for word in SECRET_WORDS):
-            raise ChannelSpecError(f"channel {name!r}: {key!r} is a secret: set it in an environment variable", key)
-        if key not in allowed:
-            raise ChannelSpecError(f"channel {name!r}: unknown option {key!r} for type {kind!r}", key)
-        if isinstance(value, bool) and allowed[key] is not bool or not isinstance(value, allowed[key]):
-            raise ChannelSpecError(f"channel {name!r}: option {key!r} has the wrong type", key)
+        _check_option(name, kind, key, value, allowed)
     if kind == "webhook":
-        if "url" not in rest:
-            raise ChannelSpecError(f"channel {name!r}: a webhook needs 'url'", "type")
-        try:
-            check_webhook_url(rest["url"])
-        except ValueError as exc:
-            raise ChannelSpecError(f"channel {name!r}: {exc}", "url") from exc
+        _check_webhook_options(name, rest, allowed_hosts)
     if kind == "email" and "to" in rest and not all(isinstance(a, str) and "@" in a for a in rest["to"]):
         raise ChannelSpecError(f"channel {name!r}: 'to' must be a list of addresses", "to")
+    if kind == "jsonl" and "path" in rest:
+        check_jsonl_path(name, rest["path"])
     return ChannelSpec(name, kind, rest)
 
 
-def check_webhook_url(url: str) -> None:
-    """HTTPS everywhere; plain HTTP only to this machine (loopback)."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
-        return
-    raise ValueError(f"webhook URL {url!r} must use https (plain http only on loopback)")
+def _check_option(name: str, kind: str, key: str, value: Any, allowed: dict[str, Any]) -> None:
+    if kind == "email" and key.lower() in SERVER_OPTIONS:
+        raise ChannelSpecError(f"channel {name!r}: {key!r} cannot be set in a rules file: the SMTP server, port, "
+                               "user and TLS come from the settings (deskwatch.toml or DESKWATCH_SMTP_*)", key)  # fmt: skip
+    if not key.endswith("_env") and any(word in key.lower() for word in SECRET_WORDS):
+        raise ChannelSpecError(f"channel {name!r}: {key!r} is a secret: set it in an environment variable", key)
+    if key not in allowed:
+        raise ChannelSpecError(f"channel {name!r}: unknown option {key!r} for type {kind!r}", key)
+    if isinstance(value, bool) and allowed[key] is not bool or not isinstance(value, allowed[key]):
+        raise ChannelSpecError(f"channel {name!r}: option {key!r} has the wrong type", key)
 
 
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
+def _check_webhook_options(name: str, rest: dict[str, Any], allowed_hosts: Collection[str]) -> None:
+    if "url" not in rest:
+        raise ChannelSpecError(f"channel {name!r}: a webhook needs 'url'", "type")
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+        check_webhook_url(rest["url"], allowed_hosts)
+    except WebhookAddressError as exc:
+        raise ChannelSpecError(f"channel {name!r}: {exc}", "url") from exc
+    secret_env = rest.get("secret_env", DEFAULT_SECRET_ENV)
+    if not SECRET_ENV_RE.fullmatch(secret_env):
+        raise ChannelSpecError(f"channel {name!r}: secret_env {secret_env!r} must be DESKWATCH_WEBHOOK_SECRET or "
+                               "DESKWATCH_WEBHOOK_SECRET_<NAME> (upper case)", "secret_env")  # fmt: skip
+    timeout = rest.get("timeout_s", 15)
+    if not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT_S:
+        raise ChannelSpecError(f"channel {name!r}: 'timeout_s' must be above 0 and at most {MAX_TIMEOUT_S:g} "
+                               f"seconds, not {timeout!r}", "timeout_s")  # fmt: skip
+
+
+def check_jsonl_path(name: str, path: str) -> None:
+    """A relative path inside the data directory: no absolute path, drive or '..'."""
+    pure = PurePath(path.replace("\\", "/"))
+    if not path.strip() or pure.is_absolute() or pure.drive or ".." in pure.parts or "\0" in path:
+        raise ChannelSpecError(f"channel {name!r}: 'path' must be a file name inside the data directory "
+                               f"(no absolute path or '..'), not {path!r}", "path")  # fmt: skip
 
 
 def build_channel(spec: ChannelSpec, settings: Settings) -> Channel:
@@ -138,12 +156,16 @@ class ConsoleChannel:
 
 
 class JsonlChannel:
-    """Appends one JSON object per alert to a file in the data directory (or an absolute path)."""
+    """Appends one JSON object per alert to a file inside the data directory (never outside it)."""
 
     def __init__(self, spec: ChannelSpec, settings: Settings) -> None:
         self.name = spec.name
-        path = Path(spec.options.get("path", "alerts.jsonl"))
-        self.path = path if path.is_absolute() else data_dir(settings) / path
+        relative = spec.options.get("path", "alerts.jsonl")
+        check_jsonl_path(spec.name, relative)
+        root = data_dir(settings).resolve()
+        self.path = (root / relative).resolve()
+        if not self.path.is_relative_to(root):  # a symlink inside the data directory pointing out of it
+            raise ChannelSpecError(f"channel {spec.name!r}: {relative!r} leads outside the data directory", "path")
 
     def send(self, alert: dict[str, Any]) -> None:
         line = json.dumps(jsonl_record(alert), ensure_ascii=False, sort_keys=True)
@@ -165,18 +187,19 @@ def jsonl_record(alert: dict[str, Any]) -> dict[str, Any]:
 
 
 class EmailChannel:
-    """Sends a text + HTML email through SMTP (smtplib); the password comes from DESKWATCH_SMTP_PASSWORD."""
+    """Sends a text + HTML email through SMTP (smtplib). Server, port, user and STARTTLS come from the
+    settings only, so DESKWATCH_SMTP_PASSWORD only ever goes to the server it was configured for."""
 
     def __init__(self, spec: ChannelSpec, settings: Settings) -> None:
         self.name = spec.name
         opts = spec.options
-        self.host = opts.get("host", settings.smtp_host)
-        self.port = int(opts.get("port", settings.smtp_port))
-        self.user = opts.get("user", settings.smtp_user)
+        self.host = settings.smtp_host
+        self.port = int(settings.smtp_port)
+        self.user = settings.smtp_user
         self.password = settings.smtp_password
         self.sender = opts.get("from", settings.smtp_from)
         self.to = list(opts.get("to", settings.smtp_to))
-        self.starttls = bool(opts.get("starttls", self.port == 587))
+        self.starttls = bool(settings.smtp_starttls or self.port == 587)
         self.subject_prefix = opts.get("subject_prefix", "[deskwatch]")
 
     def send(self, alert: dict[str, Any]) -> None:
@@ -212,13 +235,17 @@ class EmailChannel:
 
 
 class WebhookChannel:
-    """POSTs a Slack-compatible JSON body, signed with HMAC-SHA256 over "<timestamp>.<body>"."""
+    """POSTs a Slack-compatible JSON body, signed with HMAC-SHA256 over "<timestamp>.<body>", to a public
+    address (or a host allowed in settings), following no redirect."""
 
     def __init__(self, spec: ChannelSpec, settings: Settings) -> None:
         self.name = spec.name
         self.url = spec.options["url"]
-        check_webhook_url(self.url)
+        self.allowed_hosts = tuple(settings.webhook_allowed_hosts)
+        check_webhook_url(self.url, self.allowed_hosts, resolve=False)
         self.secret_env = spec.options.get("secret_env", DEFAULT_SECRET_ENV)
+        if not SECRET_ENV_RE.fullmatch(self.secret_env):
+            raise ChannelSpecError(f"channel {self.name!r}: secret_env {self.secret_env!r} is not a webhook secret")
         self.sign = bool(spec.options.get("sign", True))
         self.timeout_s = float(spec.options.get("timeout_s", 15))
 
@@ -230,24 +257,9 @@ class WebhookChannel:
             if not secret:
                 raise DeliveryError(f"webhook {self.name}: ${self.secret_env} is not set (or set sign = false)")
             headers.update(signature_headers(secret, body))
-        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                response.read()
-        except urllib.error.HTTPError as exc:
-            raise DeliveryError(f"webhook {self.name}: HTTP {exc.code} {exc.reason}") from exc
-        except (urllib.error.URLError, OSError) as exc:
-            raise DeliveryError(f"webhook {self.name}: {getattr(exc, 'reason', exc)}") from exc
-
-
-def signature_headers(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
-    """Headers a receiver checks: recompute HMAC-SHA256(secret, f"{ts}.{body}") and compare."""
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode("utf-8"), ts.encode("ascii") + b"." + body, hashlib.sha256).hexdigest()
-    return {TIMESTAMP_HEADER: ts, SIGNATURE_HEADER: f"sha256={digest}"}
-
-
-def verify_signature(secret: str, body: bytes, timestamp: str, signature: str) -> bool:
-    """What a receiver does with the two headers (used by tests and the benchmark's receiver)."""
-    expected = signature_headers(secret, body, int(timestamp))[SIGNATURE_HEADER]
-    return hmac.compare_digest(expected, signature)
+            post_webhook(self.url, body, headers, timeout_s=self.timeout_s, allowed_hosts=self.allowed_hosts)
+        except (WebhookAddressError, WebhookResponseError) as exc:
+            raise DeliveryError(f"webhook {self.name}: {exc}") from exc
+        except (OSError, ValueError) as exc:  # refused, reset, timed out, unresolvable, TLS, bad status line
+            raise DeliveryError(f"webhook {self.name}: {type(exc).__name__}: {exc}") from exc

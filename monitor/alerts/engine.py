@@ -179,7 +179,7 @@ def channel_specs_for(settings: Settings, rules: RuleSet | None = None) -> dict[
     if rules is not None:
         return rules.channels
     if settings.rules_file and settings.rules_file.exists():
-        return load_rules(settings.rules_file).channels
+        return load_rules(settings.rules_file, settings.webhook_allowed_hosts).channels
     return builtin_channel_specs()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,17 +85,18 @@ def parse_duration(value: Any) -> float:
     return float(match.group(1)) * DURATION_UNITS[match.group(2)]
 
 
-def load_rules(path: str | Path) -> RuleSet:
-    """Read and validate a rules file; RuleError names the line and the reason."""
+def load_rules(path: str | Path, allowed_hosts: Collection[str] = ()) -> RuleSet:
+    """Read and validate a rules file; RuleError names the line and the reason. `allowed_hosts`: the
+    settings' webhook_allowed_hosts (internal webhook hosts the operator allows by name)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RuleError(str(path), 0, f"cannot read the rules file ({exc.strerror or exc})") from exc
-    return parse_rules(text, str(path))
+    return parse_rules(text, str(path), allowed_hosts)
 
 
-def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
+def parse_rules(text: str, path: str = "<rules>", allowed_hosts: Collection[str] = ()) -> RuleSet:
     """Validate rules TOML text; every rule and channel must be fully understood (no code runs)."""
     try:
         data = tomllib.loads(text)
@@ -106,7 +108,7 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
     if unknown:
         key = sorted(unknown)[0]
         raise RuleError(path, locator.top_level(key), f"unknown top-level key {key!r} (expected 'rules', 'channels')")
-    channels = _parse_channels(data.get("channels", {}), path, locator)
+    channels = _parse_channels(data.get("channels", {}), path, locator, allowed_hosts)
     raw_rules = data.get("rules", [])
     if not isinstance(raw_rules, list):
         raise RuleError(path, locator.top_level("rules"), "'rules' must be an array of tables: [[rules]]")
@@ -118,7 +120,7 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
     return RuleSet(rules, channels, path)
 
 
-def _parse_channels(raw: Any, path: str, locator: _Locator) -> dict[str, ChannelSpec]:
+def _parse_channels(raw: Any, path: str, locator: _Locator, allowed_hosts: Collection[str]) -> dict[str, ChannelSpec]:
     channels = builtin_channel_specs()
     if not isinstance(raw, dict):
         raise RuleError(path, locator.top_level("channels"), "'channels' must be a table of [channels.NAME]")
@@ -127,7 +129,7 @@ def _parse_channels(raw: Any, path: str, locator: _Locator) -> dict[str, Channel
         if not isinstance(options, dict):
             raise RuleError(path, line, f"channel {name!r} must be a table")
         try:
-            channels[name] = parse_channel_spec(name, options)
+            channels[name] = parse_channel_spec(name, options, allowed_hosts)
         except ChannelSpecError as exc:
             raise RuleError(path, locator.key_in(line, exc.key) if exc.key else line, str(exc)) from exc
     return channels
@@ -302,8 +304,9 @@ class _Locator:
 class RuleBook:
     """The rules of a file, reloaded when it changes; a bad new file is logged and the last good rules stay."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, allowed_hosts: Collection[str] = ()) -> None:
         self.path = Path(path)
+        self.allowed_hosts = tuple(allowed_hosts)
         self._mtime: float | None = None
         self._rules: RuleSet | None = None
         self.last_error: RuleError | None = None
@@ -316,7 +319,7 @@ class RuleBook:
         if self._rules is not None and mtime == self._mtime:
             return self._rules
         try:
-            rules = load_rules(self.path)
+            rules = load_rules(self.path, self.allowed_hosts)
         except RuleError as exc:
             self.last_error = exc
             if self._rules is None:

@@ -153,8 +153,13 @@ def send_digest(store: Store, result: DigestResult, settings: Settings) -> None:
     shown inline through its Content-ID, which mail clients display where they drop SVG and data URIs)."""
     from monitor.alerts.channels import EmailChannel, builtin_channel_specs
     from monitor.alerts.engine import channel_specs_for
+    from monitor.alerts.rules import RuleError
 
-    specs = channel_specs_for(settings)
+    try:
+        specs = channel_specs_for(settings)
+    except RuleError as exc:  # the server and password are the settings' either way; only recipients differ
+        log.warning("rules file rejected (%s): the digest goes to the settings' recipients", exc)
+        specs = builtin_channel_specs()
     spec = specs.get("email") or builtin_channel_specs()["email"]
     channel = EmailChannel(spec, settings)
     subject = (f"{channel.subject_prefix} Daily digest {result.day}: {result.counts['new_incidents']} new, "

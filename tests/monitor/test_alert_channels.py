@@ -86,11 +86,15 @@ def test_email_without_host_says_what_to_set() -> None:
         EmailChannel(ChannelSpec("email", "email"), Settings(smtp_to=["a@b.org"])).send(ALERT)
 
 
+LOCAL = Settings(webhook_allowed_hosts=["127.0.0.1"])  # the operator allows the loopback receiver by name
+
+
 def test_webhook_posts_signed_slack_body(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOOK_SECRET", "s3cret")
+    monkeypatch.setenv("DESKWATCH_WEBHOOK_SECRET_DESK", "s3cret")
     with WebhookReceiver() as receiver:
-        spec = parse_channel_spec("hook", {"type": "webhook", "url": receiver.url, "secret_env": "HOOK_SECRET"})
-        WebhookChannel(spec, Settings()).send(ALERT)
+        spec = parse_channel_spec("hook", {"type": "webhook", "url": receiver.url,
+                                           "secret_env": "DESKWATCH_WEBHOOK_SECRET_DESK"}, ["127.0.0.1"])  # fmt: skip
+        WebhookChannel(spec, LOCAL).send(ALERT)
     (request,) = receiver.requests
     body, headers = request["body"], request["headers"]
     assert verify_signature("s3cret", body, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER])
@@ -104,7 +108,7 @@ def test_webhook_posts_signed_slack_body(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_webhook_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DESKWATCH_WEBHOOK_SECRET", raising=False)
     with WebhookReceiver(statuses=[500]) as receiver:
-        channel = WebhookChannel(ChannelSpec("hook", "webhook", {"url": receiver.url}), Settings())
+        channel = WebhookChannel(ChannelSpec("hook", "webhook", {"url": receiver.url}), LOCAL)
         with pytest.raises(DeliveryError, match="DESKWATCH_WEBHOOK_SECRET is not set"):
             channel.send(ALERT)
         monkeypatch.setenv("DESKWATCH_WEBHOOK_SECRET", "x")
@@ -127,10 +131,11 @@ def test_outbox_retries_a_failing_webhook_until_it_answers(store: Any, monkeypat
     monkeypatch.setenv("DESKWATCH_WEBHOOK_SECRET", "k")
     with WebhookReceiver(statuses=[503, 502]) as receiver:
         rules = parse_rules(f'[channels.hook]\ntype = "webhook"\nurl = "{receiver.url}"\n[[rules]]\nname = "kr"\n'
-                            'subject = "incident"\nchannels = ["hook"]\n[rules.when]\nvictim_nationality = "KR"\n')
+                            'subject = "incident"\nchannels = ["hook"]\n[rules.when]\nvictim_nationality = "KR"\n',
+                            allowed_hosts=["127.0.0.1"])  # fmt: skip
         add_story(store, title="Korean held", data=extraction(["kidnapping"]))
         evaluate(store, rules, now=T0)
-        settings = Settings(data_dir=tmp_path)
+        settings = Settings(data_dir=tmp_path, webhook_allowed_hosts=["127.0.0.1"])
         policy = DeliveryPolicy(base_delay_s=1)
         clock = T0
         for _ in range(3):

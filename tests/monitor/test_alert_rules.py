@@ -71,8 +71,11 @@ def test_bad_rules_name_line_and_reason(text: str, line: int, reason: str) -> No
     assert str(info.value).startswith(f"rules.toml:{line}:")
 
 
-def test_loopback_webhook_may_use_http() -> None:
-    rules = parse_rules('[channels.h]\ntype = "webhook"\nurl = "http://127.0.0.1:8123/hook"\n')
+def test_loopback_webhook_only_when_the_operator_allows_it() -> None:
+    text = '[channels.h]\ntype = "webhook"\nurl = "http://127.0.0.1:8123/hook"\n'
+    with pytest.raises(RuleError, match="webhook_allowed_hosts"):
+        parse_rules(text)
+    rules = parse_rules(text, allowed_hosts=["127.0.0.1"])
     assert rules.channels["h"].options["url"].startswith("http://127.0.0.1")
 
 

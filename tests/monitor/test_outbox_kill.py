@@ -33,10 +33,11 @@ CHILD = textwrap.dedent("""
     from monitor.config import Settings
     from storage.repository import Store
     db, rules_path, data_dir, step = sys.argv[1:5]
-    store, rules = Store(db), load_rules(rules_path)
+    store, rules = Store(db), load_rules(rules_path, ["127.0.0.1"])
     print("decided", evaluate(store, rules), flush=True)
     if step == "send":
-        deliver_pending(store, Settings(db_url=db, data_dir=Path(data_dir)), rules=rules)
+        deliver_pending(store, Settings(db_url=db, data_dir=Path(data_dir), webhook_allowed_hosts=["127.0.0.1"]),
+                    rules=rules)
     time.sleep(600)  # killed here (after deciding) or inside deliver_pending (while sending)
 """)
 
@@ -70,7 +71,7 @@ def test_killed_after_deciding_then_restart_delivers(db_url: str, tmp_path: Path
         rules = _rules(tmp_path, receiver.url)
         _kill(_start_child(db_url, rules, tmp_path, "decide"))
         assert {a["status"] for a in list_alerts(store)} == {"pending"}  # the decision survived the kill
-        env = {**os.environ, "DESKWATCH_DATA_DIR": str(tmp_path)}
+        env = {**os.environ, "DESKWATCH_DATA_DIR": str(tmp_path), "DESKWATCH_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"}
         out = subprocess.run([sys.executable, "-m", "cli", "--db", db_url, "alerts", "--rules", str(rules),
                               "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
         assert out.returncode == 0, out.stderr
@@ -122,8 +123,8 @@ def test_killed_while_sending_is_sent_after_the_lease(db_url: str, tmp_path: Pat
     rows = {a["channel"]: a for a in list_alerts(store)}
     assert rows["hook"]["status"] == "pending" and rows["jsonl"]["status"] == "sent"
     with WebhookReceiver() as receiver:
-        rules = load_rules(_rules(tmp_path, receiver.url))
-        settings = Settings(db_url=db_url, data_dir=tmp_path)
+        rules = load_rules(_rules(tmp_path, receiver.url), ["127.0.0.1"])
+        settings = Settings(db_url=db_url, data_dir=tmp_path, webhook_allowed_hosts=["127.0.0.1"])
         assert deliver_pending(store, settings, rules=rules).attempted == 0  # still leased to the dead sender
         report = deliver_pending(store, settings, rules=rules, policy=DeliveryPolicy(),
                                  now=datetime.now(UTC) + timedelta(minutes=6))  # fmt: skip

@@ -192,7 +192,7 @@ def test_secrets_used_in_a_run_never_reach_logs_or_stored_errors(
         rules = tmp_path / "rules.toml"
         rules.write_text(
             f'[channels.hook]\ntype = "webhook"\nurl = "{receiver.url}"\n\n'
-            f'[channels.mail]\ntype = "email"\nhost = "127.0.0.1"\nport = {smtp_port}\nuser = "desk"\nto = ["a@b.example"]\n\n'
+            '[channels.mail]\ntype = "email"\nto = ["a@b.example"]\n\n'
             '[[rules]]\nname = "kr"\nsubject = "incident"\nchannels = ["hook", "mail"]\n'
             '[rules.when]\nincident_types = ["kidnapping"]\n', encoding="utf-8")  # fmt: skip
         from storage.repository import Store
@@ -200,7 +200,8 @@ def test_secrets_used_in_a_run_never_reach_logs_or_stored_errors(
         store = Store(db_url)
         add_story(store, title="Korean held", data=extraction(["kidnapping"]), when=datetime.now(UTC))
         store.close()
-        env = {**os.environ, "DESKWATCH_DATA_DIR": str(tmp_path)}
+        env = {**os.environ, "DESKWATCH_DATA_DIR": str(tmp_path), "DESKWATCH_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+               "DESKWATCH_SMTP_HOST": "127.0.0.1", "DESKWATCH_SMTP_PORT": str(smtp_port), "DESKWATCH_SMTP_USER": "desk"}
         cli = [sys.executable, "-m", "cli", "-vv", "--db", db_url]
         outputs = [subprocess.run([*cli, "alerts", "--rules", str(rules), "--json"], cwd=PROJECT_ROOT, env=env,
                                   capture_output=True, text=True, check=False, timeout=120)]  # fmt: skip

@@ -84,6 +84,7 @@ def test_scheduler_killed_mid_work_then_restarted(tmp_path: Path, sqlite_url: st
         rules_path.write_text(RULES.format(url=receiver.url), encoding="utf-8")
         env = {**os.environ, "DESKWATCH_DB": sqlite_url, "DESKWATCH_SOURCES_FILE": str(sources),
                "DESKWATCH_RULES_FILE": str(rules_path), "DESKWATCH_DATA_DIR": str(tmp_path),
+               "DESKWATCH_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
                "DESKWATCH_CRAWL_TIMEOUT_S": "60"}  # fmt: skip
         first = _start_scheduler(env, tmp_path / "scheduler.log")
         time.sleep(kill_after)
@@ -104,9 +105,9 @@ def test_scheduler_killed_mid_work_then_restarted(tmp_path: Path, sqlite_url: st
                 orphan.kill()
         # What the scheduler's own timers would do later: the 10-minute sweep re-decides what a kill
         # skipped, and a lease held by the dead process runs out after 5 minutes.
-        rules = load_rules(rules_path)
+        rules = load_rules(rules_path, ["127.0.0.1"])
         evaluate(store, rules)
-        settings = Settings(db_url=sqlite_url, data_dir=tmp_path)
+        settings = Settings(db_url=sqlite_url, data_dir=tmp_path, webhook_allowed_hosts=["127.0.0.1"])
         deliver_pending(store, settings, rules=rules, now=datetime.now(UTC) + timedelta(minutes=6))
     lost, doubled = lost_and_doubled(arts, stored_articles(sqlite_url))
     assert (lost, doubled) == (set(), 0), f"killed at {kill_after}s"
