@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,7 @@ CORE_FIELDS = (*REQUIRED, "enabled")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}$")
 INTERVAL_RE = re.compile(r"^(\d+)\s*([smhd])$")
 INTERVAL_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 
 
 class RegistryError(ValueError):
@@ -49,6 +51,13 @@ class SourceEntry:
     def option(self, name: str, default: Any = None) -> Any:
         return self.options.get(name, default)
 
+    @property
+    def allowed_domains(self) -> list[str]:
+        """The domains this source's pages live on (Scrapy's allowed_domains, subdomains included): the
+        registry's `allowed_domains`, else the registrable domain of its URL (feed.koreatimes.co.kr ->
+        koreatimes.co.kr)."""
+        return list(self.options.get("allowed_domains") or [registrable_domain(urlsplit(self.url).hostname or "")])
+
     def to_store_dict(self) -> dict[str, Any]:
         """The flat dict Store.sync_sources expects: core fields plus the options."""
         data = {f: getattr(self, f) for f in CORE_FIELDS}
@@ -59,6 +68,24 @@ class SourceEntry:
         data = asdict(self)
         data.pop("line", None)
         return data
+
+
+def registrable_domain(host: str) -> str:
+    """The domain under the public suffix (the bundled list, never fetched); IPs and single labels as they are."""
+    import tldextract
+
+    extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    return extract(host).top_domain_under_public_suffix or host.lower()
+
+
+def validate_allowed_domains(value: Any) -> str | None:
+    """None when `value` is a non-empty list of bare host names ("koreatimes.co.kr"); else the reason."""
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        return "allowed_domains must be a non-empty list of domain names"
+    bad = [v for v in value if not DOMAIN_RE.match(v)]
+    if bad:
+        return f"allowed_domains entry {bad[0]!r} must be a lowercase host name (no scheme, port, path or '*')"
+    return None
 
 
 def schedule_seconds(schedule: str) -> int | None:
@@ -134,6 +161,10 @@ def _entry(file: Path, line: int | None, raw: dict[str, Any]) -> SourceEntry:
     reason = validate_schedule(raw["schedule"])
     if reason:
         raise RegistryError(file, line, f"{key}: {reason}")
+    if "allowed_domains" in raw:
+        reason = validate_allowed_domains(raw["allowed_domains"])
+        if reason:
+            raise RegistryError(file, line, f"{key}: {reason}")
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise RegistryError(file, line, f"{key}: enabled must be true or false, not {enabled!r}")

@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -111,6 +112,10 @@ class SourceSpider(scrapy.Spider):
         self.entry = self._resolve_entry(self._source_arg or getattr(self, "source_key", None), settings)
         self.name = self.entry.key
         self.start_url = self._url_arg or self.entry.url
+        # Scrapy's offsite convention (crawler.middlewares.offsite): the registry's domains, plus exactly
+        # the host of a start URL given for this run (a replay, a test).
+        extra = [urlsplit(self._url_arg).hostname or ""] if self._url_arg else []
+        self.allowed_domains = list(dict.fromkeys([*self.entry.allowed_domains, *filter(None, extra)]))
         if self.store is None:
             from storage.repository import Store
 
@@ -130,6 +135,7 @@ class SourceSpider(scrapy.Spider):
         crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
         crawler.signals.connect(self._on_activity, signal=signals.response_received)
         crawler.signals.connect(self._on_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self._on_spider_error, signal=signals.spider_error)
 
     def _resolve_entry(self, source: str | SourceEntry | None, settings: Any) -> SourceEntry:
         if isinstance(source, SourceEntry):
@@ -149,6 +155,10 @@ class SourceSpider(scrapy.Spider):
         self._idle_since = self._idle_since or now
         if now - self._idle_since < self.redis_idle_close_s:
             raise DontCloseSpider
+
+    def _on_spider_error(self, failure: Failure, response: Response, spider: Any = None) -> None:
+        """An exception in a callback is an error of the run (Scrapy only logs it)."""
+        self.record_error("spider", f"{response.url}: {failure.type.__name__}: {failure.getErrorMessage()}"[:500])
 
     def _on_activity(self) -> None:
         self._idle_since = None
@@ -225,7 +235,7 @@ class SourceSpider(scrapy.Spider):
     def follow_entries(self, entries: list[FeedEntry]) -> Iterator[Any]:
         """Article requests (or items straight from the listing) for entries not yet in the store or
         changed since stored, at most `max_articles` per run."""
-        entries = [e for e in entries if e.url]
+        entries = [e for e in entries if self.usable_entry(e)]
         seen = self.store.seen_documents([url_hash(e.url) for e in entries])
         budget = self.max_articles
         if self.fetch_articles and self.extract_workers > 0 and len(entries) - len(seen) >= self.extract_pool_min:
@@ -246,6 +256,20 @@ class SourceSpider(scrapy.Spider):
                 item = self.build_item(entry, None, entry.url)
                 if item is not None:
                     yield item
+
+    def usable_entry(self, entry: FeedEntry) -> bool:
+        """An entry whose link is an http(s) URL with a host; any other (javascript:, data:, mailto:, empty,
+        unparseable) is skipped and counted, and the rest of the listing goes on."""
+        try:
+            parts = urlsplit(entry.url or "")
+            usable = parts.scheme in {"http", "https"} and bool(parts.hostname)
+            parts.port  # noqa: B018 - raises ValueError on an invalid port
+        except ValueError:
+            usable = False
+        if not usable:
+            self.crawler.stats.inc_value("deskwatch/entries_skipped")
+            self.record_error("entry", f"skipped an entry whose link is not an http(s) URL: {str(entry.url)[:200]!r}")
+        return usable
 
     def _changed_since(self, entry: FeedEntry, stored_at: datetime | None) -> bool:
         updated = parse_date(entry.updated, self.zone) if entry.updated else None

@@ -132,5 +132,8 @@ class FeedSpider(SourceSpider):
 
     @staticmethod
     def resolve(response: Response, entry: FeedEntry) -> FeedEntry:
-        entry.url = response.urljoin(entry.url)
+        try:
+            entry.url = response.urljoin(entry.url)
+        except ValueError:  # "http://[broken": left as it is, follow_entries skips and counts it
+            pass
         return entry
