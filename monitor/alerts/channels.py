@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import re
 import smtplib
@@ -16,6 +15,7 @@ from pathlib import PurePath
 from typing import Any, Protocol, TextIO
 
 from monitor.alerts.messages import alert_email, alert_text, slack_body
+from monitor.alerts.schema import CHANNEL_FIELDS, SECRET_ENV, SchemaError, check
 from monitor.alerts.webhook import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -34,18 +34,11 @@ __all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "signature_headers", "verify_
 
 DEFAULT_SECRET_ENV = "DESKWATCH_WEBHOOK_SECRET"
 # secret_env may only name a variable meant as a webhook secret: DESKWATCH_WEBHOOK_SECRET or ..._<NAME>.
-SECRET_ENV_RE = re.compile(r"DESKWATCH_WEBHOOK_SECRET(_[A-Z0-9][A-Z0-9_]{0,60})?")
-# Allowed options per channel type, with their types. Email servers, ports, users and TLS are settings only:
-# a rules file chooses recipients, never where the SMTP password goes.
-CHANNEL_OPTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "console": {"stream": str},
-    "jsonl": {"path": str},
-    "email": {"to": list, "from": str, "subject_prefix": str},
-    "webhook": {"url": str, "secret_env": str, "sign": bool, "timeout_s": (int, float)},
-}
+SECRET_ENV_RE = re.compile(SECRET_ENV)
+# Options per channel type: monitor.alerts.schema.CHANNEL_FIELDS. Email servers, ports, users and TLS are
+# settings only: a rules file chooses recipients, never where the SMTP password goes.
 SERVER_OPTIONS = {"host", "port", "user", "username", "starttls", "tls", "ssl", "server", "smtp_host", "smtp_port"}
 SECRET_WORDS = ("password", "secret", "token")
-MAX_TIMEOUT_S = 120.0
 
 
 class ChannelSpecError(ValueError):
@@ -83,31 +76,30 @@ def builtin_channel_specs() -> dict[str, ChannelSpec]:
 def parse_channel_spec(name: str, options: dict[str, Any], allowed_hosts: Collection[str] = ()) -> ChannelSpec:
     """Validate one [channels.NAME] table (`allowed_hosts`: the settings' webhook_allowed_hosts)."""
     kind = options.get("type")
-    if kind not in CHANNEL_OPTIONS:
-        raise ChannelSpecError(f"channel {name!r}: 'type' must be one of {', '.join(CHANNEL_OPTIONS)}", "type")
-    allowed = CHANNEL_OPTIONS[kind]
+    if kind not in CHANNEL_FIELDS:
+        raise ChannelSpecError(f"channel {name!r}: 'type' must be one of {', '.join(CHANNEL_FIELDS)}", "type")
     rest = {k: v for k, v in options.items() if k != "type"}
     for key, value in rest.items():
-        _check_option(name, kind, key, value, allowed)
+        rest[key] = _check_option(name, kind, key, value)
     if kind == "webhook":
         _check_webhook_options(name, rest, allowed_hosts)
-    if kind == "email" and "to" in rest and not all(isinstance(a, str) and "@" in a for a in rest["to"]):
-        raise ChannelSpecError(f"channel {name!r}: 'to' must be a list of addresses", "to")
     if kind == "jsonl" and "path" in rest:
         check_jsonl_path(name, rest["path"])
     return ChannelSpec(name, kind, rest)
 
 
-def _check_option(name: str, kind: str, key: str, value: Any, allowed: dict[str, Any]) -> None:
+def _check_option(name: str, kind: str, key: str, value: Any) -> Any:
     if kind == "email" and key.lower() in SERVER_OPTIONS:
         raise ChannelSpecError(f"channel {name!r}: {key!r} cannot be set in a rules file: the SMTP server, port, "
                                "user and TLS come from the settings (deskwatch.toml or DESKWATCH_SMTP_*)", key)  # fmt: skip
     if not key.endswith("_env") and any(word in key.lower() for word in SECRET_WORDS):
         raise ChannelSpecError(f"channel {name!r}: {key!r} is a secret: set it in an environment variable", key)
-    if key not in allowed:
+    if key not in CHANNEL_FIELDS[kind]:
         raise ChannelSpecError(f"channel {name!r}: unknown option {key!r} for type {kind!r}", key)
-    if isinstance(value, bool) and allowed[key] is not bool or not isinstance(value, allowed[key]):
-        raise ChannelSpecError(f"channel {name!r}: option {key!r} has the wrong type", key)
+    try:
+        return check(key, value, CHANNEL_FIELDS[kind][key])
+    except SchemaError as exc:
+        raise ChannelSpecError(f"channel {name!r}: '{key}' {exc.reason}", key) from exc
 
 
 def _check_webhook_options(name: str, rest: dict[str, Any], allowed_hosts: Collection[str]) -> None:
@@ -117,14 +109,6 @@ def _check_webhook_options(name: str, rest: dict[str, Any], allowed_hosts: Colle
         check_webhook_url(rest["url"], allowed_hosts)
     except WebhookAddressError as exc:
         raise ChannelSpecError(f"channel {name!r}: {exc}", "url") from exc
-    secret_env = rest.get("secret_env", DEFAULT_SECRET_ENV)
-    if not SECRET_ENV_RE.fullmatch(secret_env):
-        raise ChannelSpecError(f"channel {name!r}: secret_env {secret_env!r} must be DESKWATCH_WEBHOOK_SECRET or "
-                               "DESKWATCH_WEBHOOK_SECRET_<NAME> (upper case)", "secret_env")  # fmt: skip
-    timeout = rest.get("timeout_s", 15)
-    if not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT_S:
-        raise ChannelSpecError(f"channel {name!r}: 'timeout_s' must be above 0 and at most {MAX_TIMEOUT_S:g} "
-                               f"seconds, not {timeout!r}", "timeout_s")  # fmt: skip
 
 
 def check_jsonl_path(name: str, path: str) -> None:

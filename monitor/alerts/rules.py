@@ -11,35 +11,29 @@ from pathlib import Path
 from typing import Any
 
 from monitor.alerts.channels import ChannelSpec, ChannelSpecError, builtin_channel_specs, parse_channel_spec
+from monitor.alerts.schema import (
+    CONDITIONS,
+    INCIDENT_TYPES,
+    LANGS,
+    RULE_FIELDS,
+    SUBJECTS,
+    THROTTLE_FIELDS,
+    SchemaError,
+    check,
+    parse_duration,
+)
 
 log = logging.getLogger(__name__)
 
-SUBJECTS = ("incident", "advisory_change", "source_failure")
-INCIDENT_TYPES = (
-    "kidnapping", "detention", "torture", "death", "rescue", "repatriation", "scam_recruitment", "arrest", "advisory",
-)  # fmt: skip
-LANGS = ("ko", "en", "km")
-# Which condition keys each subject understands, and the type each must have.
-CONDITION_TYPES: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "incident": {
-        "incident_types": list, "countries": list, "admin1": list, "places": list, "victim_nationality": str,
-        "min_ransom_usd": (int, float), "keywords": list, "exclude_keywords": list, "languages": list,
-        "sources": list, "relevant": bool, "victim_details": bool, "nationality_inferred_from": list,
-    },
-    "advisory_change": {"countries": list, "issuers": list, "min_level": int, "direction": str},
-    "source_failure": {"min_failures": int, "sources": list},
-}
 RULE_KEYS = {"name", "subject", "description", "enabled", "on", "channels", "when", "throttle"}
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,119}$")
-DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
-DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+__all__ = ["INCIDENT_TYPES", "LANGS", "SUBJECTS", "parse_duration"]
 
 
 class RuleError(ValueError):
-    """A rule file that cannot be used; `line` is 1-based (0 when unknown)."""
+    """A rule file that cannot be used; `line` is 1-based (0 when unknown), `field` the key at fault."""
 
-    def __init__(self, path: str, line: int, reason: str) -> None:
-        self.path, self.line, self.reason = path, line, reason
+    def __init__(self, path: str, line: int, reason: str, field: str = "") -> None:
+        self.path, self.line, self.reason, self.field = path, line, reason, field
         super().__init__(f"{path}:{line}: {reason}" if line else f"{path}: {reason}")
 
 
@@ -77,23 +71,26 @@ class RuleSet:
         return len(self.rules)
 
 
-def parse_duration(value: Any) -> float:
-    """"30s", "10m", "6h", "2d" -> seconds."""
-    match = DURATION_RE.match(str(value))
-    if not match:
-        raise ValueError(f"{value!r} is not a duration like '30m', '6h' or '2d'")
-    return float(match.group(1)) * DURATION_UNITS[match.group(2)]
-
-
 def load_rules(path: str | Path, allowed_hosts: Collection[str] = ()) -> RuleSet:
     """Read and validate a rules file; RuleError names the line and the reason. `allowed_hosts`: the
     settings' webhook_allowed_hosts (internal webhook hosts the operator allows by name)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise RuleError(str(path), 0, f"cannot read the rules file ({exc.strerror or exc})") from exc
-    return parse_rules(text, str(path), allowed_hosts)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise RuleError(str(path), line, f"the rules file is not UTF-8 (byte 0x{raw[exc.start]:02x}): save it as "
+                                         "UTF-8", "encoding") from exc  # fmt: skip
+    try:
+        return parse_rules(text.removeprefix("\ufeff"), str(path), allowed_hosts)
+    except (RecursionError, OverflowError, TypeError, ValueError) as exc:
+        if isinstance(exc, RuleError):
+            raise
+        raise RuleError(str(path), 0, f"unusable rules file ({type(exc).__name__}: {exc})") from exc
 
 
 def parse_rules(text: str, path: str = "<rules>", allowed_hosts: Collection[str] = ()) -> RuleSet:
@@ -102,7 +99,7 @@ def parse_rules(text: str, path: str = "<rules>", allowed_hosts: Collection[str]
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _line_from_message(str(exc), text)
-        raise RuleError(path, line, f"TOML syntax: {getattr(exc, 'msg', exc)}") from exc
+        raise RuleError(path, line, f"TOML syntax: {getattr(exc, 'msg', exc)}", "syntax") from exc
     locator = _Locator(text)
     unknown = set(data) - {"rules", "channels"}
     if unknown:
@@ -131,7 +128,8 @@ def _parse_channels(raw: Any, path: str, locator: _Locator, allowed_hosts: Colle
         try:
             channels[name] = parse_channel_spec(name, options, allowed_hosts)
         except ChannelSpecError as exc:
-            raise RuleError(path, locator.key_in(line, exc.key) if exc.key else line, str(exc)) from exc
+            where = locator.key_in(line, exc.key) if exc.key else line
+            raise RuleError(path, where, str(exc), f"channels.{name}.{exc.key or 'type'}") from exc
     return channels
 
 
@@ -143,35 +141,28 @@ def _parse_rule(raw: Any, index: int, channels: dict[str, ChannelSpec], path: st
             raise _KeyError("", "must be a table")
         return _build_rule(raw, channels, line)
     except _KeyError as exc:
-        where = loc.key_in(line, exc.key) if exc.key else line
-        raise RuleError(path, where, f"rule {label}: {exc.reason}") from exc
+        parts = exc.key.split(".") if exc.key else []
+        where = loc.key_in(line, parts[-1]) if parts else line
+        where = loc.key_in(line, parts[0]) if where == line and len(parts) > 1 else where
+        raise RuleError(path, where, f"rule {label}: {exc.reason}", exc.key) from exc
 
 
 def _build_rule(raw: dict[str, Any], channels: dict[str, ChannelSpec], line: int) -> Rule:
     for key in sorted(set(raw) - RULE_KEYS):
         raise _KeyError(key, f"unknown key {key!r} (expected one of {', '.join(sorted(RULE_KEYS))})")
-    name = raw.get("name")
-    if not isinstance(name, str) or not NAME_RE.match(name):
-        raise _KeyError("name", "'name' must be letters, digits, '_', '-' or '.' (up to 120)")
-    subject = raw.get("subject")
-    if subject not in SUBJECTS:
-        raise _KeyError("subject", f"'subject' must be one of {', '.join(SUBJECTS)}, not {subject!r}")
-    rule_channels = raw.get("channels")
-    if not isinstance(rule_channels, list) or not rule_channels or not all(isinstance(c, str) for c in rule_channels):
-        raise _KeyError("channels", "'channels' must be a non-empty list of channel names")
-    for ch in rule_channels:
+    fields = {key: _checked(key, raw.get(key, default), RULE_FIELDS[key]) for key, default in
+              (("name", None), ("subject", None), ("channels", None), ("enabled", True), ("on", ["new", "update"]))}  # fmt: skip
+    for ch in fields["channels"]:
         if ch not in channels:
             raise _KeyError("channels", f"unknown channel {ch!r} (defined: {', '.join(sorted(channels))})")
     when = raw.get("when", {})
     if not isinstance(when, dict):
         raise _KeyError("when", "'when' must be a table of conditions")
-    enabled = raw.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise _KeyError("enabled", "'enabled' must be true or false")
+    description = _checked("description", raw.get("description", ""), RULE_FIELDS["description"])
     return Rule(
-        name=name, subject=subject, channels=tuple(rule_channels), when=_validate_conditions(subject, when),
-        on=_parse_on(raw.get("on", ["new", "update"])), throttle=_parse_throttle(raw.get("throttle")),
-        description=str(raw.get("description", "")), enabled=enabled, line=line,
+        name=fields["name"], subject=fields["subject"], channels=tuple(fields["channels"]),
+        when=_validate_conditions(fields["subject"], when), on=frozenset(fields["on"]),
+        throttle=_parse_throttle(raw.get("throttle")), description=description, enabled=fields["enabled"], line=line,
     )  # fmt: skip
 
 
@@ -180,57 +171,23 @@ class _KeyError(Exception):
         self.key, self.reason = key, reason
 
 
+def _checked(field: str, value: Any, spec: Any) -> Any:
+    """The schema's check, as a _KeyError naming the field for the line lookup."""
+    try:
+        return check(field, value, spec)
+    except SchemaError as exc:
+        raise _KeyError(field, f"'{exc.field}' {exc.reason}") from exc
+
+
 def _validate_conditions(subject: str, when: dict[str, Any]) -> dict[str, Any]:
-    allowed = CONDITION_TYPES[subject]
+    allowed = CONDITIONS[subject]
     out: dict[str, Any] = {}
     for key, value in when.items():
         if key not in allowed:
-            raise _KeyError(key, f"condition {key!r} does not apply to subject {subject!r} "
-                                 f"(allowed: {', '.join(sorted(allowed))})")  # fmt: skip
-        expected = allowed[key]
-        if isinstance(value, bool) and expected is not bool or not isinstance(value, expected):
-            raise _KeyError(key, f"condition {key!r} has the wrong type ({type(value).__name__})")
-        if expected is list:
-            if not value or not all(isinstance(v, str) and v.strip() for v in value):
-                raise _KeyError(key, f"condition {key!r} must be a non-empty list of strings")
-            value = [v.strip() for v in value]
-        out[key] = _check_value(key, value)
+            raise _KeyError(f"when.{key}", f"condition {key!r} does not apply to subject {subject!r} "
+                                           f"(allowed: {', '.join(sorted(allowed))})")  # fmt: skip
+        out[key] = _checked(f"when.{key}", value, allowed[key])
     return out
-
-
-def _check_value(key: str, value: Any) -> Any:
-    if key == "incident_types":
-        bad = [v for v in value if v not in INCIDENT_TYPES]
-        if bad:
-            raise _KeyError(key, f"unknown incident type {bad[0]!r} (expected: {', '.join(INCIDENT_TYPES)})")
-    if key == "languages":
-        bad = [v for v in value if v not in LANGS]
-        if bad:
-            raise _KeyError(key, f"unknown language {bad[0]!r} (expected: {', '.join(LANGS)})")
-    if key in {"countries", "victim_nationality"}:
-        codes = value if isinstance(value, list) else [value]
-        if not all(re.fullmatch(r"[A-Za-z]{2}", c) for c in codes):
-            raise _KeyError(key, f"{key!r} takes ISO 3166 two-letter codes such as 'KR', 'KH'")
-        return [c.upper() for c in value] if isinstance(value, list) else value.upper()
-    if key == "nationality_inferred_from" and not set(value) <= {"places", "language"}:
-        raise _KeyError(key, "'nationality_inferred_from' takes 'places' and/or 'language'")
-    if key == "min_level" and not 1 <= value <= 4:
-        raise _KeyError(key, "'min_level' is a normalized advisory level from 1 to 4")
-    if key == "direction" and value not in {"up", "down", "any"}:
-        raise _KeyError(key, "'direction' must be 'up', 'down' or 'any'")
-    if key == "min_failures" and value < 1:
-        raise _KeyError(key, "'min_failures' must be at least 1")
-    if key == "min_ransom_usd" and value < 0:
-        raise _KeyError(key, "'min_ransom_usd' cannot be negative")
-    if key in {"keywords", "exclude_keywords"}:
-        return [v.casefold() for v in value]
-    return value
-
-
-def _parse_on(value: Any) -> frozenset[str]:
-    if not isinstance(value, list) or not value or not set(value) <= {"new", "update"}:
-        raise _KeyError("on", "'on' must be a list of 'new' and/or 'update'")
-    return frozenset(value)
 
 
 def _parse_throttle(value: Any) -> Throttle | None:
@@ -238,12 +195,8 @@ def _parse_throttle(value: Any) -> Throttle | None:
         return None
     if not isinstance(value, dict) or set(value) != {"max", "per"}:
         raise _KeyError("throttle", "'throttle' must be a table with 'max' (alerts) and 'per' (e.g. '1h')")
-    if not isinstance(value["max"], int) or isinstance(value["max"], bool) or value["max"] < 1:
-        raise _KeyError("throttle", "'throttle.max' must be a positive integer")
-    try:
-        return Throttle(value["max"], parse_duration(value["per"]))
-    except ValueError as exc:
-        raise _KeyError("throttle", f"'throttle.per': {exc}") from exc
+    return Throttle(_checked("throttle.max", value["max"], THROTTLE_FIELDS["max"]),
+                    _checked("throttle.per", value["per"], THROTTLE_FIELDS["per"]))  # fmt: skip
 
 
 def active_rules(rules: RuleSet | list[Rule]) -> list[Rule]:

@@ -48,10 +48,10 @@ def test_good_rules_parse_and_normalize() -> None:
     [
         ('[[rules]]\nname = "a"\nsubject = "incident"\nchannels = ["console"\n', 4, "TOML syntax"),
         ('[[rules]]\nname = "a\nsubject = "incident"\n', 2, "TOML syntax"),
-        ('[[rules]]\nname = "a"\nsubject = "weather"\nchannels = ["console"]\n', 3, "'subject' must be one of"),
+        ('[[rules]]\nname = "a"\nsubject = "weather"\nchannels = ["console"]\n', 3, "'subject' has an unknown value 'weather'"),
         ('[[rules]]\nname = "a"\nsubject = "incident"\nchannels = ["pager"]\n', 4, "unknown channel 'pager'"),
         ('\n[[rules]]\nname = "a"\nsubject = "incident"\nchannels = ["console"]\n[rules.when]\n'
-         'incident_types = ["kidnap"]\n', 7, "unknown incident type 'kidnap'"),
+         'incident_types = ["kidnap"]\n', 7, "'when.incident_types' has an unknown value 'kidnap'"),
         ('[[rules]]\nname = "a"\nsubject = "advisory_change"\nchannels = ["console"]\n[rules.when]\n'
          'min_ransom_usd = 5\n', 6, "does not apply to subject 'advisory_change'"),
         ('[[rules]]\nname = "a"\nsubject = "incident"\nchannels = ["console"]\n'
@@ -59,7 +59,7 @@ def test_good_rules_parse_and_normalize() -> None:
         ('[channels.h]\ntype = "webhook"\nurl = "http://hooks.example.org/x"\n', 3, "must use https"),
         ('[channels.h]\ntype = "webhook"\nurl = "https://x.org"\npassword = "p"\n', 4, "environment variable"),
         ('[[rules]]\nname = "a"\nsubject = "incident"\nchannels = ["console"]\nthrottle = { max = 0, per = "1h" }\n',
-         5, "positive integer"),
+         5, "'throttle.max' must be an integer from 1 to 100000"),
         ('[[rules]]\nname = "a"\nsubject = "incident"\nchannels = ["console"]\nexec = "rm -rf /"\n', 5, "unknown key"),
     ],
 )
