@@ -36,13 +36,17 @@ def serve(app: AppContext, host: str, port: int, token_env: str, admin_token_env
     from web.security import is_loopback
 
     token, admin_token = resolve_tokens(token_env, admin_token_env)
+    settings = app.settings
+    if settings.web_require_token and not (token or admin_token):
+        click.echo(f"deskwatch serve: web_require_token is set, so even {host} needs a token; set ${token_env} "
+                   f"(analyst) and/or ${admin_token_env} (admin)", err=True)  # fmt: skip
+        sys.exit(2)
     if not is_loopback(host) and not (token or admin_token):
         click.echo(
             f"deskwatch serve: refusing to bind {host} without an API token; set ${token_env} "
             f"(analyst) and/or ${admin_token_env} (admin), or bind 127.0.0.1", err=True,
         )
         sys.exit(2)
-    settings = app.settings
     try:
         web_app = create_app(
             settings.db_url, token=token, admin_token=admin_token, timezone=settings.timezone,

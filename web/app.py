@@ -28,6 +28,8 @@ from web.security import (
     SECURITY_HEADERS,
     AccessDenied,
     AuthConfig,
+    SignInThrottle,
+    client_address,
     request_role,
 )
 
@@ -74,6 +76,7 @@ def create_app(
         docs_url=None, redoc_url=None, openapi_url="/openapi.json",
     )  # fmt: skip
     app.state.store, app.state.auth = store, auth
+    app.state.sign_in_throttle = SignInThrottle()
     app.state.templates = build_templates(timezone)
     app.state.timezone = timezone
     app.state.countries = [c.upper() for c in countries]
@@ -97,9 +100,12 @@ def _include_routers(app: FastAPI) -> None:
 def _add_middleware(app: FastAPI, auth: AuthConfig, allowed_hosts: Sequence[str] | None) -> None:
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        role = request_role(request, auth)
+        throttled = _throttled_token(request, auth)
+        role = None if throttled else request_role(request, auth)
         request.state.role = role
-        if role is None and not request.url.path.startswith(PUBLIC_PATHS):
+        if throttled:
+            response = throttled
+        elif role is None and not request.url.path.startswith(PUBLIC_PATHS):
             response = _unauthenticated(request)
         else:
             response = await call_next(request)
@@ -108,6 +114,23 @@ def _add_middleware(app: FastAPI, auth: AuthConfig, allowed_hosts: Sequence[str]
 
     hosts = list(allowed_hosts) if allowed_hosts is not None else (["*"] if auth.required else list(LOOPBACK_HOSTS))
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+
+
+def _throttled_token(request: Request, auth: AuthConfig) -> Response | None:
+    """A bearer or X-API-Token from a client with too many wrong tokens is refused (429) unread; a wrong
+    one is counted and logged. Cookies and the sign-in form are counted by the login view."""
+    presented = request.headers.get("authorization", "")[:7].lower() == "bearer " or request.headers.get("x-api-token")
+    if not auth.required or not presented:
+        return None
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    client = client_address(request)
+    wait = throttle.retry_after(client)
+    if wait:
+        return JSONResponse({"detail": f"too many wrong tokens: try again in {wait} s"}, status_code=429,
+                            headers={"Retry-After": str(wait)})  # fmt: skip
+    if request_role(request, auth) is None:
+        throttle.failed(client, "API header")
+    return None
 
 
 def _secure(request: Request, response: Response) -> None:

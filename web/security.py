@@ -8,7 +8,9 @@ import hashlib
 import hmac
 import logging
 import secrets
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -20,6 +22,10 @@ SESSION_COOKIE = "dw_session"
 CSRF_COOKIE = "dw_csrf"
 CSRF_FIELD = "csrf_token"
 SESSION_TTL_S = 12 * 3600
+MAX_SESSIONS = 10_000
+SIGN_IN_FAILURES = 5  # wrong tokens one client may present...
+SIGN_IN_WINDOW_S = 300  # ...within this many seconds before it must wait
+MAX_TRACKED_CLIENTS = 10_000
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 ANALYST, ADMIN = "analyst", "admin"
 
@@ -62,6 +68,10 @@ class AuthConfig:
     token: str | None = None
     admin_token: str | None = None
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    # Sessions live on the server: a cookie is honoured only while its id is here, so signing out (or a
+    # restart) ends it even if someone kept a copy of the cookie.
+    _sessions: dict[str, float] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("token", "admin_token"):
@@ -88,9 +98,24 @@ class AuthConfig:
         return hmac.new(self.secret, message.encode(), hashlib.sha256).hexdigest()
 
     def make_session(self, role: str, now: float | None = None) -> str:
-        expires = int((now or time.time()) + SESSION_TTL_S)
-        body = f"{role}.{expires}.{secrets.token_hex(8)}"
+        now = now or time.time()
+        expires = int(now + SESSION_TTL_S)
+        session_id = secrets.token_hex(16)
+        with self._lock:
+            if len(self._sessions) >= MAX_SESSIONS:
+                self._sessions = {k: v for k, v in self._sessions.items() if v >= now}
+                while len(self._sessions) >= MAX_SESSIONS:  # still full: the oldest sign-in gives way
+                    self._sessions.pop(next(iter(self._sessions)))
+            self._sessions[session_id] = expires
+        body = f"{role}.{expires}.{session_id}"
         return f"{body}.{self._sign(body)}"
+
+    def end_session(self, cookie: str | None) -> bool:
+        """Sign out: the session's id is forgotten, so the cookie is worthless from now on."""
+        if not cookie or cookie.count(".") != 3:
+            return False
+        with self._lock:
+            return self._sessions.pop(cookie.split(".")[2], None) is not None
 
     def session_role(self, cookie: str | None, now: float | None = None) -> str | None:
         """The role a session cookie grants, or None when it is missing, forged or expired."""
@@ -99,9 +124,12 @@ class AuthConfig:
         body, signature = cookie.rsplit(".", 1)
         if not hmac.compare_digest(signature, self._sign(body)):
             return None
-        role, expires, _nonce = body.split(".")
+        role, expires, session_id = body.split(".")
         if role not in (ANALYST, ADMIN) or not expires.isdigit() or int(expires) < (now or time.time()):
             return None
+        with self._lock:
+            if session_id not in self._sessions:  # signed out, or made by an earlier run of the server
+                return None
         return role
 
     # ---- CSRF -------------------------------------------------------------------------------
@@ -112,6 +140,48 @@ class AuthConfig:
         if not cookie_value or not submitted:
             return False
         return hmac.compare_digest(self.csrf_for(cookie_value), submitted)
+
+
+class SignInThrottle:
+    """Counts wrong tokens per client address: after SIGN_IN_FAILURES within SIGN_IN_WINDOW_S the client
+    waits until the oldest failure leaves the window. Every failure is logged with the client's address."""
+
+    def __init__(self, limit: int = SIGN_IN_FAILURES, window_s: float = SIGN_IN_WINDOW_S) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, client: str, now: float | None = None) -> int:
+        """Seconds this client must wait before presenting another token (0: go ahead)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            recent = self._recent(client, now)
+            return int(recent[0] + self.window_s - now) + 1 if len(recent) >= self.limit else 0
+
+    def failed(self, client: str, how: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if client not in self._failures and len(self._failures) >= MAX_TRACKED_CLIENTS:
+                self._failures.pop(next(iter(self._failures)))
+            recent = self._recent(client, now)
+            recent.append(now)
+            self._failures[client] = recent
+            count = len(recent)
+        log.warning("web sign-in failed: wrong token via %s from %s (%d in %ds)", how, client, count, self.window_s)
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._failures.pop(client, None)
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        recent = self._failures.get(client, deque())
+        while recent and recent[0] <= now - self.window_s:
+            recent.popleft()
+        return recent
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "?"
 
 
 def request_role(request: Request, auth: AuthConfig) -> str | None:

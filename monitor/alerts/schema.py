@@ -83,7 +83,7 @@ CHANNEL_FIELDS: dict[str, dict[str, Spec]] = {
     "console": {"stream": _text(choices=("stdout", "stderr"))},
     "jsonl": {"path": _text()},
     "email": {"to": _strings(pattern=r"[^@\s]+@[^@\s]+", hint="a list of addresses"), "from": _text(),
-              "subject_prefix": _text()},  # fmt: skip
+              "subject_prefix": _text()},
     "webhook": {"url": _text(), "sign": Spec("flag"), "secret_env": _text(pattern=SECRET_ENV,
                 hint="DESKWATCH_WEBHOOK_SECRET or DESKWATCH_WEBHOOK_SECRET_<NAME> (upper case)"),
                 "timeout_s": Spec("number", low=0.001, high=120, hint="seconds, above 0")},  # fmt: skip

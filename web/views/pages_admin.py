@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from web.security import SESSION_COOKIE, SESSION_TTL_S, AccessDenied, check_csrf
+from web.security import SESSION_COOKIE, SESSION_TTL_S, AccessDenied, check_csrf, client_address
 from web.views.common import render, require_admin
 
 log = logging.getLogger(__name__)
@@ -38,13 +38,22 @@ def login_form(request: Request, next: Annotated[str | None, Query(max_length=20
 async def login(request: Request) -> Response:
     """Exchange a token for a signed session cookie carrying its role."""
     fields = await check_csrf(request)
-    auth = request.app.state.auth
-    target = _safe_next(fields.get("next"))
+    auth, throttle = request.app.state.auth, request.app.state.sign_in_throttle
+    target, client = _safe_next(fields.get("next")), client_address(request)
+    wait = throttle.retry_after(client) if auth.required else 0
+    if wait:
+        context = {"next": target, "error": f"too many wrong tokens from this address: try again in {wait} seconds"}
+        response = render(request, "login.html", context, status=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     role = auth.role_for_token(fields.get("token", "").strip()) if auth.required else None
     if role is None:
+        if auth.required:
+            throttle.failed(client, "sign-in form")
         message = "that token is not valid" if auth.required else "this server runs without tokens: no sign-in needed"
         context = {"next": target, "error": message}
         return render(request, "login.html", context, status=401 if auth.required else 400)
+    throttle.succeeded(client)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE, auth.make_session(role), max_age=SESSION_TTL_S, httponly=True, samesite="strict",
@@ -57,6 +66,8 @@ async def login(request: Request) -> Response:
 @router.post("/logout", name="logout")
 async def logout(request: Request) -> Response:
     await check_csrf(request)
+    ended = request.app.state.auth.end_session(request.cookies.get(SESSION_COOKIE))
+    log.info("web sign-out from %s (session %s)", client_address(request), "ended" if ended else "already gone")
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
