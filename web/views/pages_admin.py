@@ -79,7 +79,7 @@ def _rules_path(request: Request) -> Path | None:
 
 def _rules_context(request: Request, text: str | None = None, error: str = "", saved: bool = False) -> dict[str, Any]:
     path = _rules_path(request)
-    current = path.read_text(encoding="utf-8") if path and path.is_file() else ""
+    current = path.read_text(encoding="utf-8", errors="replace") if path and path.is_file() else ""  # the parser names a bad byte
     rules, parse_error = [], ""
     if path and path.is_file():
         try:
