@@ -71,7 +71,7 @@ def test_the_rule_book_keeps_the_last_good_rules_through_every_bad_file(tmp_path
 
 
 def test_alerts_test_prints_one_line_for_a_bad_rules_file(tmp_path: Path) -> None:
-    from monitor.cli import cli
+    from cli.main import cli
 
     path = tmp_path / "rules.toml"
     db = f"sqlite:///{tmp_path / 'cli.sqlite'}"

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from web_seed import ADMIN_TOKEN, ANALYST_TOKEN
 
-from monitor.cli import cli
+from cli.main import cli
 from web.app import create_app
 
 SIGN_IN_FAILURES = 5  # the documented default: 5 wrong tokens per client within 5 minutes
