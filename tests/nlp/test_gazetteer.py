@@ -15,6 +15,6 @@ def test_shipped_gazetteer_matches_its_sources() -> None:
 def test_curated_aliases_resolve() -> None:
     gaz = load_gazetteer()
     assert gaz.lookup("ko", "시아누크빌")[0].name == "Sihanoukville"
-    assert gaz.lookup("en", "Gyeongbuk")[0].admin1 == "North Gyeongsang"
+    assert gaz.lookup("en", "Gyeongbuk")[0].admin1 == "Gyeongsangbuk-do"
     assert gaz.lookup("km", "ភ្នំពេញ")[0].geonameid == 1821306
     assert gaz.lookup("en", "Hun") == [] and gaz.lookup("en", "Kim") == []
