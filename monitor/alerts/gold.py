@@ -11,7 +11,7 @@ from typing import Any
 
 from monitor.alerts.match import incident_matches, view_of_article
 from monitor.alerts.rules import Rule
-from nlp.evaluate import Confusion
+from nlp.evaluate import ALERT_TYPES, Confusion
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +66,28 @@ def _gold_article(file: Path, n: int, line: str) -> GoldArticle:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
         raise GoldError(f"{file}:{n}: not JSON ({exc.msg})") from exc
-    if not isinstance(row, dict) or not isinstance(row.get("alert"), bool) or not isinstance(row.get("text"), str):
-        raise GoldError(f"{file}:{n}: a gold line needs a string 'text' and a boolean 'alert'")
+    alert = _alert_label(row) if isinstance(row, dict) else None
+    if alert is None or not isinstance(row.get("text"), str):
+        raise GoldError(f"{file}:{n}: a gold line needs a string 'text' and a boolean 'alert' "
+                        "(or an annotated 'gold' with incident_types and victim_nationality)")
     text = f"{row['title']}\n{row['text']}" if row.get("title") else row["text"]
-    return GoldArticle(str(row.get("id", f"{file.stem}:{n}")), row.get("lang"), text, row["alert"], row.get("source"))
+    return GoldArticle(str(row.get("id", f"{file.stem}:{n}")), row.get("lang"), text, alert, row.get("source"))
+
+
+def _alert_label(row: dict[str, Any]) -> bool | None:
+    """The label: a top-level `alert`, or in the real-article format a `gold` object with its own
+    `alert`, else derived from it as a kidnapping or detention whose victims are South Korean."""
+    if isinstance(row.get("alert"), bool):
+        return bool(row["alert"])
+    gold = row.get("gold")
+    if not isinstance(gold, dict):
+        return None
+    if isinstance(gold.get("alert"), bool):
+        return bool(gold["alert"])
+    types = gold.get("incident_types")
+    if not isinstance(types, list) or "victim_nationality" not in gold:
+        return None
+    return bool(ALERT_TYPES & set(types)) and gold["victim_nationality"] == "KR"
 
 
 def nlp_extractor(text: str, lang: str | None) -> dict[str, Any]:

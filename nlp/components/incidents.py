@@ -30,6 +30,10 @@ def _tables(lang: str) -> dict[str, Any]:
         "context": compile_terms(kw["relevance"]["context"][lang], lang),
         "types": {t: compile_terms(kw["types"][t][lang], lang) for t in INCIDENT_TYPES},
         "hedged": compile_terms(kw["types_hedged"][lang], lang),
+        "negated": compile_terms(kw["types_negated"][lang], lang),
+        "fiction": compile_terms(kw["types_fiction"][lang], lang),
+        "paid_release": compile_terms(kw["types_paid_release"][lang], lang),
+        "strong_rescue": compile_terms(kw["types_paid_release"]["strong_rescue"], "en"),
         "legal_custody": compile_terms(kw["types_legal_custody"][lang], lang),
         "unlawful": compile_terms(kw["types_legal_custody"]["unlawful"], "en"),
         "statistic": compile_terms(count["statistic"][lang], lang),
@@ -39,6 +43,7 @@ def _tables(lang: str) -> dict[str, Any]:
         "nat_implicit": compile_terms(kw["nationality_implicit"][lang], lang),
         "nat_person": compile_terms(kw["nationality_implicit_person"][lang], lang),
         "suspect": compile_terms(kw["nationality_implicit_person"]["suspect"], "ko"),
+        "suspect_en": compile_terms(kw["nationality_implicit_person"]["suspect_en"], "en"),
         "foreign_victims": compile_terms(kw["nationality_foreign"][lang], lang),
         "count_cues": {"neg": compile_terms(count["neg"][lang], lang), "pos": compile_terms(count["pos"][lang], lang)},
         "count_re": _count_regex(lang, nouns, count["en_numbers"]),
@@ -72,24 +77,47 @@ def is_relevant(text: str, lang: str, title: str | None = None) -> bool:
     return bool(tables["core"].search(full)) and bool(tables["context"].search(full))
 
 
+FICTION_MIN_CUES = 2  # distinct fiction words that make a text a review or synopsis of a story
+
+
 def incident_types(text: str, lang: str, title: str | None = None) -> list[str]:
-    """Types with a cue in a sentence that reports something: cues in hedged or warning sentences
-    ("often a first step toward confinement") do not count, and a detention cue in a sentence about
-    a criminal suspicion (drugs, a charge, a prison term) types as an arrest, not a confinement."""
+    """Types with a cue in a sentence that reports something that happened.
+
+    Not reports: a film or drama's plot; hedged, planned or wished-for sentences ("victims can be
+    detained", "plans to repatriate", "hoping to rescue him"); denials. A detention cue about a criminal suspicion types as an arrest; a release that
+    was paid for is not a rescue.
+    """
     tables = _tables(lang)
     full = f"{title}\n{text}" if title else text
+    if _is_fiction(full, tables):
+        return []
+    paid = bool(tables["paid_release"].search(full))
     found: set[str] = set()
     for name, pattern in tables["types"].items():
         for m in pattern.finditer(full):
             sentence = full[slice(*sentence_bounds(full, m.start()))]
-            if tables["hedged"].search(sentence):
-                continue
-            if name == "detention" and _legal_custody(sentence, tables):
-                found.add("arrest")
-                continue
-            found.add(name)
-            break
+            label = _reported_type(name, sentence, m.group(), tables, paid)
+            if label:
+                found.add(label)
+                if label == name:
+                    break
     return [t for t in INCIDENT_TYPES if t in found]
+
+
+def _is_fiction(text: str, tables: dict[str, Any]) -> bool:
+    cues = {m.group().casefold() for m in tables["fiction"].finditer(text)}
+    return len(cues) >= FICTION_MIN_CUES
+
+
+def _reported_type(name: str, sentence: str, cue: str, tables: dict[str, Any], paid: bool) -> str | None:
+    """The type this cue reports in its sentence, or None when the sentence reports no event."""
+    if tables["hedged"].search(sentence) or tables["negated"].search(sentence):
+        return None
+    if name == "detention" and _legal_custody(sentence, tables):
+        return "arrest"
+    if name == "rescue" and paid and not tables["strong_rescue"].search(cue):
+        return None  # released once the money arrived: a ransom paid, not a rescue
+    return name
 
 
 def _legal_custody(sentence: str, tables: dict[str, Any]) -> bool:
@@ -98,18 +126,34 @@ def _legal_custody(sentence: str, tables: dict[str, Any]) -> bool:
 
 
 def victim_nationality(text: str, lang: str, korean_place: bool = False) -> str | None:
-    """"KR" when the victims are Korean: said outright, or implied (a home town in Korea, the
-    embassy or foreign ministry handling the case) unless the text says no Koreans were involved."""
+    """"KR" when the text says the victims are Korean (한국인, 우리 국민, South Korean, not about
+    suspects), or implies it (a home town in Korea, the embassy or foreign ministry handling the
+    case, a Korean-press "L씨") and names no victims of another nationality. Never from the
+    language or the outlet alone."""
     tables = _tables(lang)
     negated = [(m.start(), m.end()) for m in tables["nat_neg"].finditer(text)]
     for m in tables["nat"].finditer(text):
-        if not any(a <= m.start() < b for a, b in negated):
-            return "KR"
-    if negated or tables["foreign_victims"].search(text):
+        if any(a <= m.start() < b for a, b in negated) or _names_suspects(text, m.start(), m.end(), tables):
+            continue
+        return "KR"
+    if negated or any(not _names_suspects(text, m.start(), m.end(), tables)
+                      for m in tables["foreign_victims"].finditer(text)):
         return None
     if korean_place or tables["nat_implicit"].search(text) or _named_victim(text, tables):
         return "KR"
     return None
+
+
+SUSPECT_WINDOW = 16  # characters between a nationality and the suspect noun it describes
+
+
+def _names_suspects(text: str, start: int, end: int, tables: dict[str, Any]) -> bool:
+    """Does this nationality mention describe suspects ("Chinese suspects", "한국인 조직원",
+    "용의자들이 대부분 중국 국적자") rather than victims? Looks only a few words either side."""
+    lo, hi = max(0, start - SUSPECT_WINDOW), min(len(text), end + SUSPECT_WINDOW)
+    s_start, s_end = sentence_bounds(text, start)
+    window = text[max(lo, s_start):min(hi, s_end)]
+    return bool(tables["suspect"].search(window) or tables["suspect_en"].search(window))
 
 
 def _named_victim(text: str, tables: dict[str, Any]) -> bool:

@@ -14,8 +14,8 @@ from monitor.alerts.rules import load_rules
 from monitor.config import CONFIG_DIR
 
 GOLD = Path(__file__).resolve().parents[1] / "gold"
-NLP_PRECISION_FLOOR = 0.9
-NLP_RECALL_FLOOR = 0.95
+NLP_PRECISION_FLOOR = 0.98
+NLP_RECALL_FLOOR = 0.96
 
 
 def _labels_by_text() -> dict[str, dict[str, Any]]:
@@ -54,7 +54,8 @@ def test_default_rule_with_nlp_through_the_cli(tmp_path: Path) -> None:
                                       "--min-precision", "0.9", "--min-recall", "0.95"])  # fmt: skip
     report = json.loads(next(line for line in result.output.splitlines() if line.startswith('{"gold"')))
     (score,) = report["rules"]
-    # The targets, reached end to end since nlp 1.2.0 (0.975 / 1.0 then): pinned here so a
+    # Reached end to end since nlp 1.4.0 (0.989 / 0.967 then, alert = a kidnapping or detention of a
+    # South Korean national, the real-article definition): pinned here so a
     # regression fails; raise them as nlp improves, never lower them silently.
     assert score["precision"] >= NLP_PRECISION_FLOOR and score["recall"] >= NLP_RECALL_FLOOR, score
     assert result.exit_code == (0 if score["precision"] >= 0.9 and score["recall"] >= 0.95 else 1)
