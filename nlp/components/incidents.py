@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -34,6 +35,7 @@ def _tables(lang: str) -> dict[str, Any]:
         "fiction": compile_terms(kw["types_fiction"][lang], lang),
         "paid_release": compile_terms(kw["types_paid_release"][lang], lang),
         "strong_rescue": compile_terms(kw["types_paid_release"]["strong_rescue"], "en"),
+        "demand": compile_terms(kw["types_paid_release"]["demand"][lang], lang),
         "legal_custody": compile_terms(kw["types_legal_custody"][lang], lang),
         "unlawful": compile_terms(kw["types_legal_custody"]["unlawful"], "en"),
         "statistic": compile_terms(count["statistic"][lang], lang),
@@ -83,9 +85,9 @@ FICTION_MIN_CUES = 2  # distinct fiction words that make a text a review or syno
 def incident_types(text: str, lang: str, title: str | None = None) -> list[str]:
     """Types with a cue in a sentence that reports something that happened.
 
-    Not reports: a film or drama's plot; hedged, planned or wished-for sentences ("victims can be
-    detained", "plans to repatriate", "hoping to rescue him"); denials. A detention cue about a criminal suspicion types as an arrest; a release that
-    was paid for is not a rescue.
+    Not reports: a film or drama's plot; a cue under a hedge, plan, wish or denial ("victims can be
+    detained", "plans to repatriate", "hoping to rescue him", "denied anyone was held"). A detention
+    cue about a criminal suspicion types as an arrest; a release that was paid for is not a rescue.
     """
     tables = _tables(lang)
     full = f"{title}\n{text}" if title else text
@@ -95,8 +97,9 @@ def incident_types(text: str, lang: str, title: str | None = None) -> list[str]:
     found: set[str] = set()
     for name, pattern in tables["types"].items():
         for m in pattern.finditer(full):
-            sentence = full[slice(*sentence_bounds(full, m.start()))]
-            label = _reported_type(name, sentence, m.group(), tables, paid)
+            s_start, s_end = sentence_bounds(full, m.start())
+            cue = Cue(name, m.start() - s_start, m.end() - s_start, lang)
+            label = _reported_type(cue, full[s_start:s_end], tables, paid)
             if label:
                 found.add(label)
                 if label == name:
@@ -104,20 +107,43 @@ def incident_types(text: str, lang: str, title: str | None = None) -> list[str]:
     return [t for t in INCIDENT_TYPES if t in found]
 
 
+@dataclass(frozen=True)
+class Cue:
+    """An incident cue: its type and its offsets inside its sentence."""
+
+    type: str
+    start: int
+    end: int
+    lang: str
+
+
+HEDGE_REACH = {"ko": 40, "other": 90}  # how far a hedge or denial carries (characters)
+
+
 def _is_fiction(text: str, tables: dict[str, Any]) -> bool:
     cues = {m.group().casefold() for m in tables["fiction"].finditer(text)}
     return len(cues) >= FICTION_MIN_CUES
 
 
-def _reported_type(name: str, sentence: str, cue: str, tables: dict[str, Any], paid: bool) -> str | None:
+def _under(pattern: re.Pattern[str], sentence: str, cue: Cue) -> bool:
+    """Does `pattern` govern the cue? English and Khmer put the modal, plan or denial before the verb
+    ("can be detained", "denied that … held"); Korean after it (감금될 수 있다, 송환할 예정)."""
+    if cue.lang == "ko":
+        return bool(pattern.search(sentence, cue.end, cue.end + HEDGE_REACH["ko"]))
+    return any(m.end() <= cue.start for m in pattern.finditer(sentence, max(0, cue.start - HEDGE_REACH["other"]), cue.start))
+
+
+def _reported_type(cue: Cue, sentence: str, tables: dict[str, Any], paid: bool) -> str | None:
     """The type this cue reports in its sentence, or None when the sentence reports no event."""
-    if tables["hedged"].search(sentence) or tables["negated"].search(sentence):
+    if cue.type == "kidnapping" and tables["demand"].search(sentence):
+        return cue.type  # a ransom demanded or paid happened, even when told with a threat ("or he would be killed")
+    if _under(tables["hedged"], sentence, cue) or _under(tables["negated"], sentence, cue):
         return None
-    if name == "detention" and _legal_custody(sentence, tables):
+    if cue.type == "detention" and _legal_custody(sentence, tables):
         return "arrest"
-    if name == "rescue" and paid and not tables["strong_rescue"].search(cue):
+    if cue.type == "rescue" and paid and not tables["strong_rescue"].search(sentence, cue.start, cue.end + 4):
         return None  # released once the money arrived: a ransom paid, not a rescue
-    return name
+    return cue.type
 
 
 def _legal_custody(sentence: str, tables: dict[str, Any]) -> bool:
@@ -139,7 +165,7 @@ def victim_nationality(text: str, lang: str, korean_place: bool = False) -> str 
     if negated or any(not _names_suspects(text, m.start(), m.end(), tables)
                       for m in tables["foreign_victims"].finditer(text)):
         return None
-    if korean_place or tables["nat_implicit"].search(text) or _named_victim(text, tables):
+    if korean_place or _implicit_korean(text, tables) or _named_victim(text, tables):
         return "KR"
     return None
 
@@ -154,6 +180,13 @@ def _names_suspects(text: str, start: int, end: int, tables: dict[str, Any]) -> 
     s_start, s_end = sentence_bounds(text, start)
     window = text[max(lo, s_start):min(hi, s_end)]
     return bool(tables["suspect"].search(window) or tables["suspect_en"].search(window))
+
+
+def _implicit_korean(text: str, tables: dict[str, Any]) -> bool:
+    """The embassy or ministry handling a case, a return to Korea -- but not the ministry issuing a
+    travel advisory, which says nothing about whose nationals any victims were."""
+    return any(not tables["types"]["advisory"].search(text, *sentence_bounds(text, m.start()))
+               for m in tables["nat_implicit"].finditer(text))
 
 
 def _named_victim(text: str, tables: dict[str, Any]) -> bool:
