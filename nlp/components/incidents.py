@@ -195,22 +195,32 @@ def _named_victim(text: str, tables: dict[str, Any]) -> bool:
                for m in tables["nat_person"].finditer(text))
 
 
-def victim_count(text: str, lang: str) -> int | None:
-    """Largest number of people the text says were held, freed, sent home…; else 1 for a lone victim."""
+def victim_count(text: str, lang: str, title: str | None = None) -> int | None:
+    """The number of victims of the main incident: the first count of people the text (headline and
+    lead first) says were held, freed, sent home…; later, larger figures are usually running totals
+    ("over 250 rescued this year"). Else 1 for a lone victim."""
     tables = _tables(lang)
+    for part in (title, text):
+        if part:
+            found = _first_count(to_ascii_digits(part), tables)
+            if found:
+                return found
     norm = to_ascii_digits(text)
-    best: int | None = None
+    if any(nearest_cue(norm, m.start(), m.end(), tables["official"], 40, 10)[0] is None
+           for m in tables["singular"].finditer(norm)):
+        return 1  # a lone victim, not an official named with an age
+    return None
+
+
+def _first_count(norm: str, tables: dict[str, Any]) -> int | None:
     for m in tables["count_re"].finditer(norm):
         raw = m.group(1).replace(",", "")
         value = int(raw) if raw.isdigit() else tables["numbers"].get(raw.lower())
         if tables["statistic"].search(norm, m.start(), m.end()):
             continue  # "330 reports of Koreans": a tally over many cases, not one incident's victims
         if value and nearest_cue(norm, m.start(), m.end(), tables["count_cues"], 80, 80)[0] == "pos":
-            best = max(best or 0, value)
-    if best is None and any(nearest_cue(norm, m.start(), m.end(), tables["official"], 40, 10)[0] is None
-                            for m in tables["singular"].finditer(norm)):
-        return 1  # a lone victim, not an official named with an age
-    return best
+            return int(value)
+    return None
 
 
 class IncidentClassifier:
@@ -234,7 +244,7 @@ class IncidentClassifier:
         korean_place = any(s._.place[2].country == "KR" and s._.place[2].kind != "country"
                            for s in doc.spans.get("places", []))
         doc._.victim_nationality = victim_nationality(text, self.lang, korean_place)
-        doc._.victim_count = victim_count(text, self.lang) if doc._.incident_types else None
+        doc._.victim_count = victim_count(text, self.lang, title) if doc._.incident_types else None
         return doc
 
 

@@ -76,3 +76,18 @@ def test_victim_nationality_from_evidence(text: str, lang: str, expected: str | 
 def test_korean_victim_with_foreign_suspects_is_korean() -> None:
     text = "Two Chinese suspects were arrested after a South Korean businessman was kidnapped in Phnom Penh."
     assert nationality(text, "en") == "KR"
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    # the count of the main incident comes first; later, larger figures are running totals
+    ("Twelve South Koreans held in a compound in Bavet were rescued on Monday. Police say more than 300 "
+     "people have been rescued from such compounds this year.", "en", 12),
+    ("Another 23 Thais who escaped from a casino in Poipet were handed to Thai officials.", "en", 23),
+    ("라오스에서 감금됐던 우리 국민 6명이 구출됐다. 올해 들어 구출된 인원은 80명을 넘었다.", "ko", 6),
+    # a lone victim named with an age
+    ("A 27-year-old job seeker was held in a building in Sihanoukville for a month.", "en", 1),
+    # a suspect's age is not a lone victim
+    ("A 41-year-old suspect was arrested in Phnom Penh over a scam compound, police said.", "en", None),
+])
+def test_victim_count_of_the_main_incident(text: str, lang: str, expected: int | None) -> None:
+    assert extract(text, lang).victim_count == expected
