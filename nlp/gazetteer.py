@@ -78,7 +78,9 @@ class Gazetteer:
         for alias, idxs in self.aliases["ko"].items():
             folded = self.ko_folded.setdefault(fold_hangul(alias), [])
             folded.extend(i for i in idxs if i not in folded)
-        self.ko_phrases = sorted((a for a in self.aliases["ko"] if " " in a), key=len, reverse=True)
+        self.ko_phrases: dict[str, list[str]] = {}  # first word → aliases of several words, longest first
+        for alias in sorted((a for a in self.aliases["ko"] if " " in a), key=len, reverse=True):
+            self.ko_phrases.setdefault(alias.split()[0], []).append(alias)
         self.max_ko_len = max((len(a) for a in self.aliases["ko"]), default=1)
         self.en_by_first: dict[str, list[str]] = {}
         for alias in self.aliases["en"]:
@@ -101,19 +103,23 @@ _VOWEL = {1: 5, 3: 7}                       # ㅐ→ㅔ ㅒ→ㅖ
 _FINAL = {20: 19}                           # ㅆ→ㅅ
 
 
-@lru_cache(maxsize=65536)
+def _fold_table() -> dict[int, str]:
+    table = {}
+    for code in range(11172):
+        cho, rest = divmod(code, _JUNG * _JONG)
+        jung, jong = divmod(rest, _JONG)
+        folded = (_CHO.get(cho, cho) * _JUNG + _VOWEL.get(jung, jung)) * _JONG + _FINAL.get(jong, jong)
+        if folded != code:
+            table[_HANGUL_BASE + code] = chr(_HANGUL_BASE + folded)
+    return table
+
+
+_FOLD = _fold_table()
+
+
 def fold_hangul(text: str) -> str:
     """A same-length spelling key for Hangul (other characters unchanged), so offsets still hold."""
-    out = []
-    for ch in text:
-        code = ord(ch) - _HANGUL_BASE
-        if 0 <= code < 11172:
-            cho, rest = divmod(code, _JUNG * _JONG)
-            jung, jong = divmod(rest, _JONG)
-            code = (_CHO.get(cho, cho) * _JUNG + _VOWEL.get(jung, jung)) * _JONG + _FINAL.get(jong, jong)
-            ch = chr(_HANGUL_BASE + code)
-        out.append(ch)
-    return "".join(out)
+    return text.translate(_FOLD)
 
 
 @lru_cache(maxsize=1)

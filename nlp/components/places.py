@@ -45,8 +45,8 @@ def _rules() -> dict[str, Any]:
         "org_head": re.compile(rf"[ \t]+(?:{'|'.join(map(re.escape, kw['block']['org_heads']))})\.?(?![A-Za-z])"),
         "ko_adjective": re.compile(rf"[ \t]+(?:{'|'.join(kw['ko']['adjective_heads'])})"),
         "us_georgia": re.compile("|".join(kw["block"]["us_georgia"])),
-        "ko_ok": sorted(kw["ko"]["allowed_suffixes"], key=len, reverse=True),
-        "ko_bad": sorted(kw["ko"]["blocked_suffixes"], key=len, reverse=True),
+        "ko_ok": tuple(sorted(kw["ko"]["allowed_suffixes"], key=len, reverse=True)),
+        "ko_bad": tuple(sorted(kw["ko"]["blocked_suffixes"], key=len, reverse=True)),
         "km": kw["km"],
     }
 
@@ -120,16 +120,21 @@ def _after_title(text: str, start: int) -> bool:
 
 
 def _find_ko(text: str, gaz: Gazetteer, ko_tags: dict[int, tuple[int, str]] | None) -> list[PlaceHit]:
-    hits: list[PlaceHit] = _find_ko_phrases(text, gaz)
+    hits: list[PlaceHit] = []
     heads = gaz.ko_heads
     folded = fold_hangul(text)
     for m in _KO_WORD.finditer(folded):
         word, base = m.group(), m.start()
+        orig = text[base:m.end()]
+        if orig in gaz.ko_phrases:
+            phrase = _ko_phrase_hit(text, base, gaz.ko_phrases[orig], gaz)
+            if phrase:
+                hits.append(phrase)
         offsets = (0, 1) if word.startswith("주") and len(word) > 2 else (0,)
         for off in offsets:
             if word[off:off + 2] not in heads and word[off:off + 1] not in heads:
                 continue
-            hit = _ko_prefix_hit(word, text[base:m.end()], base, off, gaz, ko_tags)
+            hit = _ko_prefix_hit(word, orig, base, off, gaz, ko_tags)
             if hit and hit.end == m.end() and hit.place.kind == "country" and _rules()["ko_adjective"].match(text, hit.end):
                 break  # 중국 업체: a Chinese company, the country as an adjective
             if hit:
@@ -138,15 +143,14 @@ def _find_ko(text: str, gaz: Gazetteer, ko_tags: dict[int, tuple[int, str]] | No
     return hits
 
 
-def _find_ko_phrases(text: str, gaz: Gazetteer) -> list[PlaceHit]:
-    """Aliases of several words ("골든트라이앵글 경제특구"), ended by a particle or a word break."""
-    hits = []
-    for alias in gaz.ko_phrases:
-        for m in re.finditer(re.escape(alias), text):
-            rest = text[m.end():m.end() + 3]
-            if not rest or not _KO_WORD.match(rest) or any(rest.startswith(s) for s in _rules()["ko_ok"]):
-                hits.append(PlaceHit(m.start(), m.end(), gaz.lookup("ko", alias)[0]))
-    return hits
+def _ko_phrase_hit(text: str, start: int, phrases: list[str], gaz: Gazetteer) -> PlaceHit | None:
+    """An alias of several words ("골든트라이앵글 경제특구") at `start`, ended by a particle or a word break."""
+    for alias in phrases:
+        end = start + len(alias)
+        rest = text[end:end + 3]
+        if text.startswith(alias, start) and (not rest or not _KO_WORD.match(rest) or rest.startswith(_rules()["ko_ok"])):
+            return PlaceHit(start, end, gaz.lookup("ko", alias)[0])
+    return None
 
 
 def has_korean_place_candidate(text: str) -> bool:
@@ -186,9 +190,9 @@ def _ko_boundary_ok(rest: str, start: int, end: int, place: Place,
         return bool(tag and tag[1] == "NNP" and tag[0] == end)
     if not rest:
         return True
-    if any(rest.startswith(s) for s in rules["ko_ok"]):
-        return not any(rest.startswith(b) for b in rules["ko_bad"]) or rest.startswith(("인근", "이", "은"))
-    if any(rest.startswith(b) for b in rules["ko_bad"]):
+    if rest.startswith(rules["ko_ok"]):
+        return not rest.startswith(rules["ko_bad"]) or rest.startswith(("인근", "이", "은"))
+    if rest.startswith(rules["ko_bad"]):
         return False
     return bool(tag and tag[1] == "NNP" and tag[0] == end)
 
