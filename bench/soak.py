@@ -31,11 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psutil
 
+from crawler.invented_sites import Article, lost_and_doubled, stored_articles, write_registry, write_site
 from crawler.replay import ReplayServer
+from monitor.alerts.webhook_receiver import WebhookReceiver
 from storage.alerts import list_alerts
 from storage.repository import Store
-from tests.monitor.act_helpers import WebhookReceiver
-from tests.reliability.sites import Article, lost_and_doubled, stored_articles, write_registry, write_site
+from storage.sources import recent_runs
 
 log = logging.getLogger("bench.soak")
 
@@ -185,7 +186,7 @@ def _count(store: Store, published: list[Article], receiver: WebhookReceiver) ->
     docs = stored_articles(store.url)
     lost, doubled = lost_and_doubled(published, docs)
     deliveries = Counter(r["headers"].get("X-Deskwatch-Alert-Id") for r in receiver.requests)
-    runs = store.recent_runs(limit=100000)
+    runs = recent_runs(store, limit=100000)
     return {
         "documents": len(docs), "duplicates": doubled, "lost": len(lost), "alerts": len(list_alerts(store, limit=100000)),
         "alert_duplicates": sum(n - 1 for n in deliveries.values() if n > 1),
