@@ -36,7 +36,6 @@ from crawler.replay import ReplayServer
 from monitor.alerts.webhook_receiver import WebhookReceiver
 from storage.alerts import list_alerts
 from storage.repository import Store
-from storage.sources import recent_runs
 
 log = logging.getLogger("bench.soak")
 
@@ -186,7 +185,7 @@ def _count(store: Store, published: list[Article], receiver: WebhookReceiver) ->
     docs = stored_articles(store.url)
     lost, doubled = lost_and_doubled(published, docs)
     deliveries = Counter(r["headers"].get("X-Deskwatch-Alert-Id") for r in receiver.requests)
-    runs = recent_runs(store, limit=100000)
+    runs = store.recent_runs(limit=100000)
     return {
         "documents": len(docs), "duplicates": doubled, "lost": len(lost), "alerts": len(list_alerts(store, limit=100000)),
         "alert_duplicates": sum(n - 1 for n in deliveries.values() if n > 1),

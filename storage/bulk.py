@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 
 from storage.models import Document, DocumentFacet, Extraction
 from storage.repository import Store, content_hash, facet_values, url_hash, utcnow
@@ -84,3 +84,14 @@ def _chunks(items: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[st
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+def document_summaries(store: Store) -> list[dict[str, Any]]:
+    """Every stored document as {item_id, title, body, story_id, extracted}, in id order (what benchmarks
+    and reliability checks count with)."""
+    with store.read() as s:
+        return [
+            {"item_id": d.item_id, "title": d.title, "body": d.body, "story_id": d.story_id,
+             "extracted": d.extraction_version is not None}
+            for d in s.scalars(select(Document).order_by(Document.id))
+        ]  # fmt: skip

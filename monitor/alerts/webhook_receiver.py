@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
 class WebhookReceiver:
@@ -35,7 +35,7 @@ class WebhookReceiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
 
-    def __enter__(self) -> WebhookReceiver:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 

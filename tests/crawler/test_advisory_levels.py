@@ -8,21 +8,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawler.advisory_levels import (
-    ISSUER_LEVELS,
-    ISSUERS,
-    AdvisoryPayloadError,
+from crawler.advisory_levels import ISSUER_LEVELS, ISSUERS, level_from_text, normalize_advisory_level
+from crawler.countries import (
     country_from_alpha3,
     country_from_jp_code,
     country_from_name,
-    html_to_text,
     is_country_code,
-    level_from_text,
+    split_country_names,
+)
+from crawler.spiders.advisories.payloads import (
+    AdvisoryPayloadError,
+    html_to_one_line,
     local_to_utc,
-    normalize_advisory_level,
     read_json_payload,
     read_xml_payload,
-    split_country_names,
 )
 
 
@@ -96,11 +95,11 @@ def test_other_country_references() -> None:
 
 
 def test_html_to_text_decodes_double_escapes_and_keeps_words_whole() -> None:
-    assert html_to_text("Exercise<p>in <b>Cambodia&nbsp;</b>&amp;amp; a<b>rbitrary</b></p><br/>x") == (
+    assert html_to_one_line("Exercise<p>in <b>Cambodia&nbsp;</b>&amp;amp; a<b>rbitrary</b></p><br/>x") == (
         "Exercise in Cambodia & arbitrary x"
     )
-    assert html_to_text("see &amp;**Safety&amp;** and &#039;x&#039;") == "see Safety and 'x'"
-    assert html_to_text(None) == ""
+    assert html_to_one_line("see &amp;**Safety&amp;** and &#039;x&#039;") == "see Safety and 'x'"
+    assert html_to_one_line(None) == ""
 
 
 def test_local_to_utc_follows_each_issuers_zone_and_daylight_saving() -> None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
+from crawler.countries import is_country_code
 from crawler.replay import ReplayServer
 from crawler.spiders.advisories.au_smartraveller import (
     parse_au_changed,
@@ -19,6 +19,7 @@ from crawler.spiders.advisories.au_smartraveller import (
     parse_au_rss,
     split_advice_levels,
 )
+from crawler.spiders.advisories.payloads import AdvisoryPayloadError
 from storage.repository import Store
 from tests.crawler.conftest import run_crawl
 

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
+from crawler.countries import is_country_code
 from crawler.replay import ReplayServer
 from crawler.spiders.advisories.ca_gac import parse_ca_country, parse_ca_index, parse_friendly_date
+from crawler.spiders.advisories.payloads import AdvisoryPayloadError
 from storage.repository import Store
 from tests.crawler.conftest import run_crawl
 

@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
+from crawler.countries import is_country_code
 from crawler.replay import ReplayServer
 from crawler.spiders.advisories.kr_mofa import KrMofaApiError, parse_kr_alarms
+from crawler.spiders.advisories.payloads import AdvisoryPayloadError
 from storage.repository import Store
 
 SITES = Path(__file__).resolve().parents[1] / "fixtures" / "sites"

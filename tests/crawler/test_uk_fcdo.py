@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
+from crawler.countries import is_country_code
 from crawler.replay import ReplayServer
+from crawler.spiders.advisories.payloads import AdvisoryPayloadError
 from crawler.spiders.advisories.uk_fcdo import parse_uk_country, parse_uk_index, whole_country_level
 from storage.repository import Store
 from tests.crawler.conftest import run_crawl

@@ -11,10 +11,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.advisory_levels import AdvisoryPayloadError, is_country_code
-from crawler.replay import ReplayServer
-from crawler.spiders.advisories.us_state import parse_us_date, parse_us_feed
 from cli.main import cli
+from crawler.countries import is_country_code
+from crawler.replay import ReplayServer
+from crawler.spiders.advisories.payloads import AdvisoryPayloadError
+from crawler.spiders.advisories.us_state import parse_us_date, parse_us_feed
 from storage.repository import Store
 from tests.crawler.conftest import run_crawl
 

@@ -15,20 +15,19 @@ from lxml import etree
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.advisory_levels import (
-    ISSUER_LEVELS,
+from crawler.advisory_levels import ISSUER_LEVELS, normalize_advisory_level
+from crawler.countries import country_from_name
+from crawler.items import AdvisoryItem
+from crawler.spiders.advisories.common import AdvisorySpider
+from crawler.spiders.advisories.payloads import (
     AdvisoryPayloadError,
     ParsedAdvisories,
-    country_from_name,
-    html_to_text,
+    html_to_one_line,
     in_scope,
     local_to_utc,
-    normalize_advisory_level,
     read_json_payload,
     read_xml_payload,
 )
-from crawler.items import AdvisoryItem
-from crawler.spiders.advisories.common import AdvisorySpider
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +69,7 @@ def parse_au_export(body: bytes, scope: Collection[str] | None = None) -> Parsed
 def _read_destination(entry: Any, parsed: ParsedAdvisories, scope: Collection[str] | None) -> None:
     if not isinstance(entry, dict):
         raise TypeError("destination is not an object")
-    title = html_to_text(str(entry.get("title") or ""))
+    title = html_to_one_line(str(entry.get("title") or ""))
     if title.casefold() in PSEUDO_DESTINATIONS:
         return
     url = str(entry.get("field_url") or "")
@@ -80,9 +79,9 @@ def _read_destination(entry: Any, parsed: ParsedAdvisories, scope: Collection[st
         return
     if not in_scope(code, scope):
         return
-    overall = html_to_text(str(entry.get("field_overall_advice_level") or ""))
+    overall = html_to_one_line(str(entry.get("field_overall_advice_level") or ""))
     issued_at = parse_au_changed(entry.get("changed"))
-    summary = html_to_text(str(entry.get("field_last_update") or ""))
+    summary = html_to_one_line(str(entry.get("field_last_update") or ""))
     parsed.items.append(AdvisoryItem(
         issuer=ISSUER, country=code, level=normalize_advisory_level(ISSUER, overall), level_native=overall,
         label=overall, region="", summary=summary, url=url, issued_at=issued_at,
@@ -100,7 +99,7 @@ def _read_destination(entry: Any, parsed: ParsedAdvisories, scope: Collection[st
 def split_advice_levels(text: str) -> list[tuple[str, str]]:
     """'Exercise … Exercise … overall …, Do not travel Do not travel to areas …' → [(level text, sentence)].
     The sentences hold commas too, so a pair only starts where a level text follows ', '."""
-    text = html_to_text(text)
+    text = html_to_one_line(text)
     pairs: list[tuple[str, str]] = []
     for chunk in PAIR_START.split(text):
         match = PAIR.match(chunk.strip())
@@ -157,21 +156,21 @@ def parse_au_rss(body: bytes, scope: Collection[str] | None = None) -> ParsedAdv
     if etree.QName(root).localname != "rss":
         raise AdvisoryPayloadError(f"au-smartraveller RSS: root <{root.tag}> is not an RSS feed")
     for item in root.iter("item"):
-        title = html_to_text(_child_text(item, "title"))
+        title = html_to_one_line(_child_text(item, "title"))
         code = country_from_name(title)
         if not code:
             parsed.skip(f"au-smartraveller RSS: no ISO country for {title!r}")
             continue
         if not in_scope(code, scope):
             continue
-        level_text = html_to_text(_child_text(item, "warnings", "description"))
+        level_text = html_to_one_line(_child_text(item, "warnings", "description"))
         level = normalize_advisory_level(ISSUER, level_text)
         number = RSS_LEVEL.match(_child_text(item, "warnings", "level"))
         if level is None and number:
             level = int(number[1])
         parsed.items.append(AdvisoryItem(
             issuer=ISSUER, country=code, level=level, level_native=level_text or (number[0] if number else ""),
-            label=level_text, region="", summary=html_to_text(_child_text(item, "description")),
+            label=level_text, region="", summary=html_to_one_line(_child_text(item, "description")),
             url=_child_text(item, "link"), issued_at=parse_au_pubdate(_child_text(item, "pubDate")),
         ))  # fmt: skip
     return parsed

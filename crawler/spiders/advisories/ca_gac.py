@@ -14,20 +14,18 @@ from lxml import etree
 from lxml import html as lxml_html
 from scrapy.http import Response
 
-from crawler.advisory_levels import (
-    AdvisoryPayloadError,
-    ParsedAdvisories,
-    html_to_text,
-    in_scope,
-    is_country_code,
-    level_from_text,
-    local_to_utc,
-    native_label,
-    normalize_advisory_level,
-    read_json_payload,
-)
+from crawler.advisory_levels import level_from_text, native_label, normalize_advisory_level
+from crawler.countries import is_country_code
 from crawler.items import AdvisoryItem
 from crawler.spiders.advisories.common import AdvisorySpider
+from crawler.spiders.advisories.payloads import (
+    AdvisoryPayloadError,
+    ParsedAdvisories,
+    html_to_one_line,
+    in_scope,
+    local_to_utc,
+    read_json_payload,
+)
 
 log = logging.getLogger(__name__)
 
@@ -128,13 +126,13 @@ def regional_containers(advisories_html: str) -> list[tuple[str, str, str]]:
         heading = box.find(".//h3")
         if heading is None:
             continue
-        title = html_to_text(etree.tostring(heading, encoding="unicode", with_tail=False))
+        title = html_to_one_line(etree.tostring(heading, encoding="unicode", with_tail=False))
         region, sep, label = title.rpartition(" - ")
         if not sep or not region.strip():
             continue
         first = box.find(".//p")
         sentence = (
-            html_to_text(etree.tostring(first, encoding="unicode", with_tail=False))
+            html_to_one_line(etree.tostring(first, encoding="unicode", with_tail=False))
             if first is not None
             else ""
         )

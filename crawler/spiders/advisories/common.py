@@ -11,8 +11,8 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from crawler.advisory_levels import AdvisoryPayloadError, ParsedAdvisories
 from crawler.items import AdvisoryItem
+from crawler.spiders.advisories.payloads import AdvisoryPayloadError, ParsedAdvisories
 from crawler.spiders.base import START_META, SourceSpider
 
 log = logging.getLogger(__name__)

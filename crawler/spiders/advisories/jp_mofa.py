@@ -13,20 +13,18 @@ import scrapy
 from lxml import etree
 from scrapy.http import Response
 
-from crawler.advisory_levels import (
-    JP_COUNTRY_CODES,
-    AdvisoryPayloadError,
-    ParsedAdvisories,
-    country_from_jp_code,
-    html_to_text,
-    in_scope,
-    local_to_utc,
-    native_label,
-    normalize_advisory_level,
-    read_xml_payload,
-)
+from crawler.advisory_levels import native_label, normalize_advisory_level
+from crawler.countries import JP_COUNTRY_CODES, country_from_jp_code
 from crawler.items import AdvisoryItem
 from crawler.spiders.advisories.common import AdvisorySpider
+from crawler.spiders.advisories.payloads import (
+    AdvisoryPayloadError,
+    ParsedAdvisories,
+    html_to_one_line,
+    in_scope,
+    local_to_utc,
+    read_xml_payload,
+)
 
 log = logging.getLogger(__name__)
 
@@ -84,13 +82,13 @@ def risk_counts(root: etree._Element) -> dict[int, int]:
 def _summary(root: etree._Element, counts: dict[int, int]) -> str:
     """The danger information's title and lead, then how many regions stand at each level."""
     parts = [
-        html_to_text(root.findtext(".//riskTitle") or ""),
-        html_to_text(root.findtext(".//riskLead") or ""),
+        html_to_one_line(root.findtext(".//riskTitle") or ""),
+        html_to_one_line(root.findtext(".//riskLead") or ""),
     ]
     if not any(parts):
         mail = _danger_mail(root)
         if mail is not None:
-            parts = [html_to_text(mail.findtext("title") or ""), html_to_text(mail.findtext("lead") or "")]
+            parts = [html_to_one_line(mail.findtext("title") or ""), html_to_one_line(mail.findtext("lead") or "")]
     tally = " ".join(f"レベル{n}:{c}" for n, c in sorted(counts.items()) if c)
     text = " ".join(p for p in (*parts, f"[{tally}]" if tally else "") if p)
     return text[:SUMMARY_CHARS]

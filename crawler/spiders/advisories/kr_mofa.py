@@ -14,21 +14,19 @@ from urllib.parse import urlencode, urlsplit
 import scrapy
 from scrapy.http import Response
 
-from crawler.advisory_levels import (
+from crawler.advisory_levels import native_label, normalize_advisory_level
+from crawler.countries import country_from_name, is_country_code
+from crawler.items import AdvisoryItem
+from crawler.spiders.advisories.common import AdvisorySpider
+from crawler.spiders.advisories.payloads import (
     AdvisoryPayloadError,
     ParsedAdvisories,
-    country_from_name,
-    html_to_text,
+    html_to_one_line,
     in_scope,
-    is_country_code,
     local_to_utc,
-    native_label,
-    normalize_advisory_level,
     read_json_payload,
     read_xml_payload,
 )
-from crawler.items import AdvisoryItem
-from crawler.spiders.advisories.common import AdvisorySpider
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +119,7 @@ def advisory_from_row(row: dict[str, Any]) -> AdvisoryItem:
     level = normalize_advisory_level(ISSUER, step)
     if level is None or step == "0":
         raise ValueError(f"alarm_lvl {row.get('alarm_lvl')!r} is not 1–4")
-    remark = html_to_text(str(row.get("remark") or ""))
+    remark = html_to_one_line(str(row.get("remark") or ""))
     whole = str(row.get("region_ty") or "").strip() in WHOLE_COUNTRY
     idx = str(row.get("org_country_idx") or "").strip()
     return AdvisoryItem(

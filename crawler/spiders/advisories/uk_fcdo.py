@@ -14,19 +14,17 @@ from lxml import etree
 from lxml import html as lxml_html
 from scrapy.http import Response
 
-from crawler.advisory_levels import (
-    AdvisoryPayloadError,
-    ParsedAdvisories,
-    country_from_name,
-    html_to_text,
-    in_scope,
-    level_from_text,
-    native_label,
-    normalize_advisory_level,
-    read_json_payload,
-)
+from crawler.advisory_levels import level_from_text, native_label, normalize_advisory_level
+from crawler.countries import country_from_name
 from crawler.items import AdvisoryItem
 from crawler.spiders.advisories.common import AdvisorySpider
+from crawler.spiders.advisories.payloads import (
+    AdvisoryPayloadError,
+    ParsedAdvisories,
+    html_to_one_line,
+    in_scope,
+    read_json_payload,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +94,7 @@ def parse_uk_country(body: bytes, scope: Collection[str] | None = None) -> Parse
     strongest = _strongest(statuses)
     parsed.items.append(AdvisoryItem(
         issuer=ISSUER, country=code, level=whole_country_level(statuses), level_native=",".join(statuses) or "none",
-        label=native_label(ISSUER, strongest), region="", summary=html_to_text(str(details.get("change_description") or "")),
+        label=native_label(ISSUER, strongest), region="", summary=html_to_one_line(str(details.get("change_description") or "")),
         url=url, issued_at=issued_at,
     ))  # fmt: skip
     if any(s.endswith("_to_parts") for s in statuses):
@@ -155,7 +153,7 @@ def _h2_sections(body: str) -> Iterator[tuple[str, str, str]]:
             if current:
                 yield current[0], current[1], " ".join(texts)
             current, texts = (
-                (block.get("id") or "", html_to_text(etree.tostring(block, encoding="unicode"))),
+                (block.get("id") or "", html_to_one_line(etree.tostring(block, encoding="unicode"))),
                 [],
             )
         elif block.find(".//h2") is not None:  # a call-to-action box with its own heading ends the section
@@ -163,7 +161,7 @@ def _h2_sections(body: str) -> Iterator[tuple[str, str, str]]:
                 yield current[0], current[1], " ".join(texts)
             current, texts = None, []
         elif current is not None:
-            texts.append(html_to_text(etree.tostring(block, encoding="unicode", with_tail=False)))
+            texts.append(html_to_one_line(etree.tostring(block, encoding="unicode", with_tail=False)))
     if current:
         yield current[0], current[1], " ".join(texts)
 

@@ -13,21 +13,18 @@ from lxml import etree
 from lxml import html as lxml_html
 from scrapy.http import Response
 
-from crawler.advisory_levels import (
-    AdvisoryPayloadError,
-    ParsedAdvisories,
-    country_from_alpha3,
-    country_from_name,
-    html_to_text,
-    in_scope,
-    local_to_utc,
-    native_label,
-    normalize_advisory_level,
-    read_xml_payload,
-    split_country_names,
-)
+from crawler.advisory_levels import native_label, normalize_advisory_level
+from crawler.countries import country_from_alpha3, country_from_name, split_country_names
 from crawler.items import AdvisoryItem
 from crawler.spiders.advisories.common import AdvisorySpider
+from crawler.spiders.advisories.payloads import (
+    AdvisoryPayloadError,
+    ParsedAdvisories,
+    html_to_one_line,
+    in_scope,
+    local_to_utc,
+    read_xml_payload,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +77,7 @@ def advisories_from_item(item: etree._Element, parsed: ParsedAdvisories) -> Iter
         return
     issued_at = parse_us_date(_text(item, "pubDate"))
     description = _text(item, "description")
-    summary = html_to_text(description)[:SUMMARY_CHARS]
+    summary = html_to_one_line(description)[:SUMMARY_CHARS]
     level = normalize_advisory_level(ISSUER, level_code) if level_code else None
     for country in countries:
         yield AdvisoryItem(
@@ -140,7 +137,7 @@ def regional_advice(description: str, country: str) -> Iterator[tuple[str, str, 
         first = next(iter(block), None)
         if first is None or first.tag not in ("b", "strong") or (block.text or "").strip():
             continue
-        sentence = html_to_text(etree.tostring(block, encoding="unicode"))
+        sentence = html_to_one_line(etree.tostring(block, encoding="unicode"))
         match = REGION_SENTENCE.match(sentence)
         if not match:
             continue
