@@ -8,9 +8,9 @@ import sys
 
 from click.testing import CliRunner
 
+from cli.main import cli
 from crawler.replay import ReplayServer
 from crawler.sources import load_registry
-from cli.main import cli
 from tests.crawler.conftest import PROJECT_ROOT
 
 SOURCE_KEYS = {"key", "name", "kind", "country", "lang", "fetch", "url", "schedule", "enabled"}

@@ -26,9 +26,10 @@ from monitor.alerts.channels import (
 )
 from monitor.alerts.engine import DeliveryPolicy, deliver_pending, evaluate
 from monitor.alerts.rules import parse_rules
+from monitor.alerts.webhook_receiver import WebhookReceiver
 from monitor.config import Settings
 from storage.alerts import list_alerts
-from tests.monitor.act_helpers import T0, WebhookReceiver, add_story, extraction
+from tests.monitor.act_helpers import T0, add_story, extraction
 
 ALERT: dict[str, Any] = {
     "id": 7, "rule": "kr", "subject_type": "story", "subject_id": "3", "created_at": "2026-11-20T03:00:00+00:00",

@@ -18,10 +18,11 @@ import pytest
 
 from monitor.alerts.engine import DeliveryPolicy, deliver_pending
 from monitor.alerts.rules import load_rules
+from monitor.alerts.webhook_receiver import WebhookReceiver
 from monitor.config import Settings
 from storage.alerts import list_alerts
 from storage.repository import Store
-from tests.monitor.act_helpers import WebhookReceiver, add_story, extraction
+from tests.monitor.act_helpers import add_story, extraction
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]

@@ -182,7 +182,8 @@ def _assert_no_secret(where: str, text: str) -> None:
 def test_secrets_used_in_a_run_never_reach_logs_or_stored_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:  # fmt: skip
-    from tests.monitor.act_helpers import WebhookReceiver, add_story, extraction
+    from monitor.alerts.webhook_receiver import WebhookReceiver
+    from tests.monitor.act_helpers import add_story, extraction
 
     _secrets_env(monkeypatch)
     caplog.set_level(logging.DEBUG)

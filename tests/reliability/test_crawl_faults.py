@@ -7,16 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from crawler.invented_sites import lost_and_doubled, stored_articles, whole_body, write_registry, write_site
 from crawler.replay import ReplayServer
 from storage.repository import Store
-from tests.reliability.sites import (
-    lost_and_doubled,
-    run_crawl,
-    stored_articles,
-    whole_body,
-    write_registry,
-    write_site,
-)
+from tests.reliability.sites import run_crawl
 
 pytestmark = pytest.mark.slow
 SITES = [

@@ -14,20 +14,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from crawler.replay import ReplayServer
-from storage.models import Document, DocumentFacet, Extraction, Story, StoryLink
-from storage.repository import Store
-from tests.reliability.sites import (
-    PROJECT_ROOT,
+from crawler.invented_sites import (
     articles_for,
-    crawl_command,
     lost_and_doubled,
-    run_crawl,
     stored_articles,
     whole_body,
     write_registry,
     write_site,
 )
+from crawler.replay import ReplayServer
+from storage.models import Document, DocumentFacet, Extraction, Story, StoryLink
+from storage.repository import Store
+from tests.reliability.sites import PROJECT_ROOT, crawl_command, run_crawl
 
 pytestmark = pytest.mark.slow
 SLOW_CRAWL = {"CONCURRENT_REQUESTS_PER_DOMAIN": "2"}

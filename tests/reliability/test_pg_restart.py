@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.invented_sites import articles_for, lost_and_doubled, stored_articles
 from storage.repository import Store
-from tests.reliability.sites import articles_for, lost_and_doubled, stored_articles
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

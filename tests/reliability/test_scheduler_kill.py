@@ -17,20 +17,15 @@ from pathlib import Path
 import psutil
 import pytest
 
+from crawler.invented_sites import lost_and_doubled, stored_articles, write_registry, write_site
 from crawler.replay import ReplayServer
 from monitor.alerts.engine import decide, deliver_pending, evaluate
 from monitor.alerts.rules import load_rules
+from monitor.alerts.webhook_receiver import WebhookReceiver
 from monitor.config import Settings
 from storage.alerts import list_alerts
 from storage.repository import Store
-from tests.monitor.act_helpers import WebhookReceiver
-from tests.reliability.sites import (
-    PROJECT_ROOT,
-    lost_and_doubled,
-    stored_articles,
-    write_registry,
-    write_site,
-)
+from tests.reliability.sites import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 RULES = """
