@@ -22,10 +22,11 @@ from monitor.alerts.channels import (
 )
 from monitor.alerts.engine import deliver_pending, evaluate
 from monitor.alerts.rules import RuleError, parse_rules
+from monitor.alerts.webhook_receiver import WebhookReceiver
 from monitor.config import Settings
 from storage.alerts import list_alerts
 from storage.repository import Store
-from tests.monitor.act_helpers import T0, WebhookReceiver, add_story, extraction
+from tests.monitor.act_helpers import T0, add_story, extraction
 from tests.reliability.hostile import HttpHost, smtp_catcher
 
 PASSWORD = "smtp-pass-Kq81-never-elsewhere"
