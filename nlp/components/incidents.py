@@ -123,12 +123,22 @@ def _is_fiction(text: str, tables: dict[str, Any]) -> bool:
     return len(cues) >= FICTION_MIN_CUES
 
 
+# Where a clause ends: a hedge on the far side governs another verb ("police will search the compound
+# where the men were held"; "감금됐다가 풀려났고, 다음 주 귀국할 예정").
+_CLAUSE_EN = re.compile(r"[;,]|\b(?:where|who|which|after|before|because|since|when|while|but|until)\b")
+_CLAUSE_KO = re.compile(r"[,;]|(?:며|고|다가|지만|는데|으나|면서)\s")
+
+
 def _under(pattern: re.Pattern[str], sentence: str, cue: Cue) -> bool:
-    """Does `pattern` govern the cue? English and Khmer put the modal, plan or denial before the verb
-    ("can be detained", "denied that … held"); Korean after it (감금될 수 있다, 송환할 예정)."""
+    """Does `pattern` govern the cue within its clause? English and Khmer put the modal, plan or denial
+    before the verb ("can be detained", "denied that … held"); Korean after it (감금될 수 있다, 송환할 예정)."""
     if cue.lang == "ko":
-        return bool(pattern.search(sentence, cue.end, cue.end + HEDGE_REACH["ko"]))
-    return any(m.end() <= cue.start for m in pattern.finditer(sentence, max(0, cue.start - HEDGE_REACH["other"]), cue.start))
+        stop = _CLAUSE_KO.search(sentence, cue.end, cue.end + HEDGE_REACH["ko"])
+        return bool(pattern.search(sentence, cue.end, stop.start() if stop else cue.end + HEDGE_REACH["ko"]))
+    lo = max(0, cue.start - HEDGE_REACH["other"])
+    for m in _CLAUSE_EN.finditer(sentence, lo, cue.start):
+        lo = m.end()
+    return any(m.end() <= cue.start for m in pattern.finditer(sentence, lo, cue.start))
 
 
 def _reported_type(cue: Cue, sentence: str, tables: dict[str, Any], paid: bool) -> str | None:

@@ -80,8 +80,8 @@ def test_korean_victim_with_foreign_suspects_is_korean() -> None:
 
 @pytest.mark.parametrize("text,lang,expected", [
     # the count of the main incident comes first; later, larger figures are running totals
-    ("Twelve South Koreans held in a compound in Bavet were rescued on Monday. Police say more than 300 "
-     "people have been rescued from such compounds this year.", "en", 12),
+    (("Twelve South Koreans held in a compound in Bavet were rescued on Monday. Police say more than 300 "
+     "people have been rescued from such compounds this year."), "en", 12),
     ("Another 23 Thais who escaped from a casino in Poipet were handed to Thai officials.", "en", 23),
     ("라오스에서 감금됐던 우리 국민 6명이 구출됐다. 올해 들어 구출된 인원은 80명을 넘었다.", "ko", 6),
     # a lone victim named with an age
@@ -91,3 +91,22 @@ def test_korean_victim_with_foreign_suspects_is_korean() -> None:
 ])
 def test_victim_count_of_the_main_incident(text: str, lang: str, expected: int | None) -> None:
     assert extract(text, lang).victim_count == expected
+
+
+@pytest.mark.parametrize("text,lang,present,absent", [
+    # a plan or modal in another clause does not govern the cue
+    ("Police will search the compound in Kandal where five South Korean men were held for a month.", "en",
+     {"detention"}, set()),
+    ("캄보디아에서 감금됐던 한국인 2명이 구출됐고, 다음 주 귀국할 예정이다.", "ko", {"detention", "rescue"}, {"repatriation"}),
+])
+def test_hedges_stop_at_clause_boundaries(text: str, lang: str, present: set[str], absent: set[str]) -> None:
+    found = types(text, lang)
+    assert present <= found and not (absent & found), found
+
+
+@pytest.mark.parametrize("text", [
+    "Two North Korean defectors were detained in a compound in Laos, activists said.",
+    "Three Nepalis were held in a compound in Myawaddy before the embassy intervened.",
+])
+def test_other_nationals_are_not_korean_victims(text: str) -> None:
+    assert nationality(text, "en") is None
