@@ -20,7 +20,7 @@ from nlp.lang import normalize_lang
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1.6.1"
+PIPELINE_VERSION = "1.6.2"
 COMPONENTS = ("deskwatch_places_v1", "deskwatch_incidents_v1", "deskwatch_ages_v1", "deskwatch_ransoms_v2")
 _TOKENIZERS = {"ko": "deskwatch.ko_tokenizer.v1", "km": "deskwatch.km_tokenizer.v1"}
 _SPACY_LANG = {"en": "en", "ko": "ko", "km": "xx"}
