@@ -103,7 +103,7 @@ def parse_rules(text: str, path: str = "<rules>", allowed_hosts: Collection[str]
     locator = _Locator(text)
     unknown = set(data) - {"rules", "channels"}
     if unknown:
-        key = sorted(unknown)[0]
+        key = min(unknown)
         raise RuleError(path, locator.top_level(key), f"unknown top-level key {key!r} (expected 'rules', 'channels')")
     channels = _parse_channels(data.get("channels", {}), path, locator, allowed_hosts)
     raw_rules = data.get("rules", [])

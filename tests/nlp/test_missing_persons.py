@@ -8,10 +8,10 @@ import pytest
 import nlp
 
 MISSING = [
-    ("A search is under way for a 37-year-old South Korean teacher who went missing in Vientiane after "
-     "checking out of his hotel. His family lost contact with him on Monday.", "en", 37),
-    ("라오스 비엔티안을 여행하던 30대 회사원 박모(36)씨가 열흘째 연락이 두절돼 가족이 애를 태우고 있다. "
-     "외교부는 현지 공관을 통해 박씨의 소재를 파악하고 있다고 밝혔다.", "ko", 36),
+    (("A search is under way for a 37-year-old South Korean teacher who went missing in Vientiane after "
+     "checking out of his hotel. His family lost contact with him on Monday."), "en", 37),
+    (("라오스 비엔티안을 여행하던 30대 회사원 박모(36)씨가 열흘째 연락이 두절돼 가족이 애를 태우고 있다. "
+     "외교부는 현지 공관을 통해 박씨의 소재를 파악하고 있다고 밝혔다."), "ko", 36),
 ]
 
 

@@ -206,10 +206,10 @@ INFLECTED = [
 
 
 def _load_inflected(store) -> list[int]:  # type: ignore[no-untyped-def]
-    return [upsert_document(store, dict(
-        item_id=f"inf/{n}", source_key="src-en", url=f"https://e.com/inf/{n}", canonical_url=f"https://e.com/inf/{n}",
-        title=title, body=body, lang="ko" if n == 4 else "en", published_at=datetime(2025, 9, n + 1, tzinfo=UTC),
-    )).id for n, (title, body) in enumerate(INFLECTED)]  # fmt: skip
+    return [upsert_document(store, {
+        "item_id": f"inf/{n}", "source_key": "src-en", "url": f"https://e.com/inf/{n}", "canonical_url": f"https://e.com/inf/{n}",
+        "title": title, "body": body, "lang": "ko" if n == 4 else "en", "published_at": datetime(2025, 9, n + 1, tzinfo=UTC),
+    }).id for n, (title, body) in enumerate(INFLECTED)]  # fmt: skip
 
 
 def test_english_words_find_their_inflected_forms(store) -> None:  # type: ignore[no-untyped-def]

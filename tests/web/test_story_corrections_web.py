@@ -40,11 +40,11 @@ def _two_stories(seeded: Seeded) -> tuple[int, int]:
 
 
 def test_an_admin_merges_two_stories_and_the_page_says_who(fresh) -> None:  # type: ignore[no-untyped-def]
-    client, seeded, store = fresh
+    client, seeded, _store = fresh
     keep, other = _two_stories(seeded)
     _login(client, ADMIN_TOKEN)
     page = client.get(f"/stories/{keep}")
-    assert 'action="/stories/%d/merge"' % keep in page.text
+    assert f'action="/stories/{keep}/merge"' in page.text
     response = client.post(f"/stories/{keep}/merge", data={"csrf_token": _csrf(client, f"/stories/{keep}"),
                                                            "other_story_id": str(other), "by": "Min", "note": "same raid"})
     assert response.status_code == 303 and response.headers["location"] == f"/stories/{keep}"
