@@ -35,8 +35,10 @@ bench-smoke: $(STAMP)
 	$(BIN)/python bench/ingest.py --pages 100 --repeat 1
 	$(BIN)/python bench/extract.py --docs 20
 
+## The gates: ruff and mypy (strict on nlp/ and storage/); any finding fails.
 lint: $(STAMP)
-	$(BIN)/python -m ruff check . || true
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m mypy
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
