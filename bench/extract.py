@@ -57,7 +57,7 @@ SLOTS = {"place": ["Sihanoukville", "Phnom Penh", "Bavet", "Poipet", "Kampot"], 
 
 
 def _fill(template: str, rng: random.Random) -> str:
-    values = {k: rng.choice(v) for k, v in SLOTS.items()}
+    values: dict[str, object] = {k: rng.choice(v) for k, v in SLOTS.items()}
     values.update(age=rng.randint(19, 45), won=rng.randint(2, 9), usd=rng.randint(15, 60) * 1000, n=rng.randint(2, 30))
     return template.format(**values)
 

@@ -18,7 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -110,11 +110,11 @@ def run_raw(store: Store, statements: list[str], facets: tuple[str, ...]) -> Non
     raw = store.read_engine.raw_connection()
     try:
         cur = raw.cursor()
-        rows: list[Any] = []
+        rows: Sequence[Any] = []
         for sql in statements:
             if "{lo}" in sql:  # the title-match query runs over the candidates' id range
-                ids = [r[0] for r in rows] or [0]
-                cur.execute(sql.replace("{lo}", str(min(ids))).replace("{hi}", str(max(ids))))
+                window = [r[0] for r in rows] or [0]
+                cur.execute(sql.replace("{lo}", str(min(window))).replace("{hi}", str(max(window))))
                 cur.fetchall()
                 continue
             if "{wlo}" in sql:
@@ -142,7 +142,8 @@ class _TimedCorpus:
     and noting how long storing the first RAW_SAMPLE documents took."""
 
     def __init__(self, corpus: Corpus) -> None:
-        self.corpus, self.gen_s, self.sample_store_s = corpus, 0.0, None
+        self.corpus, self.gen_s = corpus, 0.0
+        self.sample_store_s: float | None = None
         self.progress = Progress(corpus.n, "building corpus")
 
     def __iter__(self) -> Iterator[dict[str, Any]]:

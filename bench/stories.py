@@ -133,9 +133,10 @@ def _max_candidates(store: Any, ids: list[int]) -> int:
     with store.read() as s:
         for doc_id in ids[:50]:
             doc = get_document(store, doc_id)
-            inc = incident_from_extraction(doc_id, doc["extraction"], datetime.fromisoformat(doc["published_at"]))
-            worst = max(worst, len(candidate_stories(s, inc.identity_keys(), inc.published and datetime.fromisoformat(
-                doc["published_at"]), exclude_doc=doc_id)))  # fmt: skip
+            assert doc is not None, doc_id
+            published = datetime.fromisoformat(doc["published_at"])
+            inc = incident_from_extraction(doc_id, doc["extraction"], published)
+            worst = max(worst, len(candidate_stories(s, inc.identity_keys(), published, exclude_doc=doc_id)))
     return worst
 
 

@@ -6,7 +6,7 @@ import tomllib
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 DATA_DIR = Path(__file__).parent / "data"
 KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
@@ -42,8 +42,8 @@ def sentence_bounds(text: str, pos: int, lookback: int = 600) -> tuple[int, int]
     start = max(0, pos - lookback)
     for m in _SENT_END.finditer(text, start, pos):
         start = m.end()
-    m = _SENT_END.search(text, pos)
-    return start, (m.start() if m else len(text))
+    end = _SENT_END.search(text, pos)
+    return start, (end.start() if end else len(text))
 
 
 def nearest_cue(text: str, start: int, end: int, cues: dict[str, re.Pattern[str]],
@@ -74,7 +74,7 @@ def parse_number(raw: str) -> float | None:
 
 def doc_text(doc: Any) -> str:
     """doc.text rebuilds the string from every token on each access; keep one copy per Doc."""
-    text = doc.user_data.get("deskwatch_text")
+    text: str | None = doc.user_data.get("deskwatch_text")
     if text is None:
         text = doc.user_data["deskwatch_text"] = doc.text
-    return text
+    return cast(str, text)

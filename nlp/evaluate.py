@@ -33,8 +33,8 @@ KEYWORD_INCIDENT = re.compile(r"kidnap|abduct|hostage|captiv|detain|detention|co
                               r"납치|피랍|감금|억류|인질|ចាប់ជំរិត|ឃុំខ្លួន|ចាប់ខ្លួន", re.IGNORECASE)
 KEYWORD_KOREA = re.compile(r"korea|한국|កូរ៉េ", re.IGNORECASE)
 
-__all__ = ["DEFAULT_GOLD", "FIELDS", "Confusion", "Evaluation", "FieldScore", "evaluate", "evaluate_docs",
-           "load_floors", "load_gold"]
+__all__ = ["ALERT_TYPES", "DEFAULT_GOLD", "FIELDS", "Confusion", "Evaluation", "FieldScore", "evaluate",
+           "evaluate_docs", "load_floors", "load_gold"]
 
 
 class Confusion:

@@ -9,7 +9,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from spacy.tokens import Doc
 from spacy.util import registry
@@ -196,7 +196,16 @@ def khmer_offsets(text: str) -> list[tuple[int, int]]:
     return offsets
 
 
-@registry.tokenizers("deskwatch.ko_tokenizer.v1")
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _register_tokenizer(name: str) -> Callable[[_F], _F]:
+    """spaCy's registry.tokenizers decorator, typed: catalogue ships no type information, and the
+    decorator returns the function it registers unchanged."""
+    return cast(Callable[[_F], _F], registry.tokenizers(name))
+
+
+@_register_tokenizer("deskwatch.ko_tokenizer.v1")
 def create_korean_tokenizer(morphology: str = "cued") -> Callable[[Any], KoreanTokenizer]:
     def make(nlp: Any) -> KoreanTokenizer:
         from nlp.components.incidents import korean_sentence_cue
@@ -206,7 +215,7 @@ def create_korean_tokenizer(morphology: str = "cued") -> Callable[[Any], KoreanT
     return make
 
 
-@registry.tokenizers("deskwatch.km_tokenizer.v1")
+@_register_tokenizer("deskwatch.km_tokenizer.v1")
 def create_khmer_tokenizer() -> Callable[[Any], KhmerTokenizer]:
     def make(nlp: Any) -> KhmerTokenizer:
         return KhmerTokenizer(nlp.vocab)

@@ -27,7 +27,7 @@ def incident_stories_between(store: Store, start: datetime, end: datetime) -> di
     """Incident stories that deskwatch made in [start, end) ("new", see storage.incidents) or made before
     and changed in it ("updated"), each with its documents and their extractions. New means new to the
     reader: a story about an old event collected today is new today (its incident date is shown with it)."""
-    start, end = as_utc(start), as_utc(end)  # type: ignore[assignment]
+    start, end = as_utc(start), as_utc(end)
     with store.read() as s:
         new_ids = set(s.scalars(select(Story.id).where(new_incident_clause(start, end))))
         rows = s.execute(
@@ -49,13 +49,13 @@ def new_incident_times(store: Store, since: datetime, until: datetime | None = N
     """When deskwatch made each new incident story since `since` (the digest's chart buckets them by
     local day), by the same definition as the digest's "new incidents"."""
     with store.read() as s:
-        q = select(Story.created_at).where(new_incident_clause(as_utc(since), as_utc(until)))  # type: ignore[arg-type]
-        return [as_utc(t) for t in s.scalars(q) if t is not None]  # type: ignore[misc]
+        q = select(Story.created_at).where(new_incident_clause(as_utc(since), as_utc(until)))
+        return [as_utc(t) for t in s.scalars(q) if t is not None]
 
 
 def count_new_incidents(store: Store, start: datetime, end: datetime | None = None) -> int:
     with store.read() as s:
-        q = select(func.count()).select_from(Story).where(new_incident_clause(as_utc(start), as_utc(end)))  # type: ignore[arg-type]
+        q = select(func.count()).select_from(Story).where(new_incident_clause(as_utc(start), as_utc(end)))
         return int(s.scalar(q) or 0)
 
 

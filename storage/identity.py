@@ -322,7 +322,11 @@ def _compare_when(a: Incident, b: Incident, c: Comparison) -> None:
             c.evidence.append(Evidence(f"published {gap} days apart", 0.25))
 
 
-def _dates_for_pair(a: Incident, b: Incident) -> tuple[dict, dict, dict, dict, bool]:
+_Days = dict[date, bool]
+_Months = dict[tuple[int, int], bool]
+
+
+def _dates_for_pair(a: Incident, b: Incident) -> tuple[_Days, _Months, _Days, _Months, bool]:
     """Each side's days and months; an undated report's mentions are read as if it were published when
     the other was (weaker evidence, marked 'assumed')."""
     if a.published is None and b.published is not None and a.undated:

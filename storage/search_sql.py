@@ -34,6 +34,8 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import ColumnClause, KeyedColumnElement
 
 from storage.models import Document, DocumentFacet, Extraction, Story
 from storage.query_syntax import AnyOf, Node, SearchError, Term, match_forms
@@ -55,9 +57,11 @@ FILTER_NAMES = (
 KNOWN_FILTERS = set(FILTER_NAMES)
 
 FTS = table("documents_fts", column("rowid"))
-PG_TEXT = literal_column("(documents.title || ' ' || documents.body)")  # the pg_trgm index's expression
-PG_TSV = literal_column("documents.search_tsv")
-PG_SIMPLE = literal_column("'simple'::regconfig")  # the text search configuration, as SQL, not a parameter
+# the pg_trgm index's expression
+PG_TEXT: ColumnClause[AnyType] = literal_column("(documents.title || ' ' || documents.body)")
+PG_TSV: ColumnClause[AnyType] = literal_column("documents.search_tsv")
+# the text search configuration, as SQL, not a parameter
+PG_SIMPLE: ColumnClause[AnyType] = literal_column("'simple'::regconfig")
 
 
 # ---- query tree -> FTS5 MATCH (SQLite) ----------------------------------------------------------
@@ -83,7 +87,7 @@ def _fts5_string(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
-def trigram_prefix_query(prefix: str, limit: int) -> Select:
+def trigram_prefix_query(prefix: str, limit: int) -> Select[AnyType]:
     """Indexed trigrams that start with a 2-character term, most widespread first (fts5vocab)."""
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     vocab = table("documents_fts_vocab", column("term"), column("doc"))
@@ -255,7 +259,7 @@ def _extraction_conditions(f: dict[str, AnyType]) -> list[ColumnElement[bool]]:
 def candidate_query(
     dialect: str, node: Node | None, filters: dict[str, AnyType], *, oldest_first: bool, cap: int,
     match: str | None = None, id_range: tuple[int, int] | None = None,
-) -> Select:
+) -> Select[AnyType]:
     """At most `cap` matching documents, newest ids first (oldest first on request): the bounded
     candidate set that ranking, pagination and facets work on. Columns: id, published_at, source_key,
     lang, score (higher is better). `id_range` (lo, hi] bounds the ids looked at (see id_windows)."""
@@ -263,6 +267,7 @@ def candidate_query(
     cols = (Document.id, type_coerce(Document.published_at, String).label("published_at"), Document.source_key,
             Document.lang)  # fmt: skip
     driver = _facet_driver(filters) if node is None else None
+    order: KeyedColumnElement[AnyType] | InstrumentedAttribute[int]
     if driver is not None:  # walk one facet value's index in id order: no scan of unrelated documents
         key, value = driver
         facet = DocumentFacet.__table__.alias("driver")
@@ -330,7 +335,7 @@ def _facet_driver(filters: dict[str, AnyType]) -> tuple[str, str] | None:
     return None
 
 
-def title_match_query(match: str) -> Select:
+def title_match_query(match: str) -> Select[AnyType]:
     """Ids in [lo, hi] whose title alone matches (SQLite): the relevance signal within candidates.
     Reads the same doclists as the candidate query, column-filtered, instead of bm25's full scans."""
     return (
@@ -340,11 +345,14 @@ def title_match_query(match: str) -> Select:
     )
 
 
-def facet_count_query(dialect: str, facets: Sequence[str]) -> Select:
+def facet_count_query(dialect: str, facets: Sequence[str]) -> Select[AnyType]:
     """Counts per (facet, value) over the candidate ids, bound as ONE parameter `ids` (a JSON array on
     SQLite, an int[] on PostgreSQL) instead of thousands of placeholders."""
+    in_candidates: ColumnElement[bool]
     if dialect == "sqlite":
-        ids = select(literal_column("value")).select_from(func.json_each(bindparam("ids")))
+        ids: Select[tuple[AnyType]] = select(literal_column("value")).select_from(
+            func.json_each(bindparam("ids"))
+        )
         in_candidates = DocumentFacet.document_id.in_(ids)
     else:
         in_candidates = DocumentFacet.document_id == func.any(bindparam("ids", type_=ARRAY(Integer)))

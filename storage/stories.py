@@ -277,7 +277,9 @@ def _fold_into_story(
 
 
 def story_dict(r: Story) -> dict[str, Any]:
-    iso = lambda v: v.isoformat() if (v := as_utc(v)) else None
+    def iso(v: datetime | None) -> str | None:
+        return v.isoformat() if (v := as_utc(v)) else None
+
     return {
         "id": r.id, "title": r.title, "first_seen": iso(r.first_seen), "last_seen": iso(r.last_seen),
         "updated_at": iso(r.updated_at), "created_at": iso(r.created_at), "incident_types": r.incident_types or [], "is_incident": r.is_incident,

@@ -170,7 +170,9 @@ def _compare_ages(doc_ages: list[int], story_ages: list[int], m: FactMatch) -> N
             m.conflicts.append(f"ages {doc_ages} vs {story_ages}")
 
 
-def _compare_places(doc_places: list[dict], story_places: list[dict], m: FactMatch) -> None:
+def _compare_places(
+    doc_places: list[dict[str, Any]], story_places: list[dict[str, Any]], m: FactMatch
+) -> None:
     ids = {p["geonameid"] for p in story_places if p.get("geonameid")}
     admin1s = {(p.get("country"), p.get("admin1")) for p in story_places if p.get("admin1")}
     for p in doc_places:
@@ -180,7 +182,8 @@ def _compare_places(doc_places: list[dict], story_places: list[dict], m: FactMat
         if p.get("admin1") and (p.get("country"), p["admin1"]) in admin1s:
             m.strong.append(f"same admin1 {p['admin1']}")
             return
-    countries = {p.get("country") for p in doc_places} & {p.get("country") for p in story_places} - {None, ""}
+    shared = {p.get("country") for p in doc_places} & {p.get("country") for p in story_places} - {None, ""}
+    countries: set[str] = {c for c in shared if c is not None}  # None is gone already; this tells mypy
     if countries:
         m.weak.append("same country " + "/".join(sorted(countries)))
 

@@ -63,7 +63,8 @@ def create_app(
     """The FastAPI app over the store at `store_url`. With a token (analyst) or admin token every page
     and API call needs it; without one only loopback Host names are accepted (DNS-rebinding guard).
     `rules_loader` validates the rules file shown and edited at /rules (without it the page is read-only)."""
-    auth = AuthConfig(token=token, admin_token=admin_token, **({"secret": secret} if secret else {}))
+    auth = (AuthConfig(token=token, admin_token=admin_token, secret=secret) if secret
+            else AuthConfig(token=token, admin_token=admin_token))
     store = Store(store_url)
 
     @asynccontextmanager

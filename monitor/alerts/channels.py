@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import PurePath
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol, TextIO, cast
 
 from monitor.alerts.messages import alert_email, alert_text, slack_body
 from monitor.alerts.schema import CHANNEL_FIELDS, SECRET_ENV, SchemaError, check
@@ -204,7 +204,8 @@ class EmailChannel:
         msg.set_content(text)
         if html:
             msg.add_alternative(html, subtype="html")
-            html_part = msg.get_payload()[-1]
+            # multipart/alternative now: the payload is its parts, the HTML one last
+            html_part = cast(list[EmailMessage], msg.get_payload())[-1]
             for cid, png in (inline_images or {}).items():
                 html_part.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>", filename=f"{cid.split('@')[0]}.png")
         try:

@@ -170,7 +170,8 @@ class AgeRecognizer:
         if doc._.relevant is False:  # the incident gate ran first and said no
             doc.spans['victim_ages'] = []
             return doc
-        exact, ranges = [], []
+        exact: list[Span] = []
+        ranges: list[Span] = []
         for hit in find_ages(doc_text(doc), self.lang):
             span = doc.char_span(hit.start, hit.end, label="AGE", alignment_mode="expand")
             if span is None:

@@ -62,7 +62,8 @@ def _data() -> dict[str, Any]:
 @cache
 def surname_keys() -> tuple[dict[str, str], dict[str, str]]:
     """(hangul surname -> key, romanized surname -> key); the key is the first romanization."""
-    ko, en = {}, {}
+    ko: dict[str, str] = {}
+    en: dict[str, str] = {}
     for hangul, romans in _data()["surnames"].items():
         ko[hangul] = romans[0]
         for r in romans:
