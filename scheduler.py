@@ -122,7 +122,7 @@ def _kill(child: subprocess.Popen[bytes]) -> None:
 def record_failed_crawl(store: Store, key: str, started: datetime, reason: str) -> None:
     """Close the run the killed crawler opened (or open one) as failed, so source health counts it."""
     runs = [r for r in recent_runs(store, key, limit=5) if r["status"] == "running"
-            and datetime.fromisoformat(r["started_at"]) >= started - timedelta(seconds=1)]  # fmt: skip
+            and datetime.fromisoformat(r["started_at"]) >= started - timedelta(seconds=1)]
     run_id = runs[0]["id"] if runs else start_run(store, key)
     finish_run(store, run_id, pages=0, items=0, new_items=0, errors=1, status="failed", error_summary=reason)
 
@@ -240,7 +240,7 @@ def _plan_sources(settings: Settings) -> list[JobSpec]:
 
     return [
         JobSpec(f"crawl:{e.key}", "scheduler:crawl_source", source_trigger(e.schedule, settings.timezone), (e.key,),
-                CRAWL_GRACE_S)  # fmt: skip
+                CRAWL_GRACE_S)
         for e in load_registry(settings.sources_file)
         if e.enabled
     ]
@@ -257,7 +257,7 @@ def plan_jobs(settings: Settings) -> list[JobSpec]:
         JobSpec("alerts:sweep", "scheduler:sweep_alerts", IntervalTrigger(seconds=SWEEP_EVERY.seconds, timezone=tz)),
         JobSpec("health", "scheduler:check_source_health", IntervalTrigger(seconds=HEALTH_EVERY.seconds, timezone=tz)),
         JobSpec("digest", "scheduler:daily_digest", CronTrigger(hour=hour, minute=minute, timezone=tz), (),
-                DIGEST_GRACE_S),  # fmt: skip
+                DIGEST_GRACE_S),
     ]
 
 
@@ -295,7 +295,7 @@ def sync_jobs(
             extra["next_run_time"] = now + timedelta(seconds=first_crawl_stagger_s * stagger)
             stagger += 1
         scheduler.add_job(spec.func, spec.trigger, args=spec.args, id=spec.id, name=spec.id, replace_existing=True,
-                          misfire_grace_time=spec.misfire_grace_time, **extra)  # fmt: skip
+                          misfire_grace_time=spec.misfire_grace_time, **extra)
         changes["replaced" if job is not None else "added"].append(spec.id)
     return changes
 
@@ -339,7 +339,7 @@ def planned_jobs_report(settings: Settings, now: datetime | None = None) -> list
             job = jobstore.lookup_job(spec.id)
             next_run = job.next_run_time if job is not None else spec.trigger.get_next_fire_time(None, now)
             report.append({"id": spec.id, "trigger": str(spec.trigger), "stored": job is not None,
-                           "next_run_time": next_run.isoformat() if next_run else None})  # fmt: skip
+                           "next_run_time": next_run.isoformat() if next_run else None})
         return report
     finally:
         store.close()

@@ -41,7 +41,7 @@ VICTIMS = [
     ("A 41-year-old trader from Wonju", "Battambang", 80_000), ("A 24-year-old graduate from Mokpo", "Siem Reap", 18_000),
     ("A 33-year-old driver from Gunsan", "Takeo", 35_000), ("A 26-year-old barista from Andong", "Kep", 22_000),
     ("A 38-year-old builder from Iksan", "Svay Rieng", 50_000), ("A 21-year-old cadet from Chuncheon", "Kratie", 12_000),
-]  # fmt: skip
+]
 
 
 class Receiver:
@@ -55,7 +55,7 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 ok = verify_signature(SECRET, body, self.headers.get(TIMESTAMP_HEADER, "0"),
-                                      self.headers.get(SIGNATURE_HEADER, ""))  # fmt: skip
+                                      self.headers.get(SIGNATURE_HEADER, ""))
                 if ok:
                     received.append((time.time(), json.loads(body)))
                 self.send_response(200 if ok else 401)
@@ -86,7 +86,7 @@ class Feed:
                 f"kidnappers demanded ${ransom:,} from the family for the release, police said. "
                 f"The South Korean national was lured with a job offer and detained after arriving in {place}.")
         self.replay.set_reply(f"/yonhap-en/view/{article_id}", body=_article_html(url, title, body, now),
-                              headers={"Content-Type": "text/html; charset=utf-8"})  # fmt: skip
+                              headers={"Content-Type": "text/html; charset=utf-8"})
         self.items.insert(0, (title, url, body, now))
         self._render()
         return url
@@ -116,7 +116,7 @@ def write_config(folder: Path, replay: ReplayServer, hook_url: str, poll_s: int)
     """sources.toml (one feed on the replay), rules.toml (the default kidnapping rule -> the webhook)."""
     sources = {"sources": [{"key": "yonhap-en", "name": "Yonhap (replay)", "kind": "news", "country": "KR",
                             "lang": "en", "fetch": "rss", "url": replay.url_for("yonhap-en"),
-                            "schedule": f"{poll_s}s", "enabled": True}]}  # fmt: skip
+                            "schedule": f"{poll_s}s", "enabled": True}]}
     rules = tomllib.loads((ROOT / "config" / "rules.toml").read_text(encoding="utf-8"))
     rules["rules"] = [r for r in rules["rules"] if r["name"] == "korean-kidnapping"]
     rules["rules"][0]["channels"] = ["bench"]
@@ -128,7 +128,7 @@ def write_config(folder: Path, replay: ReplayServer, hook_url: str, poll_s: int)
         "DESKWATCH_DB": f"sqlite:///{folder / 'bench.sqlite'}", "DESKWATCH_SOURCES_FILE": str(folder / "sources.toml"),
         "DESKWATCH_RULES_FILE": str(folder / "rules.toml"), "DESKWATCH_DATA_DIR": str(folder), "DESKWATCH_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
         "DESKWATCH_WEBHOOK_SECRET_BENCH": SECRET,
-    }  # fmt: skip
+    }
 
 
 def wait_for(receiver: Receiver, url: str, deadline: float) -> float | None:
@@ -149,7 +149,7 @@ def run(poll_s: int, reports: int, seed: int) -> dict[str, Any]:
         env = {**os.environ, **write_config(Path(tmp), replay, receiver.url, poll_s)}
         log_file = (Path(tmp) / "scheduler.log").open("wb")
         proc = subprocess.Popen([sys.executable, "-m", "cli", "run"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=log_file)  # fmt: skip
+                                stdout=subprocess.DEVNULL, stderr=log_file)
         try:
             warm = feed.publish(0, *VICTIMS[-1])  # loads nlp in the scheduler; not counted
             if wait_for(receiver, warm, time.time() + poll_s + 180) is None:
@@ -164,7 +164,7 @@ def run(poll_s: int, reports: int, seed: int) -> dict[str, Any]:
         "poll_interval_s": poll_s, "reports": reports, "received": len(got),
         "median_latency_s": round(statistics.median(got), 2) if got else None,
         "p95_latency_s": round(_p95(got), 2) if got else None,
-    }  # fmt: skip
+    }
 
 
 def _publish_and_measure(feed: Feed, receiver: Receiver, rng: random.Random, poll_s: int, reports: int) -> list[float | None]:

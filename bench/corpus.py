@@ -26,21 +26,21 @@ KO_SYLLABLES = 2_500
 EN_RANKED = {"police": 30, "Cambodia": 60, "government": 45, "students": 120, "student": 200, "embassy": 300,
              "scam": 400, "Cambodian": 500, "Phnom": 700, "Penh": 701, "arrested": 900, "detained": 1500,
              "kidnapped": 2500, "kidnapping": 3500, "kidnap": 5000, "rescued": 3000, "ransom": 4000,
-             "Sihanoukville": 6000, "repatriated": 8000, "tortured": 12000, "Kampot": 15000, "Bokor": 30000}  # fmt: skip
+             "Sihanoukville": 6000, "repatriated": 8000, "tortured": 12000, "Kampot": 15000, "Bokor": 30000}
 KO_RANKED = {"경찰": 30, "캄보디아": 60, "정부": 45, "대학생": 250, "대사관": 300, "사기": 400, "프놈펜": 700,
              "체포": 900, "감금": 1500, "납치": 2500, "구출": 3000, "몸값": 4000, "시아누크빌": 6000, "송환": 8000,
-             "고문": 12000, "캄폿": 15000, "보코르": 30000}  # fmt: skip
+             "고문": 12000, "캄폿": 15000, "보코르": 30000}
 EN_FUNCTION = ["the", "of", "and", "to", "in", "a", "said", "on", "for", "was", "that", "with", "by", "is", "at",
-               "from", "as", "he", "it", "his", "were", "had", "has", "an", "be", "have", "who", "they", "not"]  # fmt: skip
+               "from", "as", "he", "it", "his", "were", "had", "has", "an", "be", "have", "who", "they", "not"]
 KO_FUNCTION = ["있다", "했다", "이번", "지난", "그는", "밝혔다", "것으로", "등", "위해", "대한", "따르면", "이후",
-               "있는", "말했다", "또한", "관계자는", "현지", "수", "한", "이", "그", "더", "및", "중", "것"]  # fmt: skip
+               "있는", "말했다", "또한", "관계자는", "현지", "수", "한", "이", "그", "더", "및", "중", "것"]
 KO_ENDINGS = ["", "", "", "가", "는", "를", "에서", "의", "에", "으로", "도"]
 EN_SYLLABLES = ["ba", "be", "con", "de", "di", "ex", "for", "gra", "in", "ka", "la", "lo", "man", "mer", "mi", "mo",
                 "na", "no", "per", "pro", "ra", "re", "ri", "sa", "se", "sta", "ter", "ti", "to", "tra", "un", "va",
-                "ven", "vi", "wel", "der", "ing", "tion", "ment", "ly", "er", "al", "ous", "ful", "est", "ness"]  # fmt: skip
+                "ven", "vi", "wel", "der", "ing", "tion", "ment", "ly", "er", "al", "ous", "ful", "est", "ness"]
 RARE_RANK = 10_000  # domain words this rare stay out of incident reports' repeated words
 PLACES = [("KH", "Kampot", "Bokor"), ("KH", "Preah Sihanouk", "Sihanoukville"), ("KH", "Phnom Penh", "Phnom Penh"),
-          ("KR", "North Gyeongsang", "Yecheon"), ("TH", "Tak", "Mae Sot"), ("MM", "Kayin", "Myawaddy")]  # fmt: skip
+          ("KR", "North Gyeongsang", "Yecheon"), ("TH", "Tak", "Mae Sot"), ("MM", "Kayin", "Myawaddy")]
 TYPES = ["kidnapping", "detention", "rescue", "repatriation", "scam_recruitment", "arrest", "death", "torture"]
 
 
@@ -71,7 +71,7 @@ class Corpus:
         self.n, self.seed = n, seed
         rng = random.Random(seed)
         self.vocab = {True: _vocabulary(rng, True, KO_RANKED, KO_FUNCTION),
-                      False: _vocabulary(rng, False, EN_RANKED, EN_FUNCTION)}  # fmt: skip
+                      False: _vocabulary(rng, False, EN_RANKED, EN_FUNCTION)}
         self._arrays = {k: np.array(v, dtype=object) for k, v in self.vocab.items()}
         weights = 1.0 / np.arange(1, VOCABULARY + 1) ** ZIPF_S
         self._cdf = np.cumsum(weights) / weights.sum()
@@ -108,7 +108,7 @@ class Corpus:
                 "url": f"https://bench.invalid/{i}", "title": title, "body": body, "lang": "ko" if korean else "en",
                 "country": "KR", "published_at": START + step * i + timedelta(minutes=rng.randint(0, 90)),
                 "extraction": _extraction(rng) if relevant else None, "extraction_version": "bench",
-            }  # fmt: skip
+            }
 
 
 def _topic_burst(rng: random.Random, words: list[str], korean: bool) -> None:
@@ -125,7 +125,7 @@ def _topic_burst(rng: random.Random, words: list[str], korean: bool) -> None:
 def _title(rng: random.Random, words: list[str], korean: bool) -> str:
     """A headline: a place or a domain word, a colon now and then, 6–12 of the article's own words."""
     lead = rng.choice(["캄보디아", "프놈펜", "경찰", "외교부", "정부"] if korean else
-                      ["Cambodia", "Phnom Penh", "Police", "Embassy", "Government", "Students"])  # fmt: skip
+                      ["Cambodia", "Phnom Penh", "Police", "Embassy", "Government", "Students"])
     picked = [w for w in rng.sample(words, min(len(words), 24)) if len(w) > 2][: rng.randint(6, 12)]
     head = " ".join(picked)
     if not korean:
@@ -136,12 +136,12 @@ def _title(rng: random.Random, words: list[str], korean: bool) -> str:
 def _extraction(rng: random.Random) -> dict[str, Any]:
     place = rng.choice(PLACES)
     ransom = [{"amount": a, "currency": "USD", "usd": a} for a in [rng.choice([5000, 20000, 38500, 100000])]
-              if rng.random() < 0.3]  # fmt: skip
+              if rng.random() < 0.3]
     return {
         "relevant": True, "incident_types": sorted(set(rng.sample(TYPES, rng.randint(1, 2)))),
         "victim_ages": [{"value": rng.randint(18, 45)}] if rng.random() < 0.5 else [], "ransoms": ransom,
         "places": [{"name": place[2], "country": place[0], "admin1": place[1]}], "victim_nationality": "KR",
-    }  # fmt: skip
+    }
 
 
 class Progress:

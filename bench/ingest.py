@@ -22,7 +22,7 @@ import scrapy
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-WORDS = ["police", "embassy", "Cambodia", "compound", "family", "ransom", "student", "province", "officials", "market", "exports", "government", "ministry", "week", "percent", "city", "council", "river", "school", "hospital", "court", "minister", "election", "farmers", "prices", "rain", "company", "workers", "union", "bridge", "airport", "tourists", "festival", "budget", "report", "border", "officers"]  # fmt: skip
+WORDS = ["police", "embassy", "Cambodia", "compound", "family", "ransom", "student", "province", "officials", "market", "exports", "government", "ministry", "week", "percent", "city", "council", "river", "school", "hospital", "court", "minister", "election", "farmers", "prices", "rain", "company", "workers", "union", "bridge", "airport", "tourists", "festival", "budget", "report", "border", "officers"]
 
 
 def _sentence(rng: random.Random) -> str:
@@ -46,10 +46,10 @@ def generate_site(root: Path, pages: int, seed: int = 7) -> None:
             f'content="{stamp}"></head><body><header><nav><a href="/">Home</a> <a href="/world">World</a></nav>'
             f"</header><main><article><h1>{escape(title)}</h1><p class=\"byline\">By Reporter {n}</p>{body}"
             f"</article><aside><h2>Most read</h2><ul><li>Other story</li></ul></aside></main>"
-            f"<footer>Copyright Bench News</footer></body></html>", encoding="utf-8")  # fmt: skip
+            f"<footer>Copyright Bench News</footer></body></html>", encoding="utf-8")
         items.append(f"<item><title>{escape(title)}</title><link>{{base}}/bench-news/article/{n}</link>"
                      f"<description>{escape(_sentence(rng))}</description><pubDate>Sun, 12 Oct 2025 10:00:00 +0900"
-                     f"</pubDate></item>")  # fmt: skip
+                     f"</pubDate></item>")
     (site / "rss.xml").write_text(f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
                                   f"<title>Bench News</title>{''.join(items)}</channel></rss>", encoding="utf-8")
 
@@ -103,12 +103,12 @@ def alternate_crawls(root: Path, start_url: str, pages: int, repeat: int) -> tup
     settings = crawl_settings(None, {
         "LOG_LEVEL": "ERROR", "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": 16,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "DESKWATCH_MAX_ARTICLES_PER_RUN": pages + 10,
-    })  # fmt: skip
+    })
     install_reactor(settings["TWISTED_REACTOR"])
     from twisted.internet import reactor
 
     entry = SourceEntry(key="bench-news", name="Bench News", kind="news", country="KR", lang="en", fetch="rss",
-                        url=start_url, schedule="1h")  # fmt: skip
+                        url=start_url, schedule="1h")
     runner = CrawlerRunner(settings)
     timings: dict[str, float] = {}
     counts: dict[str, int] = {}
@@ -119,7 +119,7 @@ def alternate_crawls(root: Path, start_url: str, pages: int, repeat: int) -> tup
             door = CrawlStore.open(f"sqlite:///{root / f'bench-{n}.sqlite'}")
             door.record_sources([entry])
             for label, spidercls, kwargs in (("raw", RawFetchSpider, {"start_url": start_url}),
-                                             ("ingest", FeedSpider, {"source": entry, "crawl_store": door})):  # fmt: skip
+                                             ("ingest", FeedSpider, {"source": entry, "crawl_store": door})):
                 crawler = runner.create_crawler(spidercls)
                 began = time.perf_counter()
                 yield runner.crawl(crawler, **kwargs)
@@ -150,7 +150,7 @@ def run(pages: int, repeat: int = 2) -> dict[str, Any]:
     raw, ingest = pages / timings["raw"], pages / timings["ingest"]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + _workers_rss_mb()
     return {"pages": pages, "raw_pages_per_s": round(raw, 1), "ingest_pages_per_s": round(ingest, 1),
-            "ratio": round(ingest / raw, 3), "peak_rss_mb": round(peak, 1)}  # fmt: skip
+            "ratio": round(ingest / raw, 3), "peak_rss_mb": round(peak, 1)}
 
 
 def _workers_rss_mb() -> float:

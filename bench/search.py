@@ -76,7 +76,7 @@ def query_mix(today: date) -> list[dict[str, Any]]:
         {"kind": "filtered", "query": "Sihanoukville OR 시아누크빌", "filters": {"admin1": ["Preah Sihanouk"]},
          "sort": "oldest"},
         {"kind": "page_50", "query": "캄보디아", "page": 50}, {"kind": "page_50", "query": "police", "page": 50},
-    ]  # fmt: skip
+    ]
 
 
 def raw_statements(store: Store, spec: dict[str, Any]) -> list[str]:
@@ -95,7 +95,7 @@ def raw_statements(store: Store, spec: dict[str, Any]) -> list[str]:
         match = fts5_match(node, expand)
     windows = node is not None and not store.is_sqlite  # PostgreSQL text queries walk id windows
     q = candidate_query(dialect.name, node, filters, oldest_first=spec.get("sort") == "oldest", cap=CANDIDATE_CAP,
-                        match=match, id_range=(-1111111111, -2222222222) if windows else None)  # fmt: skip
+                        match=match, id_range=(-1111111111, -2222222222) if windows else None)
     if node is None and not filters:  # search() counts the table when the candidate cap is reached
         statements.append("SELECT count(*) FROM documents")
     sql = compiled(q).replace("-1111111111", "{wlo}").replace("-2222222222", "{whi}")
@@ -125,11 +125,11 @@ def run_raw(store: Store, statements: list[str], facets: tuple[str, ...]) -> Non
         ids = ",".join(str(r[0]) for r in rows) or "NULL"
         names = ",".join(f"'{f}'" for f in facets)
         cur.execute(f"SELECT facet, value, count(*) FROM document_facets WHERE document_id IN ({ids}) "
-                    f"AND facet IN ({names}) GROUP BY facet, value")  # fmt: skip
+                    f"AND facet IN ({names}) GROUP BY facet, value")
         cur.fetchall()
         page = ",".join(str(r[0]) for r in rows[:20]) or "NULL"
         cur.execute(f"SELECT d.id, d.title, d.body, e.data FROM documents d LEFT JOIN extractions e "
-                    f"ON e.document_id = d.id WHERE d.id IN ({page})")  # fmt: skip
+                    f"ON e.document_id = d.id WHERE d.id IN ({page})")
         cur.fetchall()
         if not store.is_sqlite:
             raw.rollback()
@@ -189,7 +189,7 @@ def build(store: Store, corpus: Corpus) -> dict[str, Any]:
     return {"build_s": round(total - timed.gen_s, 1), "generate_s": round(timed.gen_s, 1),
             "sample_build_s": round(timed.sample_store_s or total - timed.gen_s, 1),
             "mean_words": round(corpus.mean_words, 1), "vocabulary": corpus.vocabulary,
-            "raw_text_mb": round(corpus.raw_bytes / 1e6, 1)}  # fmt: skip
+            "raw_text_mb": round(corpus.raw_bytes / 1e6, 1)}
 
 
 def raw_fts_build(n: int, batch: int = 10_000) -> float:
@@ -224,7 +224,7 @@ def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def _meta_path(url: str) -> Path:
     return Path(tempfile.gettempdir()) / ("deskwatch-bench-" + "".join(c if c.isalnum() else "_" for c in url)[-80:]
-                                          + ".json")  # fmt: skip
+                                          + ".json")
 
 
 def db_megabytes(store: Store) -> float:
@@ -285,7 +285,7 @@ def main() -> None:
         "db_to_text": round(db_mb / built["raw_text_mb"], 2) if built.get("raw_text_mb") else None,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "queries": len(specs), "runs": args.runs,
-    }, ensure_ascii=False))  # fmt: skip
+    }, ensure_ascii=False))
     store.close()
 
 

@@ -83,7 +83,7 @@ class Publisher:
             "5xx": {"statuses": [503, 502, 500]}, "slow": {"delay": 2.5}, "reset": {"reset": True},
             "truncate": {"truncate": 200}, "charset": {"charset": "iso-8859-1"},
             "feed-5xx": {"statuses": [500] * 6},
-        }  # fmt: skip
+        }
         options = faults[kind]
         self.replay.add_fault(f"/{site}/rss.xml" if kind == "feed-5xx" else article, **options)
         return kind
@@ -99,7 +99,7 @@ class Publisher:
 def start_scheduler(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     with log_path.open("ab") as out:
         return subprocess.Popen([sys.executable, "-m", "cli", "run"], env=env, stdout=out, stderr=out,
-                                cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+                                cwd=Path(__file__).resolve().parent.parent)
 
 
 def rss_mb(pid: int) -> float:
@@ -144,11 +144,11 @@ def _environment(work: Path, db_url: str, replay: ReplayServer, receiver: Webhoo
     rules = work / "rules.toml"
     rules.write_text(RULES.format(url=receiver.url), encoding="utf-8")
     return {**os.environ, "DESKWATCH_DB": db_url, "DESKWATCH_SOURCES_FILE": str(sources),
-            "DESKWATCH_RULES_FILE": str(rules), "DESKWATCH_DATA_DIR": str(work), "DESKWATCH_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "DESKWATCH_CRAWL_TIMEOUT_S": "120"}  # fmt: skip
+            "DESKWATCH_RULES_FILE": str(rules), "DESKWATCH_DATA_DIR": str(work), "DESKWATCH_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "DESKWATCH_CRAWL_TIMEOUT_S": "120"}
 
 
 def _run_phase(store: Store, scheduler: subprocess.Popen[bytes], publisher: Publisher,
-               minutes: float) -> tuple[float | None, Counter[str]]:  # fmt: skip
+               minutes: float) -> tuple[float | None, Counter[str]]:
     """Publish and inject faults every TICK_S; the memory baseline is taken once the first batch is processed."""
     deadline = time.monotonic() + minutes * 60
     rss_start: float | None = None
@@ -192,7 +192,7 @@ def _count(store: Store, published: list[Article], receiver: WebhookReceiver) ->
         "documents": len(docs), "duplicates": doubled, "lost": len(lost), "alerts": len(list_alerts(store, limit=100000)),
         "alert_duplicates": sum(n - 1 for n in deliveries.values() if n > 1),
         "errors_recorded": sum(r["errors"] or 0 for r in runs),
-    }  # fmt: skip
+    }
 
 
 def main() -> None:

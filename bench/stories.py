@@ -47,7 +47,7 @@ def extraction(rng: random.Random, case: int) -> tuple[dict[str, Any], datetime]
                      "sites": [{"id": "kind:hotel", "lead": True}],
                      "dates": [{"year": day.year, "month": day.month, "day": day.day, "weekday": None,
                                 "month_offset": 0, "lead": True}]},
-    }  # fmt: skip
+    }
     return data, published
 
 
@@ -82,7 +82,7 @@ def fill(store: Any, documents: int, rng: random.Random) -> None:
                          "url_hash": f"{doc_id:040d}", "title": f"case report {doc_id}", "body": f"report {doc_id}",
                          "summary": "", "lang": "ko", "country": "", "published_at": published, "fetched_at": now,
                          "updated_at": now, "content_hash": str(doc_id), "quality_flags": [], "story_id": story_id,
-                         "extraction_version": "bench"})  # fmt: skip
+                         "extraction_version": "bench"})
             exts.append({"document_id": doc_id, "pipeline_version": "bench", "relevant": True,
                          "incident_types": data["incident_types"], "data": data, "extracted_at": now})
             links.append({"document_id": doc_id, "story_id": story_id, "reason": "bench", "score": 1.0,
@@ -93,7 +93,7 @@ def fill(store: Any, documents: int, rng: random.Random) -> None:
         stories.append({"id": story_id, "title": "case", "first_seen": min(r[2] for r in reports),
                         "last_seen": max(r[2] for r in reports), "updated_at": now, "created_at": now,
                         "incident_types": facts["types"], "is_incident": True, "countries": ["KH"],
-                        "doc_count": len(reports), "facts": facts, "facts_key": facts_key(facts)})  # fmt: skip
+                        "doc_count": len(reports), "facts": facts, "facts_key": facts_key(facts)})
     with store.write() as s:
         for model, rows in ((models.Story, stories), (models.Document, docs), (models.Extraction, exts),
                             (models.StoryLink, links)):
@@ -114,7 +114,7 @@ def probe(store: Any, count: int, offset: int, rng: random.Random) -> tuple[floa
         doc = upsert_document(store, {
             "item_id": f"probe/{offset + n}", "source_key": "bench", "url": f"https://probe.example/{offset + n}",
             "canonical_url": f"https://probe.example/{offset + n}", "title": "probe", "body": f"probe {n}",
-            "lang": "ko", "published_at": published})  # fmt: skip
+            "lang": "ko", "published_at": published})
         save_extraction(store, doc.id, data, "bench")
         ids.append(doc.id)
     started = time.perf_counter()

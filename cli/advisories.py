@@ -34,10 +34,10 @@ def _issuer(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) 
 
 @click.command("advisories")
 @click.option("--country", multiple=True, callback=_country,
-              help="Only this country (ISO alpha-2, e.g. KH); repeat for several.")  # fmt: skip
+              help="Only this country (ISO alpha-2, e.g. KH); repeat for several.")
 @click.option("--issuer", multiple=True, callback=_issuer,
               help="Only this issuer (us-state, uk-fcdo, ca-gac, au-smartraveller, kr-mofa, jp-mofa); "
-              "repeat for several.")  # fmt: skip
+              "repeat for several.")
 @click.option("--min-level", type=int, help="Only levels from N (1 normal … 4 do not travel).")
 @click.option("--max-level", type=int, help="Only levels up to N (1 normal … 4 do not travel).")
 @click.option("--changed-since", metavar="DATE", help="Only advice recorded (changed) on or after DATE.")
@@ -50,13 +50,13 @@ def _issuer(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) 
 def advisories(
     app: AppContext, country: list[str], issuer: list[str], min_level: int | None, max_level: int | None,
     changed_since: str | None, direction: str | None, history: bool, as_json: bool,
-) -> None:  # fmt: skip
+) -> None:
     """Travel advisories per issuer, country and region, with levels normalized to 1–4
     (1 normal precautions, 2 increased caution, 3 reconsider travel, 4 do not travel)."""
     filters = {
         "country": country, "issuer": issuer, "level_min": min_level, "level_max": max_level,
         "changed_since": changed_since, "direction": direction,
-    }  # fmt: skip
+    }
     try:
         rows = list_advisories(app.store, filters=filters, current_only=not history)
     except SearchError as exc:
@@ -68,7 +68,7 @@ def advisories(
     if not rows:
         narrowed = any(v for k, v in filters.items() if k not in ("country", "issuer"))
         hint = "no advisories match these filters" if narrowed else (
-            "no advisories stored yet (run `deskwatch crawl us-state` or `deskwatch demo`)")  # fmt: skip
+            "no advisories stored yet (run `deskwatch crawl us-state` or `deskwatch demo`)")
         click.echo(hint, err=True)
         return
     click.echo(render_table(rows, history=history))

@@ -40,7 +40,7 @@ def alerts(ctx: click.Context, rules_path: str | None, as_json: bool) -> None:
         click.echo(json.dumps({"enqueued": len(created), **report.to_dict()}))
         return
     click.echo(f"enqueued {len(created)} alerts; sent {report.sent}, retrying {report.retrying}, failed {report.failed}",
-               err=True)  # fmt: skip
+               err=True)
     for error in report.errors[:10]:
         click.echo(f"  {error}", err=True)
 
@@ -55,7 +55,7 @@ def alerts(ctx: click.Context, rules_path: str | None, as_json: bool) -> None:
 def alerts_test(
     app: AppContext, rules_path: str, gold_dir: str | None, min_precision: float | None, min_recall: float | None,
     as_json: bool,
-) -> None:  # fmt: skip
+) -> None:
     """Validate RULES and dry-run them: against the gold set (--gold) or the store (nothing is sent)."""
     rules = _load_rules_or_exit(Path(rules_path), app.settings)
     if gold_dir:
@@ -66,7 +66,7 @@ def alerts_test(
     decisions = decide(app.store, rules)
     rows = [{"rule": d.rule.name, "subject_type": d.subject_type, "subject_id": d.subject_id,
              "version": d.version, "title": d.payload.get("title"), "channels": list(d.rule.channels)}
-            for d in decisions]  # fmt: skip
+            for d in decisions]
     if as_json:
         click.echo(json.dumps({"rules": len(rules), "matches": rows}, ensure_ascii=False))
         return
@@ -89,12 +89,12 @@ def _gold_report(rules: Any, gold_dir: str, min_precision: float | None, min_rec
         click.echo(f"{len(articles)} gold articles")
         for s in scores:
             click.echo(f"  {s.rule:<24} precision {s.precision:.3f}  recall {s.recall:.3f}  "
-                       f"(tp {s.tp}, fp {s.fp}, fn {s.fn}, tn {s.tn})")  # fmt: skip
+                       f"(tp {s.tp}, fp {s.fp}, fn {s.fn}, tn {s.tn})")
             for label, ids in (("false positives", s.false_positives), ("false negatives", s.false_negatives)):
                 if ids:
                     click.echo(f"    {label}: {', '.join(ids[:15])}")
     below = [s.rule for s in scores if (min_precision is not None and s.precision < min_precision)
-             or (min_recall is not None and s.recall < min_recall)]  # fmt: skip
+             or (min_recall is not None and s.recall < min_recall)]
     if below:
         click.echo(f"below the floor: {', '.join(below)}", err=True)
         sys.exit(1)
@@ -116,7 +116,7 @@ def alerts_list(app: AppContext, status: str | None, limit: int, as_json: bool) 
             continue
         title = row["payload"].get("title", "")
         click.echo(f"#{row['id']:<5} {row['created_at'][:16]} {row['status']:<7} {row['attempts']}x "
-                   f"{row['rule']:<22} {row['channel']:<10} {row['payload'].get('kind', '')}: {title}")  # fmt: skip
+                   f"{row['rule']:<22} {row['channel']:<10} {row['payload'].get('kind', '')}: {title}")
         if row["last_error"] and row["status"] != "sent":
             click.echo(f"       last error: {row['last_error']}")
 

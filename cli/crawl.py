@@ -32,7 +32,7 @@ def _registry(app: AppContext) -> list[Any]:
 @click.option("--any-host", is_flag=True, help="Allow a --url on a host other than loopback or the source's own.")
 @pass_app
 def crawl(app: AppContext, keys: tuple[str, ...], url: str | None, crawl_all: bool, as_json: bool,
-          any_host: bool) -> None:  # fmt: skip
+          any_host: bool) -> None:
     """Crawl sources by registry KEY now (in this process) and record each run's health."""
     from crawler.runner import UnknownSourceError
 
@@ -47,7 +47,7 @@ def crawl(app: AppContext, keys: tuple[str, ...], url: str | None, crawl_all: bo
     try:
         with progress(len(chosen), "crawling", "sources", enabled=len(chosen) > 1 and not as_json) as advance:
             reports = jobs.crawl(app.store, app.settings, chosen, url_overrides={chosen[0]: url} if url else None,
-                                 on_closed=lambda _key: advance(1))  # fmt: skip
+                                 on_closed=lambda _key: advance(1))
     except UnknownSourceError as exc:
         raise click.ClickException(str(exc)) from exc
     for r in reports:
@@ -90,7 +90,7 @@ def sources(app: AppContext, as_json: bool) -> None:
         last = r["last_success_at"] or "never"
         fail = f" last failure {r['last_error_at']}" if r["last_error_at"] else ""
         click.echo(f"{state} {r['key']:<22} {r['kind']:<8} {r['country']} {r['lang']} {r['fetch']:<9} "
-                   f"{r['schedule']:<8} ok {last}{fail}")  # fmt: skip
+                   f"{r['schedule']:<8} ok {last}{fail}")
 
 
 def _source_row(entry: Any, health: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ PLAIN_EVERY_S = 5.0
 
 @contextmanager
 def progress(total: int, label: str, unit: str, *, enabled: bool = True, stream: TextIO | None = None,
-             tty: bool | None = None) -> Iterator[Callable[[int], None]]:  # fmt: skip
+             tty: bool | None = None) -> Iterator[Callable[[int], None]]:
     """Yield `advance(n)`; reports `n` more of `total` `unit`s done under `label`."""
     out = stream or sys.stderr
     if not enabled or total <= 0:

@@ -39,7 +39,7 @@ def serve(app: AppContext, host: str, port: int, token_env: str, admin_token_env
     settings = app.settings
     if settings.web_require_token and not (token or admin_token):
         click.echo(f"deskwatch serve: web_require_token is set, so even {host} needs a token; set ${token_env} "
-                   f"(analyst) and/or ${admin_token_env} (admin)", err=True)  # fmt: skip
+                   f"(analyst) and/or ${admin_token_env} (admin)", err=True)
         sys.exit(2)
     if not is_loopback(host) and not (token or admin_token):
         click.echo(

@@ -60,7 +60,7 @@ def pop_filters(kwargs: dict[str, Any]) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @pass_app
 def search(app: AppContext, query: tuple[str, ...], sort: str, page: int, per_page: int, as_json: bool,
-               **kwargs: Any) -> None:  # fmt: skip
+               **kwargs: Any) -> None:
     """Search stored reports: words (all must match), "quoted phrases", OR, -exclusion, (groups).
     Korean, English and Khmer; filters narrow the result; facet counts come with it."""
     filters = pop_filters(kwargs)
@@ -72,7 +72,7 @@ def search(app: AppContext, query: tuple[str, ...], sort: str, page: int, per_pa
     if result.total == 0 and table_counts(app.store)["documents"] == 0:
         click.echo(f"deskwatch search: the store {app.store.display_url} is empty: nothing has been collected "
                    "into it yet (`deskwatch crawl`, or `deskwatch demo` for sample data in a store of its own)",
-                   err=True)  # fmt: skip
+                   err=True)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return

@@ -71,7 +71,7 @@ def stories(ctx: click.Context, incidents_only: bool, since: datetime | None, li
     for st in rows:
         ransom = f" ${st['max_ransom_usd']:,.0f}" if st["max_ransom_usd"] else ""
         click.echo(f"{st['id']:>6}  {(st['first_seen'] or '')[:10]}  {st['doc_count']:>3} docs  "
-                   f"{'/'.join(st['incident_types']) or '-':<24}{ransom}  {st['title']}")  # fmt: skip
+                   f"{'/'.join(st['incident_types']) or '-':<24}{ransom}  {st['title']}")
 
 
 @stories.command("show")
@@ -96,7 +96,7 @@ def print_story(story: dict[str, Any]) -> None:
     click.echo(click.style(story["title"], bold=True) + f"  [story {story['id']}]")
     facts = story["facts"]
     click.echo(f"types {', '.join(facts['types']) or '-'}; ages {facts['ages'] or '-'}; "
-               f"ransoms {facts['ransoms_usd'] or '-'} USD; deaths {facts['deaths']}")  # fmt: skip
+               f"ransoms {facts['ransoms_usd'] or '-'} USD; deaths {facts['deaths']}")
     click.echo("places " + (", ".join(p.get("name") or "?" for p in facts["places"]) or "-"))
     pinned = set(story.get("pinned") or [])
     for event in story["timeline"]:
@@ -145,7 +145,7 @@ def merge(app: AppContext, keep: int, other: int, actor: str | None, note: str) 
 @click.option("--note", default="", help="Why, in a few words; shown on the story.")
 @pass_app
 def split(app: AppContext, story_id: int, doc_ids: tuple[int, ...], into: int | None, actor: str | None,
-          note: str) -> None:  # fmt: skip
+          note: str) -> None:
     """Take reports DOC_IDS out of story STORY_ID into a new story (or --into another); they stay apart."""
     from storage.story_corrections import CorrectionError, split_story
 

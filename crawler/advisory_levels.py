@@ -114,7 +114,7 @@ ISSUER_LABELS: dict[str, dict[str, str]] = {
                 "avoid_all_travel_to_parts": "Advice against all travel to parts",
                 "avoid_all_but_essential_travel_to_whole_country": "Advice against all but essential travel",
                 "avoid_all_travel_to_whole_country": "Advice against all travel"},
-}  # fmt: skip
+}
 
 
 def normalize_advisory_level(issuer: str, native: str | int | None) -> int | None:

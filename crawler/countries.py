@@ -31,7 +31,7 @@ COUNTRY_ALIASES: dict[str, str] = {
     "pitcairn islands": "PN", "south georgia and south sandwich islands": "GS", "syria": "SY",
     "iran": "IR", "moldova": "MD", "bolivia": "BO", "venezuela": "VE", "tanzania": "TZ", "taiwan": "TW",
     "falkland islands": "FK", "reunion": "RE", "netherlands the": "NL", "philippines the": "PH",
-}  # fmt: skip
+}
 
 # Codes accepted as country codes although ISO 3166-1 has not assigned them (used by every issuer).
 EXTRA_COUNTRY_CODES = frozenset({"XK"})
@@ -112,14 +112,14 @@ JP_COUNTRY_CODES: dict[str, str] = {
     "0052": "MX", "0057": "CO", "0051": "PE", "0054": "AR", "0056": "CL", "0027": "ZA",
     "0234": "NG", "0254": "KE", "0380": "UA", "0850": "KP", "1000": "US", "9001": "CA",
     "0007": "KZ", "9007": "RU", "0212": "MA", "0675": "PG",
-}  # fmt: skip
+}
 
 # Japanese names of the default scope and its neighbours, for payloads whose code is missing or shared.
 JP_COUNTRY_NAMES: dict[str, str] = {
     "カンボジア": "KH", "タイ": "TH", "ラオス": "LA", "ミャンマー": "MM", "ベトナム": "VN",
     "フィリピン": "PH", "韓国": "KR", "大韓民国": "KR", "中国": "CN", "マレーシア": "MY",
     "インドネシア": "ID", "シンガポール": "SG", "北朝鮮": "KP", "台湾": "TW", "香港": "HK", "マカオ": "MO",
-}  # fmt: skip
+}
 
 
 def country_from_jp_code(code: str | None, name: str | None = None) -> str | None:

@@ -14,7 +14,7 @@ COUNTRY_ZONES = {"KR": "Asia/Seoul", "KH": "Asia/Phnom_Penh", "JP": "Asia/Tokyo"
 ZONE_ABBREVIATIONS = {
     "KST": "+0900", "ICT": "+0700", "JST": "+0900", "UTC": "+0000", "GMT": "+0000", "Z": "+0000",
     "AEDT": "+1100", "AEST": "+1000", "EDT": "-0400", "EST": "-0500",
-}  # fmt: skip
+}
 COLON_OFFSET_RE = re.compile(r"([+-]\d{2}):(\d{2})\s*$")
 KOREAN_STAMP_RE = re.compile(
     r"(?P<y>(?:19|20)\d{2})[.\-/년]\s*(?P<m>\d{1,2})[.\-/월]\s*(?P<d>\d{1,2})[.일]?"

@@ -25,7 +25,7 @@ from crawler.sources import SourceEntry, registry_by_key
 log = logging.getLogger(__name__)
 
 SPIDER_FOR_FETCH = {"rss": "feed", "atom": "feed", "wordpress": "wordpress", "sitemap": "sitemap",
-                    "json-api": "jsonapi", "html": "html"}  # fmt: skip
+                    "json-api": "jsonapi", "html": "html"}
 
 
 class UnknownSourceError(ValueError):
@@ -81,7 +81,7 @@ def spider_name_for(entry: SourceEntry) -> str:
 
 def run_crawls(keys: list[str], *, db_url: str | None, url_overrides: dict[str, str] | None = None,
                settings: dict[str, Any] | None = None,
-               on_closed: Callable[[str], None] | None = None) -> list[CrawlReport]:  # fmt: skip
+               on_closed: Callable[[str], None] | None = None) -> list[CrawlReport]:
     """Crawl the given sources concurrently in this process and report each run's health; `on_closed(key)`
     is called as each source's crawl ends (for progress)."""
     scrapy_settings = crawl_settings(db_url, settings)
@@ -171,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides["DESKWATCH_SOURCES_FILE"] = args.sources
     try:
         reports = run_crawls(args.keys, db_url=args.db_url, settings=overrides,
-                             url_overrides={args.keys[0]: args.url} if args.url else None)  # fmt: skip
+                             url_overrides={args.keys[0]: args.url} if args.url else None)
     except (UnknownSourceError, ValueError) as exc:
         print(f"crawler.runner: {exc}", file=sys.stderr)
         return 2

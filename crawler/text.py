@@ -126,7 +126,7 @@ def _trafilatura(page_html: str, url: str, *, fast: bool, extensive_dates: bool 
         page_html, url=url, with_metadata=True, include_comments=False, include_tables=False,
         favor_precision=True, deduplicate=False, fast=fast,
         date_extraction_params={"extensive_search": extensive_dates, "original_date": True},
-    )  # fmt: skip
+    )
     if doc is None:
         return None
     return doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)

@@ -32,7 +32,7 @@ class DemoSummary:
         return {
             **self.counts, "alerts_new": self.alerts_new, "crawls": self.crawls, "processed": self.processed,
             "digest": {"html": self.digest_html, "markdown": self.digest_md},
-        }  # fmt: skip
+        }
 
 
 def run_demo(store: Store, settings: Settings, echo: Callable[[str], None] = print) -> DemoSummary:

@@ -106,7 +106,7 @@ def document_from_line(line: str) -> dict[str, Any]:
         "title": title, "body": body, "summary": "", "lang": lang, "country": "",
         "author": _text_field(item, "author") or None, "published_at": parse_date(item.get("date")),
         "quality_flags": [], "_ref": str(item.get("id") or url),
-    }  # fmt: skip
+    }
 
 
 def ingest_lines(store: Store, lines: Iterable[str]) -> IngestReport:

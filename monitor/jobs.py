@@ -39,19 +39,19 @@ def crawl_overrides(settings: Settings) -> dict[str, Any]:
 def crawl(
     store: Store, settings: Settings, keys: list[str], *, url_overrides: dict[str, str] | None = None,
     on_closed: Callable[[str], None] | None = None,
-) -> list[CrawlReport]:  # fmt: skip
+) -> list[CrawlReport]:
     """Crawl `keys` in this process (one Twisted reactor per process: call once) and report each run;
     `on_closed(key)` as each source finishes."""
     from crawler.runner import run_crawls
 
     return run_crawls(keys, db_url=store.url, url_overrides=url_overrides, settings=crawl_overrides(settings),
-                      on_closed=on_closed)  # fmt: skip
+                      on_closed=on_closed)
 
 
 def process(
     store: Store, *, reprocess: bool = False, batch: int = 200, progress: Callable[[int], None] | None = None,
     everything: bool = False,
-) -> ProcessReport:  # fmt: skip
+) -> ProcessReport:
     """Extract pending documents (nlp; with `everything`, all documents again) and merge them into stories."""
     from monitor.processing import process_pending
 

@@ -28,7 +28,7 @@ class ProcessReport:
         return {
             "documents": self.documents, "relevant": self.relevant, "failed": self.failed,
             "stories_created": self.stories_created, "stories_updated": self.stories_updated,
-        }  # fmt: skip
+        }
 
 
 def extract_document(doc: dict[str, Any]) -> dict[str, Any]:

@@ -83,7 +83,7 @@ def score_stories(story_of: dict[str, Any], event_of: dict[str, str | None], lan
         articles=len(ids), events=len({e for e in event_of.values() if e}), pairs=pairs, by_lang_pair=by_lang,
         bcubed=bcubed(cluster, event_of), mixed_stories=_mixed(cluster, event_of),
         wrong_pairs=wrong, missed_pairs=missed,
-    )  # fmt: skip
+    )
 
 
 def bcubed(cluster: dict[str, Any], event_of: dict[str, str | None]) -> dict[str, float]:

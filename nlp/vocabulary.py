@@ -4,5 +4,5 @@ from __future__ import annotations
 
 INCIDENT_TYPES = (
     "kidnapping", "detention", "torture", "death", "rescue", "repatriation", "scam_recruitment", "arrest", "advisory",
-)  # fmt: skip
+)
 LANGUAGES = ("en", "ko", "km")

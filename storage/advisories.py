@@ -47,7 +47,7 @@ class AdvisorySearchResult:
             "filters": {k: v.isoformat() if isinstance(v, datetime) else v for k, v in self.filters.items()},
             "total": self.total, "page": self.page, "per_page": self.per_page, "advisories": self.advisories,
             "facets": {name: [[value, n] for value, n in values] for name, values in self.facets.items()},
-        }  # fmt: skip
+        }
 
 
 def search_advisories(
@@ -245,7 +245,7 @@ def _direction(key: str, value: Any) -> str | None:
 _NORMALIZERS: dict[str, Callable[[str, Any], Any]] = {
     "issuer": _issuers, "country": _countries, "level_min": _level, "level_max": _level, "region": _region,
     "changed_since": _changed_since, "direction": _direction,
-}  # fmt: skip
+}
 
 
 def _check_page(page: int, per_page: int) -> None:
@@ -290,7 +290,7 @@ def _upsert_advisory_once(store: Store, adv: dict[str, Any]) -> UpsertResult:
             level_native=adv.get("level_native") or "", level=adv.get("level"), label=adv.get("label") or "",
             summary=adv.get("summary") or "", url=adv.get("url") or "", issued_at=adv.get("issued_at"),
             fetched_at=utcnow(), content_hash=chash, previous_level=last.level if last else None,
-        )  # fmt: skip
+        )
         s.add(row)
         s.flush()
         return UpsertResult(row.id, created=last is None, changed=True)
@@ -327,4 +327,4 @@ def advisory_dict(r: Advisory) -> dict[str, Any]:
         "id": r.id, "issuer": r.issuer, "country": r.country, "region": r.region, "level": r.level,
         "level_native": r.level_native, "label": r.label, "summary": r.summary, "url": r.url,
         "issued_at": iso_utc(r.issued_at), "fetched_at": iso_utc(r.fetched_at), "previous_level": r.previous_level,
-    }  # fmt: skip
+    }

@@ -66,7 +66,7 @@ def _subject_document(doc: Document) -> dict[str, Any]:
         "id": doc.id, "title": doc.title, "body": doc.body, "url": doc.url, "source": doc.source_key,
         "lang": doc.lang, "published_at": iso_utc(doc.published_at),
         "extraction": doc.extraction.data if doc.extraction else None,
-    }  # fmt: skip
+    }
 
 
 def _story_subject(story: Story, docs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -78,7 +78,7 @@ def _story_subject(story: Story, docs: list[dict[str, Any]]) -> dict[str, Any]:
         "countries": list(story.countries or []), "victim_nationality": story.victim_nationality,
         "max_ransom_usd": story.max_ransom_usd, "doc_count": story.doc_count, "facts": story.facts or {},
         "facts_key": story.facts_key or "", "documents": docs,
-    }  # fmt: skip
+    }
 
 
 def advisory_level_changes(store: Store, since: datetime) -> list[dict[str, Any]]:
@@ -106,7 +106,7 @@ def failing_sources(store: Store, min_failures: int) -> list[dict[str, Any]]:
                 "key": r.key, "name": r.name, "url": r.url, "consecutive_failures": r.consecutive_failures,
                 "last_error": r.last_error, "last_error_at": iso_utc(r.last_error_at),
                 "last_success_at": iso_utc(r.last_success_at),
-            }  # fmt: skip
+            }
             for r in s.scalars(q)
         ]
 
@@ -131,7 +131,7 @@ def enqueue_alerts(store: Store, rows: Sequence[AlertRow], now: datetime | None 
                 subject_version=row.subject_version, channel=row.channel, created_at=now, status="pending",
                 attempts=0, payload={**row.payload, "kind": kind},
                 next_attempt_at=_throttled_until(s, row, now, sent_in_window),
-            )  # fmt: skip
+            )
             try:
                 with s.begin_nested():
                     s.add(alert)
@@ -146,7 +146,7 @@ def _exists(s: Session, row: AlertRow) -> bool:
     q = select(Alert.id).where(
         Alert.rule == row.rule, Alert.subject_type == row.subject_type, Alert.subject_id == row.subject_id,
         Alert.subject_version == row.subject_version, Alert.channel == row.channel,
-    )  # fmt: skip
+    )
     return s.scalar(q.limit(1)) is not None
 
 
@@ -154,7 +154,7 @@ def _alerted_before(s: Session, row: AlertRow) -> bool:
     q = select(Alert.id).where(
         Alert.rule == row.rule, Alert.subject_type == row.subject_type, Alert.subject_id == row.subject_id,
         Alert.channel == row.channel,
-    )  # fmt: skip
+    )
     return s.scalar(q.limit(1)) is not None
 
 
@@ -171,7 +171,7 @@ def _throttled_until(
         counts[key] = s.scalar(
             select(func.count()).select_from(Alert)
             .where(Alert.rule == row.rule, Alert.channel == row.channel, Alert.created_at >= window_start)
-        ) or 0  # fmt: skip
+        ) or 0
     used = counts[key]
     counts[key] = used + 1
     if used < limit:
@@ -206,7 +206,7 @@ def mark_alert_sent(store: Store, alert_id: int, now: datetime | None = None) ->
             update(Alert).where(Alert.id == alert_id).values(
                 status="sent", delivered_at=now, attempts=Alert.attempts + 1, next_attempt_at=None, last_error=None
             )
-        )  # fmt: skip
+        )
 
 
 def mark_alert_attempt_failed(
@@ -266,4 +266,4 @@ def alert_dict(r: Alert) -> dict[str, Any]:
         "subject_version": r.subject_version, "channel": r.channel, "created_at": iso_utc(r.created_at),
         "status": r.status, "attempts": r.attempts, "next_attempt_at": iso_utc(r.next_attempt_at),
         "last_error": r.last_error, "delivered_at": iso_utc(r.delivered_at), "payload": r.payload or {},
-    }  # fmt: skip
+    }

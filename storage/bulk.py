@@ -40,7 +40,7 @@ def bulk_insert_documents(
             if extraction_row is not None:
                 extractions.append(extraction_row)
                 facets.extend({"document_id": next_id, "facet": f, "value": v}
-                              for f, v in sorted(facet_values(item["extraction"])))  # fmt: skip
+                              for f, v in sorted(facet_values(item["extraction"])))
             next_id += 1
         with store.write() as s:
             if store.is_sqlite:  # random url_hash keys: keep the indexes' pages in memory while loading
@@ -67,7 +67,7 @@ def _rows(doc_id: int, item: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
         "fetched_at": now, "updated_at": now, "content_hash": content_hash(item.get("title"), item.get("body")),
         "signature": None, "quality_flags": [], "story_id": item.get("story_id"),
         "extraction_version": item.get("extraction_version") if item.get("extraction") else None,
-    }  # fmt: skip
+    }
     data = item.get("extraction")
     if data is None:
         return doc, None
@@ -80,7 +80,7 @@ def _rows(doc_id: int, item: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
         "min_age": min(ages) if ages else None, "max_age": max(ages) if ages else None,
         "max_ransom_usd": max(usd) if usd else None, "has_ransom": bool(data.get("ransoms")),
         "data": data, "extracted_at": now,
-    }  # fmt: skip
+    }
     return doc, extraction
 
 
@@ -97,4 +97,4 @@ def document_summaries(store: Store) -> list[dict[str, Any]]:
             {"item_id": d.item_id, "title": d.title, "body": d.body, "story_id": d.story_id,
              "extracted": d.extraction_version is not None}
             for d in s.scalars(select(Document).order_by(Document.id))
-        ]  # fmt: skip
+        ]

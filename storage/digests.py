@@ -81,7 +81,7 @@ def run_counts_between(store: Store, start: datetime, end: datetime) -> dict[str
             select(
                 CrawlRun.source_key, func.count(), func.sum(case((CrawlRun.status == "failed", 1), else_=0)),
                 func.coalesce(func.sum(CrawlRun.items), 0), func.coalesce(func.sum(CrawlRun.new_items), 0),
-            )  # fmt: skip
+            )
             .where(CrawlRun.started_at >= as_utc(start), CrawlRun.started_at < as_utc(end))
             .group_by(CrawlRun.source_key)
         )
@@ -125,7 +125,7 @@ def _digest_dict(r: Digest, full: bool = False) -> dict[str, Any]:
     d: dict[str, Any] = {
         "id": r.id, "day": r.day.isoformat(), "generated_at": iso_utc(r.generated_at), "counts": r.counts or {},
         "sent_at": iso_utc(r.sent_at),
-    }  # fmt: skip
+    }
     if full:
         d.update(html=r.html, markdown=r.markdown)
     return d

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 DOCUMENT_FIELDS = (
     "source_key", "url", "canonical_url", "title", "body", "summary", "lang", "country", "author",
     "published_at", "signature", "quality_flags",
-)  # fmt: skip
+)
 
 
 def seen_documents(store: Store, hashes: Sequence[str]) -> dict[str, datetime | None]:
@@ -159,7 +159,7 @@ def document_dict(r: Document, *, with_extraction: bool = False) -> dict[str, An
         "author": r.author, "published_at": iso_utc(r.published_at), "fetched_at": iso_utc(r.fetched_at),
         "updated_at": iso_utc(r.updated_at), "story_id": r.story_id, "quality_flags": r.quality_flags or [],
         "extraction_version": r.extraction_version,
-    }  # fmt: skip
+    }
     if with_extraction:
         d["extraction"] = r.extraction.data if r.extraction else None
     return d

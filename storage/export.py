@@ -23,7 +23,7 @@ CSV_COLUMNS = (
     "story_id", "title", "first_seen", "last_seen", "incident_types", "countries", "admin1", "places",
     "victim_nationality", "victim_ages", "ransoms_usd", "max_ransom_usd", "deaths", "doc_count", "lat", "lon",
     "urls",
-)  # fmt: skip
+)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell as a formula
 MAX_MATCHING_DOCUMENTS = 5_000_000
 URLS_PER_INCIDENT = 5
@@ -41,7 +41,7 @@ def incidents(store: Store, query: str = "", filters: dict[str, Any] | None = No
             expand = lambda t: list(s.scalars(trigram_prefix_query(t, 400)))
             match = fts5_match(node, expand) if node is not None and dialect == "sqlite" else None
             docs = candidate_query(dialect, node, {**flt, "incidents_only": True}, oldest_first=False,
-                                   cap=MAX_MATCHING_DOCUMENTS, match=match).subquery()  # fmt: skip
+                                   cap=MAX_MATCHING_DOCUMENTS, match=match).subquery()
             matching = select(Document.story_id).where(Document.id.in_(select(docs.c.id)))
             q = q.where(Story.id.in_(matching))
         stories = [story_dict(r) for r in s.scalars(q)]
@@ -49,7 +49,7 @@ def incidents(store: Store, query: str = "", filters: dict[str, Any] | None = No
         ids = [st["id"] for st in stories]
         for i in range(0, len(ids), 500):
             rows = s.execute(select(Document.story_id, Document.url).where(Document.story_id.in_(ids[i : i + 500]))
-                             .order_by(Document.published_at, Document.id))  # fmt: skip
+                             .order_by(Document.published_at, Document.id))
             for story_id, url in rows:
                 urls.setdefault(story_id, []).append(url)
     return [incident_record(st, urls.get(st["id"], [])) for st in stories]
@@ -69,7 +69,7 @@ def incident_record(story: dict[str, Any], urls: list[str]) -> dict[str, Any]:
         "deaths": facts.get("deaths", 0), "doc_count": story["doc_count"],
         "lat": located.get("lat") if located else None, "lon": located.get("lon") if located else None,
         "location": located.get("name") if located else None, "urls": urls[:URLS_PER_INCIDENT],
-    }  # fmt: skip
+    }
 
 
 def _main_location(places: list[dict[str, Any]]) -> dict[str, Any] | None:

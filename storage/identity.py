@@ -20,11 +20,11 @@ RANSOM_TOLERANCE = 0.25  # a won figure converted at another day's rate, or roun
 GENERIC_PLACES = frozenset({  # capitals and hubs named in most coverage: weak evidence
     "Seoul", "Phnom Penh", "Bangkok", "Manila", "Hanoi", "Ho Chi Minh City", "Vientiane", "Yangon", "Naypyidaw",
     "Kuala Lumpur", "Jakarta", "Beijing", "Tokyo", "Golden Triangle", "Incheon",
-})  # fmt: skip
+})
 HUB_PLACES = frozenset({  # towns of the scam compounds and Korea's big cities (police desks, airports)
     "Sihanoukville", "Poipet", "Bavet", "Pattaya", "Myawaddy", "Mae Sot", "Busan", "Ulsan", "Daegu", "Gwangju",
     "Daejeon",
-})  # fmt: skip
+})
 HOME_COUNTRIES = frozenset({"KR", "KH"})  # named in nearly every report: no evidence
 WEAK_SITE_KINDS = frozenset({"kind:embassy", "kind:compound", "kind:airport", "kind:border"})
 PEOPLE_TYPES = frozenset({"kidnapping", "detention", "torture", "death", "rescue", "repatriation", "arrest"})
@@ -127,7 +127,7 @@ def incident_from_extraction(doc_id: int, extraction: dict[str, Any], published:
         sums_krw=tuple(sorted({float(x["krw"]) for x in ident.get("sums") or [] if x.get("krw")})),
         lead_countries=frozenset(p["country"] for p in extraction.get("places") or []
                                  if p.get("country") and p.get("start") is not None and int(p["start"]) < lead),
-    )  # fmt: skip
+    )
 
 
 def _places(places: list[dict[str, Any]], lead: int) -> dict[str, tuple[str, float, bool]]:

@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 EXTRA_COUNTRY_NAMES = ("South Korea", "North Korea", "Korea", "Vietnam", "Laos", "Russia", "Taiwan", "Burma",
-                       "Myanmar", "Philippines", "United States", "UK", "Iran", "Syria", "Turkey")  # fmt: skip
+                       "Myanmar", "Philippines", "United States", "UK", "Iran", "Syria", "Turkey")
 
 
 def resolve_dates(

@@ -88,7 +88,7 @@ class SearchResult:
                 for h in self.hits
             ],
             "facets": {name: [[value, count] for value, count in values] for name, values in self.facets.items()},
-        }  # fmt: skip
+        }
 
 
 def search(

@@ -53,7 +53,7 @@ DATE_FILTERS = ("date_from", "date_to")
 FILTER_NAMES = (
     "date_from", "date_to", "source", "lang", "country", "admin1", "place", "incident_type", "has_ransom",
     "ransom_usd_min", "ransom_usd_max", "age_min", "age_max", "relevant", "story_id", "incidents_only",
-)  # fmt: skip
+)
 KNOWN_FILTERS = set(FILTER_NAMES)
 
 FTS = table("documents_fts", column("rowid"))
@@ -123,7 +123,7 @@ def pg_condition(node: Node, *, title_only: bool = False) -> ColumnElement[bool]
     if isinstance(node, AnyOf):
         return or_(*(pg_condition(item, title_only=title_only) for item in node.items))
     return and_(*(pg_condition(item, title_only=title_only) for item in node.items),
-                *(not_(pg_condition(x, title_only=title_only)) for x in node.excluded))  # fmt: skip
+                *(not_(pg_condition(x, title_only=title_only)) for x in node.excluded))
 
 
 def _tsv_matches(tsquery: str, *, parsed: bool) -> ColumnElement[bool]:
@@ -265,7 +265,7 @@ def candidate_query(
     lang, score (higher is better). `id_range` (lo, hi] bounds the ids looked at (see id_windows)."""
     # published_at without result processing: ordering needs no datetime objects (SQLite's text sorts).
     cols = (Document.id, type_coerce(Document.published_at, String).label("published_at"), Document.source_key,
-            Document.lang)  # fmt: skip
+            Document.lang)
     driver = _facet_driver(filters) if node is None else None
     order: KeyedColumnElement[AnyType] | InstrumentedAttribute[int]
     if driver is not None:  # walk one facet value's index in id order: no scan of unrelated documents

@@ -45,7 +45,7 @@ def start_run(store: Store, source_key: str, *, stale_after: timedelta = STALE_R
             stale = s.scalars(select(CrawlRun).where(
                 CrawlRun.source_key == source_key, CrawlRun.status == "running",
                 CrawlRun.started_at < now - stale_after,
-            )).all()  # fmt: skip
+            )).all()
             for old in stale:
                 old.status, old.finished_at, old.errors = "failed", now, max(old.errors or 0, 1)
                 old.error_summary = "interrupted: the crawler stopped before finishing the run"
@@ -64,7 +64,7 @@ def start_run(store: Store, source_key: str, *, stale_after: timedelta = STALE_R
 def finish_run(
     store: Store, run_id: int, *, pages: int, items: int, new_items: int, errors: int, status: str,
     error_summary: str | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Close a run and fold it into the source's health."""
     now = utcnow()
     with store.write() as s:
@@ -115,7 +115,7 @@ def _source_dict(r: Source) -> dict[str, Any]:
         "last_run_at": iso_utc(r.last_run_at), "last_success_at": iso_utc(r.last_success_at),
         "last_error_at": iso_utc(r.last_error_at), "last_error": r.last_error,
         "consecutive_failures": r.consecutive_failures or 0,
-    }  # fmt: skip
+    }
 
 
 def _run_dict(r: CrawlRun) -> dict[str, Any]:
@@ -123,4 +123,4 @@ def _run_dict(r: CrawlRun) -> dict[str, Any]:
         "id": r.id, "source": r.source_key, "started_at": iso_utc(r.started_at), "finished_at": iso_utc(r.finished_at),
         "pages": r.pages, "items": r.items, "new_items": r.new_items, "errors": r.errors, "status": r.status,
         "error_summary": r.error_summary,
-    }  # fmt: skip
+    }

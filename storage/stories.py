@@ -102,7 +102,7 @@ def _assign_one(s: Session, doc_id: int, cache: dict[int, Incident]) -> tuple[in
         s.merge(StoryLink(
             document_id=doc.id, story_id=placement.story.id, matched_document_id=placement.matched_document_id,
             reason=placement.reason, score=placement.score, linked_at=utcnow(),
-        ))  # fmt: skip
+        ))
     add_story_keys(s, placement.story.id, incident.identity_keys())
     changed = _fold_into_story(s, placement.story, doc, doc_facts, seen, joined=joined)
     return placement.story.id, placement.created, changed
@@ -215,7 +215,7 @@ def candidate_stories(s: Session, keys: set[str], seen: datetime, *, exclude_doc
     near = s.scalars(
         select(Story.id).where(Story.last_seen.between(seen - SAME_DAYS, seen + SAME_DAYS))
         .order_by(Story.last_seen.desc()).limit(MAX_CANDIDATES)
-    ).all()  # fmt: skip
+    ).all()
     own = s.scalar(select(Document.story_id).where(Document.id == exclude_doc)) if exclude_doc else None
     return [sid for sid in dict.fromkeys([*ranked, *near]) if sid != own]
 
@@ -237,7 +237,7 @@ def story_members(
     for i in range(0, len(missing), 500):
         rows = s.execute(select(Document.id, Document.published_at, Document.lang, Extraction.data)
                          .join(Extraction, Extraction.document_id == Document.id)
-                         .where(Document.id.in_(missing[i : i + 500])))  # fmt: skip
+                         .where(Document.id.in_(missing[i : i + 500])))
         for doc_id, pub, lang, data in rows:
             cache[doc_id] = incident_from_extraction(doc_id, data or {}, as_utc(pub), lang)
     return {sid: [cache[d] for d in docs if d in cache] for sid, docs in chosen.items()}
@@ -248,7 +248,7 @@ def _new_story(s: Session, doc: Document, seen: datetime) -> _Placement:
         title=doc.title or (doc.body or "").strip().split("\n")[0][:120], first_seen=seen, last_seen=seen, updated_at=utcnow(), created_at=utcnow(),
         incident_types=[],
         is_incident=False, countries=[], doc_count=0, facts=empty_facts(), facts_key="",
-    )  # fmt: skip
+    )
     s.add(story)
     s.flush()
     return _Placement(story, True, "first report", 1.0)
@@ -286,7 +286,7 @@ def story_dict(r: Story) -> dict[str, Any]:
         "countries": r.countries or [], "victim_nationality": r.victim_nationality,
         "max_ransom_usd": r.max_ransom_usd, "doc_count": r.doc_count, "facts": r.facts or empty_facts(),
         "facts_key": r.facts_key,
-    }  # fmt: skip
+    }
 
 
 def get_story(store: Store, story_id: int) -> dict[str, Any] | None:
@@ -306,7 +306,7 @@ def get_story(store: Store, story_id: int) -> dict[str, Any] | None:
         {"document_id": link.document_id, "matched_document_id": link.matched_document_id,
          "reason": link.reason, "score": link.score}
         for link in sorted(links, key=lambda x: (as_utc(x.linked_at), x.document_id))
-    ]  # fmt: skip
+    ]
     from storage.story_corrections import corrections_for
 
     out["corrections"] = corrections_for(store, story_id)
@@ -314,7 +314,7 @@ def get_story(store: Store, story_id: int) -> dict[str, Any] | None:
         {"at": d["published_at"] or d["fetched_at"], "document_id": d["id"], "source": d["source"],
          "title": d["title"], "lang": d["lang"], "reason": by_doc[d["id"]].reason if d["id"] in by_doc else ""}
         for d in out["documents"]
-    ]  # fmt: skip
+    ]
     return out
 
 
@@ -337,7 +337,7 @@ def explain_pair(store: Store, doc_a: int, doc_b: int) -> str:
         rows = {i: (pub, lang, data) for i, pub, lang, data in s.execute(
             select(Document.id, Document.published_at, Document.lang, Extraction.data)
             .join(Extraction, Extraction.document_id == Document.id, isouter=True)
-            .where(Document.id.in_([doc_a, doc_b])))}  # fmt: skip
+            .where(Document.id.in_([doc_a, doc_b])))}
     if doc_a not in rows or doc_b not in rows:
         return "no such document"
     a, b = (incident_from_extraction(i, rows[i][2] or {}, as_utc(rows[i][0]), rows[i][1]) for i in (doc_a, doc_b))

@@ -100,7 +100,7 @@ def refresh_story(s: Session, story: Story) -> None:
         select(Document.published_at, Document.fetched_at, Extraction.data, Extraction.victim_nationality)
         .join(Extraction, Extraction.document_id == Document.id, isouter=True)
         .where(Document.story_id == story.id).order_by(Document.id)
-    ).all()  # fmt: skip
+    ).all()
     facts = empty_facts()
     seen: list[datetime] = []
     for published, fetched, data, nationality in rows:
@@ -132,7 +132,7 @@ def _new_story_for(s: Session, doc_id: int) -> Story:
     now = utcnow()
     story = Story(title=(doc.title if doc else "") or "", first_seen=seen or now, last_seen=seen or now,
                   updated_at=now, created_at=now, incident_types=[], is_incident=False, countries=[],
-                  doc_count=0, facts=empty_facts(), facts_key="")  # fmt: skip
+                  doc_count=0, facts=empty_facts(), facts_key="")
     s.add(story)
     s.flush()
     return story

@@ -17,10 +17,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 def _run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "XDG_DATA_HOME": str(tmp_path / "xdg"),
-                "DESKWATCH_DATA_DIR": str(tmp_path / "out"), **(env or {})}  # fmt: skip
+                "DESKWATCH_DATA_DIR": str(tmp_path / "out"), **(env or {})}
     full_env.pop("DESKWATCH_DB", None) if "DESKWATCH_DB" not in (env or {}) else None
     return subprocess.run([sys.executable, "-m", "cli", *args], cwd=tmp_path, env=full_env, capture_output=True,
-                          text=True, timeout=180, check=False)  # fmt: skip
+                          text=True, timeout=180, check=False)
 
 
 def _closed_port() -> int:
@@ -41,7 +41,7 @@ CASES = [
 
 @pytest.mark.parametrize(("args", "env", "expected"), CASES, ids=[" ".join(a) + str(e) for a, e, _ in CASES])
 def test_a_bad_setting_is_one_line_and_a_non_zero_exit(tmp_path: Path, args: list[str], env: dict[str, str],
-                                                       expected: str) -> None:  # fmt: skip
+                                                       expected: str) -> None:
     proc = _run(tmp_path, *args, env=env)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()

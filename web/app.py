@@ -75,7 +75,7 @@ def create_app(
     app = FastAPI(
         title="deskwatch", version="1", description=API_DESCRIPTION, lifespan=lifespan,
         docs_url=None, redoc_url=None, openapi_url="/openapi.json",
-    )  # fmt: skip
+    )
     app.state.store, app.state.auth = store, auth
     app.state.sign_in_throttle = SignInThrottle()
     app.state.templates = build_templates(timezone)
@@ -128,7 +128,7 @@ def _throttled_token(request: Request, auth: AuthConfig) -> Response | None:
     wait = throttle.retry_after(client)
     if wait:
         return JSONResponse({"detail": f"too many wrong tokens: try again in {wait} s"}, status_code=429,
-                            headers={"Retry-After": str(wait)})  # fmt: skip
+                            headers={"Retry-After": str(wait)})
     if request_role(request, auth) is None:
         throttle.failed(client, "API header")
     return None
@@ -157,7 +157,7 @@ def _unauthenticated(request: Request) -> Response:
         return JSONResponse(
             {"detail": "authentication required: send Authorization: Bearer <token>"},
             status_code=401, headers={"WWW-Authenticate": "Bearer"},
-        )  # fmt: skip
+        )
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
 

@@ -20,7 +20,7 @@ EXPORT_PAGE = 100
 CSV_COLUMNS = (
     "document_id", "story_id", "published_at", "source", "lang", "title", "url", "incident_types",
     "countries", "admin1", "places", "victim_ages", "ransoms", "max_ransom_usd", "relevant",
-)  # fmt: skip
+)
 
 
 def iter_hits(store: Store, query: SearchQuery, limit: int = EXPORT_LIMIT) -> Iterator[Hit]:
@@ -56,7 +56,7 @@ def csv_row(hit: Hit) -> list[str]:
         "victim_ages": ";".join(str(a.get("value")) for a in ext.get("victim_ages") or []),
         "ransoms": ";".join(f"{r.get('amount')} {r.get('currency') or ''}".strip() for r in ransoms),
         "max_ransom_usd": max(usd) if usd else "", "relevant": ext.get("relevant", ""),
-    }  # fmt: skip
+    }
     return [_cell(values[c]) for c in CSV_COLUMNS]
 
 
@@ -96,5 +96,5 @@ def hits_to_geojson(hits: Iterator[Hit]) -> dict[str, Any]:
                     "victim_ages": [a.get("value") for a in ext.get("victim_ages") or []],
                     "ransoms_usd": [r.get("usd") for r in ext.get("ransoms") or [] if r.get("usd") is not None],
                 },
-            })  # fmt: skip
+            })
     return {"type": "FeatureCollection", "features": features}

@@ -23,10 +23,10 @@ log = logging.getLogger(__name__)
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 COUNTRY_NAMES = {"KR": "South Korea", "KP": "North Korea", "LA": "Laos", "VN": "Vietnam", "MM": "Myanmar"}
 LANGUAGE_NAMES = {"ko": "한국어 Korean", "en": "English", "km": "ខ្មែរ Khmer", "ja": "日本語 Japanese",
-                  "zh": "中文 Chinese", "th": "ไทย Thai", "vi": "Tiếng Việt"}  # fmt: skip
+                  "zh": "中文 Chinese", "th": "ไทย Thai", "vi": "Tiếng Việt"}
 LEVEL_NAMES = {1: "normal precautions", 2: "increased caution", 3: "reconsider travel", 4: "do not travel"}
 ISSUER_NAMES = {"us_state": "United States", "uk_fcdo": "United Kingdom", "ca_gac": "Canada",
-                "au_smartraveller": "Australia", "kr_mofa": "South Korea", "jp_mofa": "Japan"}  # fmt: skip
+                "au_smartraveller": "Australia", "kr_mofa": "South Korea", "jp_mofa": "Japan"}
 INCIDENT_LABELS = {"scam_recruitment": "scam recruitment"}
 
 
@@ -135,7 +135,7 @@ def build_templates(timezone: str) -> Jinja2Templates:
         incident=incident_label, level_class=level_class, humanize=humanize, host=host_of, safe_href=safe_href, money=money,
         ransom=ransom_label, snippet=safe_snippet, place=place_label, unique_places=unique_places,
         unique_by=unique_by, merge_reason=tidy_reason, advisory_words=advisory_words,
-    )  # fmt: skip
+    )
     env.filters["advisory_since"] = lambda row: advisory_since(row, env.filters["time"])
     env.globals.update(csrf_token=csrf_token, url_with=url_with, LEVEL_NAMES=LEVEL_NAMES, timezone=timezone)
     return templates

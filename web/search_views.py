@@ -84,15 +84,15 @@ def per_day_svg(series: list[tuple[date, int]], width: int = 760, height: int = 
     slot = (width - left) / len(series)
     plot_h = height - bottom - top
     svg_open = (f'<svg class="per-day" viewBox="0 0 {width} {height}" width="100%" '
-                'role="img" aria-label="Matching reports per day">')  # fmt: skip
+                'role="img" aria-label="Matching reports per day">')
     parts = [svg_open]
     parts.append(f'<text x="{left - 4}" y="{top + 8}" text-anchor="end">{peak}</text>'
                  f'<text x="{left - 4}" y="{top + plot_h}" text-anchor="end">0</text>'
-                 f'<line x1="{left}" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" class="axis"/>')  # fmt: skip
+                 f'<line x1="{left}" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" class="axis"/>')
     for i, (day, n) in enumerate(series):
         h = plot_h * n / peak
         parts.append(f'<rect x="{left + i * slot:.1f}" y="{top + plot_h - h:.1f}" width="{min(max(slot * 0.8, 1), 24):.1f}" '
-                     f'height="{h:.1f}"><title>{escape(day.isoformat())}: {n}</title></rect>')  # fmt: skip
+                     f'height="{h:.1f}"><title>{escape(day.isoformat())}: {n}</title></rect>')
     parts.append(f'<text x="{left}" y="{height - 4}">{series[0][0].isoformat()}</text>'
-                 f'<text x="{width}" y="{height - 4}" text-anchor="end">{series[-1][0].isoformat()}</text></svg>')  # fmt: skip
+                 f'<text x="{width}" y="{height - 4}" text-anchor="end">{series[-1][0].isoformat()}</text></svg>')
     return Markup("".join(parts))

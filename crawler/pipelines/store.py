@@ -110,4 +110,4 @@ def run_health(stats: dict[str, Any], errors: list[str], start_failed: bool) -> 
         "pages": max(pages, 0), "items": int(stats.get("deskwatch/items", 0)),
         "new_items": int(stats.get("deskwatch/new_items", 0)), "errors": count, "status": status,
         "error_summary": summary,
-    }  # fmt: skip
+    }

@@ -90,7 +90,7 @@ class SourceSpider(scrapy.Spider):
     name = ""  # abstract: `scrapy list` shows only the strategy and issuer spiders
 
     def __init__(self, source: str | SourceEntry | None = None, url: str | None = None,
-                 crawl_store: CrawlStore | None = None, **kwargs: Any) -> None:  # fmt: skip
+                 crawl_store: CrawlStore | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("name", type(self).name or "source")  # the registry key replaces it in configure()
         super().__init__(**kwargs)
         self._source_arg, self._url_arg, self._crawl_store_arg = source, url, crawl_store
@@ -183,12 +183,12 @@ class SourceSpider(scrapy.Spider):
         yield self.listing_request(self.start_url, self.parse_start, start=True)
 
     def listing_request(self, url: str, callback: Any, *, start: bool = False, conditional: bool = True,
-                        **kwargs: Any) -> scrapy.Request:  # fmt: skip
+                        **kwargs: Any) -> scrapy.Request:
         """A request for a feed/API/listing: conditional GET, 304 passed through, errors counted."""
         meta = {CONDITIONAL_META: conditional, START_META: start, "handle_httpstatus_list": [304]}
         meta.update(kwargs.pop("meta", {}))
         return scrapy.Request(url, callback=callback, errback=self.on_request_error, meta=meta,
-                              dont_filter=start and not self.shared_queue, **kwargs)  # fmt: skip
+                              dont_filter=start and not self.shared_queue, **kwargs)
 
     def parse_start(self, response: Response) -> Iterator[Any]:
         raise NotImplementedError
@@ -229,7 +229,7 @@ class SourceSpider(scrapy.Spider):
         left_over = self.crawler.stats.get_value("deskwatch/skipped_budget", 0)
         if (self.errors or left_over) and pending:
             self.logger.info("not keeping validators of %d listing(s): errors or articles left for the next run",
-                             len(pending))  # fmt: skip
+                             len(pending))
             return
         for url, validators in pending.items():
             self.crawl_store.keep_validators(url, *validators)
@@ -253,7 +253,7 @@ class SourceSpider(scrapy.Spider):
             budget -= 1
             if self.fetch_articles:
                 yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.on_request_error,
-                                     cb_kwargs={"entry": entry})  # fmt: skip
+                                     cb_kwargs={"entry": entry})
             else:
                 item = self.build_item(entry, None, entry.url)
                 if item is not None:
@@ -318,7 +318,7 @@ class SourceSpider(scrapy.Spider):
             summary=(entry.summary or feed_text)[:2000],
             author=(entry.author or page.author or None), published_at=published,
             quality_flags=[f for f in flags if f != "empty"] or ([] if body else ["empty"]),
-        )  # fmt: skip
+        )
 
     def pick_date(self, entry: FeedEntry, page: PageText, url: str) -> datetime | None:
         """Feed date, then the page's structured metadata, then htmldate's guess; implausible ones rejected."""

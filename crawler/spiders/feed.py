@@ -86,7 +86,7 @@ def feed_entry(fields: dict[str, Any]) -> FeedEntry | None:
         content=content if len(content) > len(summary) else "", published=pick(DATE_TAGS),
         updated=pick(UPDATED_TAGS), guid=fields.get("guid") or fields.get("id"),
         author=clean_author(author),
-    )  # fmt: skip
+    )
 
 
 def clean_author(raw: str | None) -> str | None:

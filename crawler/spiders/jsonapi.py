@@ -65,4 +65,4 @@ class JsonApiSpider(SourceSpider):
         native = dig(item, self.fields["id"]) if self.fields["id"] else None
         return FeedEntry(url=response.urljoin(url), title=text("title"), summary=text("summary"), content=text("body"),
                          published=dig(item, self.fields["date"]) if self.fields["date"] else None,
-                         native_id=str(native) if native not in (None, "") else None)  # fmt: skip
+                         native_id=str(native) if native not in (None, "") else None)

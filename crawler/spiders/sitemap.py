@@ -23,7 +23,7 @@ def sitemap_entries(body: bytes) -> tuple[list[FeedEntry], list[str]]:
         if not loc:
             continue
         entries.append(FeedEntry(url=loc, title=_first(url, "title") or "", published=_first(url, "publication_date"),
-                                 updated=_first(url, "lastmod")))  # fmt: skip
+                                 updated=_first(url, "lastmod")))
     return entries, []
 
 

@@ -29,7 +29,7 @@ def wp_entry(post: dict[str, Any]) -> FeedEntry | None:
         url=link, title=html_to_text(rendered("title")), summary=html_to_text(rendered("excerpt")),
         content=html_to_text(rendered("content")), published=f"{gmt}Z" if gmt else post.get("date"),
         updated=f"{modified}Z" if modified else None, native_id=str(post["id"]) if post.get("id") else None,
-    )  # fmt: skip
+    )
 
 
 class WordPressSpider(SourceSpider):
@@ -57,7 +57,7 @@ class WordPressSpider(SourceSpider):
         url = f"{self.posts_url}?{urlencode(sorted(params.items()))}"
         return self.listing_request(url, self.parse_start, start=start, conditional=page == 1,
                                     meta={"wp_page": page, "wp_category": category,
-                                          "handle_httpstatus_list": [304, 400]})  # fmt: skip
+                                          "handle_httpstatus_list": [304, 400]})
 
     def parse_categories(self, response: Response) -> Iterator[Any]:
         data = self._json(response)

@@ -91,7 +91,7 @@ def parse_channel_spec(name: str, options: dict[str, Any], allowed_hosts: Collec
 def _check_option(name: str, kind: str, key: str, value: Any) -> Any:
     if kind == "email" and key.lower() in SERVER_OPTIONS:
         raise ChannelSpecError(f"channel {name!r}: {key!r} cannot be set in a rules file: the SMTP server, port, "
-                               "user and TLS come from the settings (deskwatch.toml or DESKWATCH_SMTP_*)", key)  # fmt: skip
+                               "user and TLS come from the settings (deskwatch.toml or DESKWATCH_SMTP_*)", key)
     if not key.endswith("_env") and any(word in key.lower() for word in SECRET_WORDS):
         raise ChannelSpecError(f"channel {name!r}: {key!r} is a secret: set it in an environment variable", key)
     if key not in CHANNEL_FIELDS[kind]:
@@ -116,7 +116,7 @@ def check_jsonl_path(name: str, path: str) -> None:
     pure = PurePath(path.replace("\\", "/"))
     if not path.strip() or pure.is_absolute() or pure.drive or ".." in pure.parts or "\0" in path:
         raise ChannelSpecError(f"channel {name!r}: 'path' must be a file name inside the data directory "
-                               f"(no absolute path or '..'), not {path!r}", "path")  # fmt: skip
+                               f"(no absolute path or '..'), not {path!r}", "path")
 
 
 def build_channel(spec: ChannelSpec, settings: Settings) -> Channel:
@@ -167,7 +167,7 @@ def jsonl_record(alert: dict[str, Any]) -> dict[str, Any]:
     return {
         "alert_id": alert["id"], "rule": alert["rule"], "subject_type": alert["subject_type"],
         "subject_id": alert["subject_id"], "created_at": alert["created_at"], **alert.get("payload", {}),
-    }  # fmt: skip
+    }
 
 
 class EmailChannel:

@@ -65,13 +65,13 @@ class DeliveryReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"attempted": self.attempted, "sent": self.sent, "retrying": self.retrying, "failed": self.failed,
-                "errors": self.errors[:20]}  # fmt: skip
+                "errors": self.errors[:20]}
 
 
 def decide(
     store: Store, rules: RuleSet | Sequence[Rule], changes: Sequence[Any] | None = None, *,
     now: datetime | None = None, lookback: timedelta = DEFAULT_LOOKBACK,
-) -> list[Decision]:  # fmt: skip
+) -> list[Decision]:
     """Every (rule, subject) match, read-only. `changes` (StoryChange list from processing) limits the
     stories looked at; without it, incident stories changed within `lookback` are."""
     now = as_utc(now) or utcnow()
@@ -96,7 +96,7 @@ def decide(
 def evaluate(
     store: Store, rules: RuleSet | Sequence[Rule], changes: Sequence[Any] | None = None, *,
     now: datetime | None = None, lookback: timedelta = DEFAULT_LOOKBACK,
-) -> list[int]:  # fmt: skip
+) -> list[int]:
     """Decide and enqueue pending alert rows; returns the ids of new alert rows (one per rule, subject
     version and channel: a story alerts once however many outlets report it)."""
     decisions = decide(store, rules, changes, now=now, lookback=lookback)
@@ -105,7 +105,7 @@ def evaluate(
             rule=d.rule.name, subject_type=d.subject_type, subject_id=d.subject_id, subject_version=d.version,
             channel=channel, payload=d.payload, on=d.rule.on if d.subject_type == "story" else frozenset({"new"}),
             throttle=(d.rule.throttle.max_alerts, d.rule.throttle.per_s) if d.rule.throttle else None,
-        )  # fmt: skip
+        )
         for d in decisions
         for channel in d.rule.channels
     ]
@@ -159,7 +159,7 @@ def story_payload(story: dict[str, Any]) -> dict[str, Any]:
         "max_ransom_usd": story["max_ransom_usd"], "doc_count": story["doc_count"], "first_seen": story["first_seen"],
         "facts": story["facts"],
         "links": [{"title": d["title"], "url": d["url"], "source": d["source"], "lang": d["lang"]} for d in docs[:5]],
-    }  # fmt: skip
+    }
 
 
 def _advisory_decision(rule: Rule, change: dict[str, Any]) -> Decision:
@@ -171,7 +171,7 @@ def _advisory_decision(rule: Rule, change: dict[str, Any]) -> Decision:
         "level": change["level"], "previous_level": change["previous_level"],
         "level_change": f"{change['previous_level']} → {change['level']} ({change.get('label') or change.get('level_native')})",
         "links": [{"title": change.get("label") or change["issuer"], "url": change["url"]}] if change.get("url") else [],
-    }  # fmt: skip
+    }
     return Decision(rule, "advisory", str(change["id"]), "", payload)
 
 
@@ -180,7 +180,7 @@ def _source_decision(rule: Rule, source: dict[str, Any]) -> Decision:
         "title": f"{source['name'] or source['key']} failed {source['consecutive_failures']} runs in a row",
         "source": source["key"], "consecutive_failures": source["consecutive_failures"],
         "last_error": (source.get("last_error") or "")[:300], "links": [{"title": source["key"], "url": source["url"]}],
-    }  # fmt: skip
+    }
     # One alert per failure streak: the streak is named by the last success before it.
     return Decision(rule, "source", source["key"], f"after:{source.get('last_success_at') or 'never'}", payload)
 
@@ -197,7 +197,7 @@ def channel_specs_for(settings: Settings, rules: RuleSet | None = None) -> dict[
 def deliver_pending(
     store: Store, settings: Settings, *, rules: RuleSet | None = None, policy: DeliveryPolicy | None = None,
     now: datetime | None = None, channels: dict[str, Channel] | None = None,
-) -> DeliveryReport:  # fmt: skip
+) -> DeliveryReport:
     """Send every due pending alert; a failure is recorded and retried later with exponential backoff,
     and after policy.max_attempts the alert is kept as "failed" (see `deskwatch alerts retry`)."""
     policy = policy or DeliveryPolicy()
@@ -206,7 +206,7 @@ def deliver_pending(
     report = DeliveryReport()
     seen: set[int] = set()
     while batch := [a for a in claim_due_alerts(store, now=now, lease_s=policy.lease_s, limit=policy.batch)
-                    if a["id"] not in seen]:  # fmt: skip
+                    if a["id"] not in seen]:
         for alert in batch:
             seen.add(alert["id"])
             _deliver_one(store, settings, alert, specs, ready, policy, report, now)
@@ -216,7 +216,7 @@ def deliver_pending(
 def _deliver_one(
     store: Store, settings: Settings, alert: dict[str, Any], specs: dict[str, ChannelSpec],
     ready: dict[str, Channel], policy: DeliveryPolicy, report: DeliveryReport, now: datetime | None,
-) -> None:  # fmt: skip
+) -> None:
     report.attempted += 1
     try:
         if alert["channel"] not in ready:

@@ -46,7 +46,7 @@ class RuleScore(Confusion):
             "rule": self.rule, "articles": self.tp + self.fp + self.fn + self.tn, "tp": self.tp, "fp": self.fp,
             "fn": self.fn, "tn": self.tn, "precision": round(self.precision, 4), "recall": round(self.recall, 4),
             "false_positives": self.false_positives, "false_negatives": self.false_negatives,
-        }  # fmt: skip
+        }
 
 
 def read_gold(folder: str | Path) -> Iterator[GoldArticle]:

@@ -136,7 +136,7 @@ def advisory_matches(rule: Rule, change: dict[str, Any]) -> bool:
         "issuers" not in w or change.get("issuer") in w["issuers"],
         "min_level" not in w or max(level, previous) >= w["min_level"],
         w.get("direction", "any") in ("any", direction),
-    ])  # fmt: skip
+    ])
 
 
 def source_failure_matches(rule: Rule, source: dict[str, Any]) -> bool:

@@ -84,7 +84,7 @@ def load_rules(path: str | Path, allowed_hosts: Collection[str] = ()) -> RuleSet
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise RuleError(str(path), line, f"the rules file is not UTF-8 (byte 0x{raw[exc.start]:02x}): save it as "
-                                         "UTF-8", "encoding") from exc  # fmt: skip
+                                         "UTF-8", "encoding") from exc
     try:
         return parse_rules(text.removeprefix("\ufeff"), str(path), allowed_hosts)
     except (RecursionError, OverflowError, TypeError, ValueError) as exc:
@@ -151,7 +151,7 @@ def _build_rule(raw: dict[str, Any], channels: dict[str, ChannelSpec], line: int
     for key in sorted(set(raw) - RULE_KEYS):
         raise _KeyError(key, f"unknown key {key!r} (expected one of {', '.join(sorted(RULE_KEYS))})")
     fields = {key: _checked(key, raw.get(key, default), RULE_FIELDS[key]) for key, default in
-              (("name", None), ("subject", None), ("channels", None), ("enabled", True), ("on", ["new", "update"]))}  # fmt: skip
+              (("name", None), ("subject", None), ("channels", None), ("enabled", True), ("on", ["new", "update"]))}
     for ch in fields["channels"]:
         if ch not in channels:
             raise _KeyError("channels", f"unknown channel {ch!r} (defined: {', '.join(sorted(channels))})")
@@ -163,7 +163,7 @@ def _build_rule(raw: dict[str, Any], channels: dict[str, ChannelSpec], line: int
         name=fields["name"], subject=fields["subject"], channels=tuple(fields["channels"]),
         when=_validate_conditions(fields["subject"], when), on=frozenset(fields["on"]),
         throttle=_parse_throttle(raw.get("throttle")), description=description, enabled=fields["enabled"], line=line,
-    )  # fmt: skip
+    )
 
 
 class _KeyError(Exception):
@@ -185,7 +185,7 @@ def _validate_conditions(subject: str, when: dict[str, Any]) -> dict[str, Any]:
     for key, value in when.items():
         if key not in allowed:
             raise _KeyError(f"when.{key}", f"condition {key!r} does not apply to subject {subject!r} "
-                                           f"(allowed: {', '.join(sorted(allowed))})")  # fmt: skip
+                                           f"(allowed: {', '.join(sorted(allowed))})")
         out[key] = _checked(f"when.{key}", value, allowed[key])
     return out
 
@@ -196,7 +196,7 @@ def _parse_throttle(value: Any) -> Throttle | None:
     if not isinstance(value, dict) or set(value) != {"max", "per"}:
         raise _KeyError("throttle", "'throttle' must be a table with 'max' (alerts) and 'per' (e.g. '1h')")
     return Throttle(_checked("throttle.max", value["max"], THROTTLE_FIELDS["max"]),
-                    _checked("throttle.per", value["per"], THROTTLE_FIELDS["per"]))  # fmt: skip
+                    _checked("throttle.per", value["per"], THROTTLE_FIELDS["per"]))
 
 
 def active_rules(rules: RuleSet | list[Rule]) -> list[Rule]:

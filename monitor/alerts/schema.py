@@ -11,7 +11,7 @@ from typing import Any
 SUBJECTS = ("incident", "advisory_change", "source_failure")
 INCIDENT_TYPES = (
     "kidnapping", "detention", "torture", "death", "rescue", "repatriation", "scam_recruitment", "arrest", "advisory",
-)  # fmt: skip
+)
 LANGS = ("ko", "en", "km")
 DURATION_RE = re.compile(r"^\s*(\d{1,9}(?:\.\d{1,6})?)\s*(s|m|h|d)\s*$")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -78,7 +78,7 @@ CONDITIONS: dict[str, dict[str, Spec]] = {
         "direction": _text(choices=("up", "down", "any")),
     },
     "source_failure": {"min_failures": Spec("integer", low=1, high=10_000), "sources": _strings()},
-}  # fmt: skip
+}
 CHANNEL_FIELDS: dict[str, dict[str, Spec]] = {
     "console": {"stream": _text(choices=("stdout", "stderr"))},
     "jsonl": {"path": _text()},
@@ -86,14 +86,14 @@ CHANNEL_FIELDS: dict[str, dict[str, Spec]] = {
               "subject_prefix": _text()},
     "webhook": {"url": _text(), "sign": Spec("flag"), "secret_env": _text(pattern=SECRET_ENV,
                 hint="DESKWATCH_WEBHOOK_SECRET or DESKWATCH_WEBHOOK_SECRET_<NAME> (upper case)"),
-                "timeout_s": Spec("number", low=0.001, high=120, hint="seconds, above 0")},  # fmt: skip
+                "timeout_s": Spec("number", low=0.001, high=120, hint="seconds, above 0")},
 }
 
 
 def check(field: str, value: Any, spec: Spec) -> Any:
     """The value, normalized, when it fits `spec`; SchemaError naming `field` otherwise."""
     checker = {"text": _check_text, "flag": _check_flag, "integer": _check_number, "number": _check_number,
-               "strings": _check_strings, "duration": _check_duration}[spec.kind]  # fmt: skip
+               "strings": _check_strings, "duration": _check_duration}[spec.kind]
     return checker(field, value, spec)
 
 

@@ -91,7 +91,7 @@ def check_webhook_url(url: str, allowed_hosts: Collection[str] = (), *, resolve:
     allowed = host_is_allowed(parts.hostname, allowed_hosts)
     if parts.scheme == "http" and not allowed:
         raise WebhookAddressError(f"webhook URL {url!r} must use https (plain http only to hosts in "
-                                  "the webhook_allowed_hosts setting)")  # fmt: skip
+                                  "the webhook_allowed_hosts setting)")
     if resolve and not allowed:
         try:
             public_webhook_addresses(parts.hostname, port, allowed_hosts)
@@ -121,7 +121,7 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 
 
 def post_webhook(url: str, body: bytes, headers: dict[str, str], *, timeout_s: float,
-                 allowed_hosts: Collection[str] = ()) -> int:  # fmt: skip
+                 allowed_hosts: Collection[str] = ()) -> int:
     """POST `body` to `url` once, to an address checked just now; returns the 2xx status. No proxy, no
     redirect: WebhookResponseError for a 3xx or an error status, WebhookAddressError for a refused host."""
     check_webhook_url(url, allowed_hosts, resolve=False)
@@ -154,7 +154,7 @@ def signature_headers(secret: str, body: bytes, timestamp: int | None = None) ->
 
 
 def verify_signature(secret: str, body: bytes, timestamp: str, signature: str, *,
-                     window_s: float = SIGNATURE_WINDOW_S, now: float | None = None) -> bool:  # fmt: skip
+                     window_s: float = SIGNATURE_WINDOW_S, now: float | None = None) -> bool:
     """What a receiver does with the two headers: True only for a canonical integer timestamp within
     `window_s` of now and a matching signature; False on any malformed input (never raises)."""
     if not isinstance(timestamp, str) or not isinstance(signature, str) or not isinstance(body, bytes | bytearray):

@@ -47,7 +47,7 @@ class DigestResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"day": self.day.isoformat(), "html_path": str(self.html_path), "md_path": str(self.md_path),
-                "counts": self.counts}  # fmt: skip
+                "counts": self.counts}
 
 
 def digest_window(day: date, settings: Settings) -> tuple[datetime, datetime]:
@@ -103,7 +103,7 @@ def digest_context(store: Store, day: date, settings: Settings) -> dict[str, Any
         "new_incidents": len(stories["new"]), "updated_incidents": len(stories["updated"]),
         "new_incidents_30d": sum(n for _, n in per_day), "advisory_changes": len(advisories),
         "sources_failing": sum(1 for s in health["ran"] if s["status"] == "failing"),
-    }  # fmt: skip
+    }
     png = incidents_chart_png(per_day, f"New incidents per day, last {CHART_DAYS} days")
     base_url = settings.base_url
     return {
@@ -114,7 +114,7 @@ def digest_context(store: Store, day: date, settings: Settings) -> dict[str, Any
         "counts": counts, "chart_png": png, "chart_days": CHART_DAYS,
         "chart_src": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
         "chart_url": f"{base_url.rstrip('/')}/digests/{day.isoformat()}/chart.png",
-    }  # fmt: skip
+    }
 
 
 def incidents_per_day(store: Store, day: date, end: datetime, tz: ZoneInfo) -> list[tuple[date, int]]:
@@ -149,7 +149,7 @@ def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)), autoescape=lambda name: bool(name and name.endswith(".html.j2")),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-    )  # fmt: skip
+    )
     env.filters["md"] = markdown_escape
     env.filters["mdurl"] = markdown_url
     env.filters["usd"] = lambda v: f"${v:,.0f}" if v is not None else ""
@@ -172,7 +172,7 @@ def send_digest(store: Store, result: DigestResult, settings: Settings) -> None:
     spec = specs.get("email") or builtin_channel_specs()["email"]
     channel = EmailChannel(spec, settings)
     subject = (f"{channel.subject_prefix} Daily digest {result.day}: {result.counts['new_incidents']} new, "
-               f"{result.counts['updated_incidents']} updated incidents").strip()  # fmt: skip
+               f"{result.counts['updated_incidents']} updated incidents").strip()
     html = result.html_path.read_text(encoding="utf-8")
     png = chart_png_of(html)
     images = {CHART_CID: png} if png else {}

@@ -39,7 +39,7 @@ def story_view(story: dict[str, Any], base_url: str, tz: ZoneInfo) -> dict[str, 
         "url": story_url(base_url, story["id"]),
         "links": [{"title": d["title"] or d["url"], "url": d["url"], "source": d["source"], "lang": d["lang"]}
                   for d in docs[:LINKS_PER_STORY]],
-    }  # fmt: skip
+    }
 
 
 def _local_date(value: str | None, tz: ZoneInfo) -> str:

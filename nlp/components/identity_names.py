@@ -7,7 +7,7 @@ import re
 
 _INITIALS = ["g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p", "h"]
 _FINALS = ["", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p", "t", "t",
-           "ng", "t", "t", "k", "t", "p", "t"]  # fmt: skip
+           "ng", "t", "t", "k", "t", "p", "t"]
 _VOWEL = "a"  # vowels are dropped from the skeleton, so one placeholder is enough
 _DROP = re.compile(r"[aeiouwy\W_]+")
 _VOICING = str.maketrans({"g": "k", "d": "t", "b": "p", "r": "l", "j": "c", "f": "p", "v": "p", "z": "c"})

@@ -19,7 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FAST_SETTINGS = {
     "LOG_LEVEL": "WARNING", "AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0",
     "DESKWATCH_RETRY_BACKOFF_BASE_S": "0.05", "DOWNLOAD_TIMEOUT": "10",
-}  # fmt: skip
+}
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def fixture_sites() -> Iterator[ReplayServer]:
 
 def run_crawl(keys: list[str] | str, db_url: str, *, url: str | None = None, sources: Path | None = None,
               settings: dict[str, Any] | None = None, env: dict[str, str] | None = None,
-              check: bool = False) -> list[dict[str, Any]]:  # fmt: skip
+              check: bool = False) -> list[dict[str, Any]]:
     """Run one crawl in a fresh process and return its reports (one dict per source)."""
     keys = [keys] if isinstance(keys, str) else keys
     cmd = [sys.executable, "-m", "crawler.runner", *keys, "--db", db_url, "--json"]
@@ -49,7 +49,7 @@ def run_crawl(keys: list[str] | str, db_url: str, *, url: str | None = None, sou
     for name, value in {**FAST_SETTINGS, **(settings or {})}.items():
         cmd += ["--set", f"{name}={value}"]
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT,
-                          env={**os.environ, **(env or {})})  # fmt: skip
+                          env={**os.environ, **(env or {})})
     if check:
         assert proc.returncode == 0, proc.stderr[-3000:]
     reports = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]

@@ -45,7 +45,7 @@ def test_every_issuer_has_a_table_with_levels_in_range() -> None:
         ("jp-mofa", "0", 1), ("jp-mofa", "2", 3), ("jp-mofa", "4", 4),
         ("us-state", "Level 9", None), ("us-state", None, None),
     ],
-)  # fmt: skip
+)
 def test_normalize_advisory_level(issuer: str, native: str | None, level: int | None) -> None:
     assert normalize_advisory_level(issuer, native) == level
 
@@ -74,7 +74,7 @@ def test_level_from_text_prefers_the_strongest_phrase() -> None:
         ("north-macedonia", "MK"), ("Türkiye", "TR"), ("Niger", "NE"), ("Nigeria", "NG"), ("Kosovo", "XK"),
         ("No travel advice", None), ("Worldwide Caution", None), ("", None), ("Korea", None),
     ],
-)  # fmt: skip
+)
 def test_country_from_name(name: str, code: str | None) -> None:
     assert country_from_name(name) == code
 

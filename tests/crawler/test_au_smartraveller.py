@@ -51,7 +51,7 @@ def test_real_capture(captures: Path) -> None:
 
 def test_pairs_split_only_before_level_texts() -> None:
     text = ("Exercise a high degree of caution Exercise a high degree of caution in X overall, despite commas., "
-            "Do not travel Do not travel to A, B and C due to D, E.")  # fmt: skip
+            "Do not travel Do not travel to A, B and C due to D, E.")
     assert [level for level, _ in split_advice_levels(text)] == [
         "Exercise a high degree of caution",
         "Do not travel",
@@ -80,7 +80,7 @@ def test_unmapped_titles_are_counted_and_bad_payloads_raise() -> None:
         ("Thu, 2026-07-16 10:30", datetime(2026, 7, 16, 0, 30, tzinfo=UTC)),  # AEST +10
         ("2026-13-01 10:00", None), ("yesterday", None), (None, None),
     ],
-)  # fmt: skip
+)
 def test_changed_is_canberra_local_time(text: str | None, expected: datetime | None) -> None:
     assert parse_au_changed(text) == expected
 
@@ -109,7 +109,7 @@ def test_mangled_destinations_never_crash(data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(1, 8))):
         row = data.draw(st.sampled_from(rows))
         field = data.draw(st.sampled_from(["title", "field_overall_advice_level", "field_advice_levels", "changed",
-                                           "field_url", "field_last_update"]))  # fmt: skip
+                                           "field_url", "field_last_update"]))
         row[field] = data.draw(junk)
     parsed = parse_au_export(json.dumps(rows).encode())
     for item in parsed.items:

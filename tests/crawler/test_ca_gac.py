@@ -79,7 +79,7 @@ def test_scope_timestamp_fallback_and_bad_entries() -> None:
         ("January 9, 2025 09:34", datetime(2025, 1, 9, 14, 34, tzinfo=UTC)),
         ("9 janvier 2025 09:34 HNE", None), ("", None), (None, None),
     ],
-)  # fmt: skip
+)
 def test_friendly_dates(text: str | None, expected: datetime | None) -> None:
     assert parse_friendly_date(text) == expected
 
@@ -90,7 +90,7 @@ def test_spider_fetches_country_files_only_for_regional_advice(sqlite_url: str) 
         fetched = {path for path in replay.hits if "cta-cap" in path}
     assert report["status"] == "ok", report
     assert fetched == {"/ca-gac/travel-voyage/cta-cap-KH.json", "/ca-gac/travel-voyage/cta-cap-TH.json",
-                       "/ca-gac/travel-voyage/cta-cap-PH.json"}  # fmt: skip
+                       "/ca-gac/travel-voyage/cta-cap-PH.json"}
     store = Store(sqlite_url)
     try:
         rows = {(a["country"], a["region"]): a["level"] for a in current_advisories(store, issuer="ca-gac")}

@@ -19,7 +19,7 @@ SOURCE_KEYS = {"key", "name", "kind", "country", "lang", "fetch", "url", "schedu
 def _deskwatch(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DESKWATCH_CONTACT_URL": "https://example.org/contact"}
     return subprocess.run([sys.executable, "-m", "cli", *args], check=False, capture_output=True, text=True,
-                          timeout=120, cwd=PROJECT_ROOT, env=env)  # fmt: skip
+                          timeout=120, cwd=PROJECT_ROOT, env=env)
 
 
 def test_crawl_one_source_against_another_url_then_sources_shows_its_health(replay: ReplayServer, sqlite_url: str) -> None:
@@ -73,7 +73,7 @@ def test_a_crawl_of_several_sources_reports_each_as_it_ends(replay: ReplayServer
     )
     urls = {key: replay.url_for(key) for key in ("camboja", "yonhap-en")}
     proc = subprocess.run([sys.executable, "-c", script, sqlite_url, json.dumps(urls)], capture_output=True,
-                          text=True, timeout=180, cwd=PROJECT_ROOT, check=False)  # fmt: skip
+                          text=True, timeout=180, cwd=PROJECT_ROOT, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert sorted(out["closed"]) == ["camboja", "yonhap-en"] == out["reports"]

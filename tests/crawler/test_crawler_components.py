@@ -38,7 +38,7 @@ def _article(n: int, body: str = "Body text.") -> ArticleItem:
     return ArticleItem(item_id=f"yonhap-en/AEN2025101200030031{n}", source_key="yonhap-en",
                        url=f"https://en.yna.co.kr/view/AEN2025101200030031{n}",
                        canonical_url=f"https://en.yna.co.kr/view/AEN2025101200030031{n}", title=f"Title {n}",
-                       body=body, lang="en", country="KR", published_at=datetime(2025, 10, 12, tzinfo=UTC))  # fmt: skip
+                       body=body, lang="en", country="KR", published_at=datetime(2025, 10, 12, tzinfo=UTC))
 
 
 def test_store_pipeline_upserts_and_records_the_run(store) -> None:  # type: ignore[no-untyped-def]
@@ -120,7 +120,7 @@ def test_walls_are_flagged_and_the_feed_text_kept_instead(store) -> None:  # typ
     spider = _crawler(store).spider
     summary = "A 22-year-old student from Yecheon was confined in a compound in Bavet, police said. " * 3
     entry = FeedEntry(url="https://en.yna.co.kr/view/AEN20251012000300315?input=rss", title="Student held",
-                      summary=summary, published="Sun, 12 Oct 2025 10:03:00 +0900")  # fmt: skip
+                      summary=summary, published="Sun, 12 Oct 2025 10:03:00 +0900")
     wall = PageText(body="We use cookies to give you the best experience. Accept all cookies to continue.")
     item = spider.build_item(entry, wall, entry.url)
     assert item.quality_flags == ["cookie_wall", "fragment"] and item.body == summary.strip()

@@ -30,10 +30,10 @@ def test_two_processes_share_one_crawl_without_fetching_a_page_twice(replay: Rep
         replay.add_fault(f"/yonhap-en/view/{page.stem}?section=news&input=rss", delay=1.5)
     settings = {**FAST_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "DESKWATCH_REDIS_IDLE_CLOSE_S": "1"}
     cmd = [sys.executable, "-m", "crawler.runner", "yonhap-en", "--db", sqlite_url, "--url", replay.url_for("yonhap-en"),
-           "--json", *[arg for k, v in settings.items() for arg in ("--set", f"{k}={v}")]]  # fmt: skip
+           "--json", *[arg for k, v in settings.items() for arg in ("--set", f"{k}={v}")]]
     env = {**os.environ, "DESKWATCH_REDIS_URL": REDIS_URL, "DESKWATCH_CRAWL_ID": crawl_id}
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=PROJECT_ROOT)
-             for _ in range(2)]  # fmt: skip
+             for _ in range(2)]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err[-2000:] for _, err in outputs]
     reports = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]

@@ -23,7 +23,7 @@ def _docs(db_url: str) -> dict[str, dict]:  # type: ignore[type-arg]
 
             return {d.item_id: {"title": d.title, "body": d.body, "published_at": d.published_at,
                                 "flags": d.quality_flags, "canonical": d.canonical_url, "author": d.author}
-                    for d in s.scalars(select(Document))}  # fmt: skip
+                    for d in s.scalars(select(Document))}
     finally:
         store.close()
 
@@ -50,7 +50,7 @@ def test_old_chosun_feed_dates_and_authors(captures: Path) -> None:
 
 def test_euc_kr_feed_and_garbage() -> None:
     feed = ('<?xml version="1.0" encoding="EUC-KR"?><rss><channel><item><title>캄보디아 감금</title>'
-            "<link>https://e.test/a</link></item></channel></rss>").encode("cp949")  # fmt: skip
+            "<link>https://e.test/a</link></item></channel></rss>").encode("cp949")
     assert feed_entry(parse_feed(feed)[0]).title == "캄보디아 감금"  # type: ignore[union-attr]
     with pytest.raises(FeedParseError):
         parse_feed(b"<html><body>Service unavailable</body></html>")
@@ -86,7 +86,7 @@ def test_seen_articles_are_not_fetched_again_when_the_feed_changes(replay: Repla
     run_crawl("yonhap", sqlite_url, url=replay.url_for("yonhap"), check=True)
     feed = (replay.root / "yonhap" / "rss" / "news.xml").read_text(encoding="utf-8").replace("{base}", replay.base_url)
     replay.set_reply("/yonhap/rss/news.xml", body=feed.replace("연합뉴스 최신기사", "연합뉴스 최신 기사"),
-                     headers={"Content-Type": "application/rss+xml; charset=utf-8"})  # fmt: skip
+                     headers={"Content-Type": "application/rss+xml; charset=utf-8"})
     (second,) = run_crawl("yonhap", sqlite_url, url=replay.url_for("yonhap"), check=True)
     assert second["pages"] == 1 and second["items"] == 0
     docs = _docs(sqlite_url)
@@ -105,15 +105,15 @@ def test_500_then_success_is_retried(replay: ReplayServer, sqlite_url: str) -> N
 def test_a_timeout_is_retried(replay: ReplayServer, sqlite_url: str) -> None:
     replay.add_fault("/camboja/feed/", delays=[3.0])
     (report,) = run_crawl("camboja", sqlite_url, url=replay.url_for("camboja"), check=True,
-                          settings={"DOWNLOAD_TIMEOUT": "1"})  # fmt: skip
+                          settings={"DOWNLOAD_TIMEOUT": "1"})
     assert report["status"] == "ok" and report["items"] == 3 and replay.hits["/camboja/feed/"] == 2, (report, replay.hits)
 
 
 def test_malformed_feed_fails_that_source_and_the_run_goes_on(replay: ReplayServer, sqlite_url: str) -> None:
     replay.set_reply("/yonhap/rss/news.xml", body="<html><body>Bad gateway page</body></html>",
-                     headers={"Content-Type": "text/html"})  # fmt: skip
+                     headers={"Content-Type": "text/html"})
     bad, good = run_crawl(["yonhap", "camboja"], sqlite_url, settings={
-        "DESKWATCH_SOURCES_FILE": str(_replay_registry(replay, sqlite_url))})  # fmt: skip
+        "DESKWATCH_SOURCES_FILE": str(_replay_registry(replay, sqlite_url))})
     assert bad["source"] == "yonhap" and good["source"] == "camboja"
     assert bad["status"] == "failed" and bad["errors"] == 1 and "not an RSS/Atom" in bad["error_summary"]
     assert good["status"] == "ok" and good["items"] == 3
@@ -145,7 +145,7 @@ def test_euc_kr_feed_and_pages_with_a_lying_header(tmp_path: Path, sqlite_url: s
     (site / "news").mkdir(parents=True)
     (site / "site.toml").write_text(
         'start = "/rss.xml"\n[routes."/news/2"]\nfile = "news/2.html"\n'
-        'headers = { "Content-Type" = "text/html; charset=utf-8" }\n', encoding="utf-8")  # fmt: skip
+        'headers = { "Content-Type" = "text/html; charset=utf-8" }\n', encoding="utf-8")
     body = "캄보디아 시아누크빌에서 한국인 남성이 감금됐다가 구출됐다고 경찰이 밝혔다. " * 12
     items = ""
     for n in (1, 2):
@@ -154,9 +154,9 @@ def test_euc_kr_feed_and_pages_with_a_lying_header(tmp_path: Path, sqlite_url: s
                 f"<h1>한국인 구출 {n}</h1><p>입력 : 2025.10.1{n} 18:59</p><p>{body}</p><p>{body}</p></div></body></html>")
         (site / "news" / f"{n}.html").write_bytes(page.encode("cp949"))
     (site / "rss.xml").write_bytes(f'<?xml version="1.0" encoding="euc-kr"?><rss><channel>{items}</channel></rss>'
-                                   .encode("cp949"))  # fmt: skip
+                                   .encode("cp949"))
     registry = write_registry(tmp_path / "sources.toml", [{"key": "euckr-daily", "name": "EUC-KR Daily",
-                                                           "url": "https://euckr.example/rss.xml"}])  # fmt: skip
+                                                           "url": "https://euckr.example/rss.xml"}])
     with ReplayServer(root=tmp_path / "sites") as server:
         (report,) = run_crawl("euckr-daily", sqlite_url, url=server.url_for("euckr-daily"), sources=registry, check=True)
     assert report["items"] == 2

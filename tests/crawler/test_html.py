@@ -15,7 +15,7 @@ def test_listing_pages_and_selectors(fixture_sites: ReplayServer, sqlite_url: st
     registry = write_registry(tmp_path / "sources.toml", [{
         **kiripost, "next_selector": "a.next::attr(href)", "max_pages": 2,
         "date_selector": "time.pub::attr(datetime)", "title_selector": "h1.story-title::text",
-    }])  # fmt: skip
+    }])
     (report,) = run_crawl("kiripost", sqlite_url, url=fixture_sites.url_for("kiripost"), sources=registry, check=True)
     assert report["status"] == "ok" and report["items"] == 3
     assert fixture_sites.hits["/kiripost/stories/scam-survivors-speak/"] == 1  # listed twice, fetched once

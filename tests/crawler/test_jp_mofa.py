@@ -56,7 +56,7 @@ def test_maintenance_pages_and_broken_xml() -> None:
         ("2026/1/2", datetime(2026, 1, 1, 15, 0, tzinfo=UTC)),
         ("2026/02/30 10:00:00", None), ("", None), (None, None),
     ],
-)  # fmt: skip
+)
 def test_jst_times(text: str | None, expected: datetime | None) -> None:
     assert parse_jp_time(text) == expected
 

@@ -20,7 +20,7 @@ def test_crawl_maps_fields_and_keeps_api_text(fixture_sites: ReplayServer, sqlit
         "key": "json-news", "name": "JSON News", "country": "KH", "lang": "en", "fetch": "json-api",
         "url": "https://json-news.example/api/v1/latest", "items_path": "data.articles", "title_field": "headline",
         "date_field": "published", "summary_field": "lead", "body_field": "body_html", "id_field": "id",
-    }])  # fmt: skip
+    }])
     (report,) = run_crawl("json-news", sqlite_url, url=fixture_sites.url_for("json-news"), sources=registry, check=True)
     assert report["status"] == "ok" and report["items"] == 2 and report["pages"] == 1  # no article pages fetched
     store = Store(sqlite_url)

@@ -35,7 +35,7 @@ def crawl(
         env["DESKWATCH_KR_MOFA_KEY"] = key
     command = [sys.executable, "-m", "crawler.runner", "kr-mofa", "--db", db_url, "--sources", str(REGISTRY), "--json",
                "--set", f"LOG_LEVEL={log_level}", "--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False",
-               "--set", "DESKWATCH_RETRY_BACKOFF_BASE_S=0"]  # fmt: skip
+               "--set", "DESKWATCH_RETRY_BACKOFF_BASE_S=0"]
     if url:
         command += ["--url", url]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False, env=env)
@@ -51,7 +51,7 @@ def wrapped(items: object, code: str = "0", total: int = 1) -> bytes:
 
 
 ROW = {"alarm_lvl": "2", "region_ty": "일부", "remark": "국경 &lt;샘플&gt;&nbsp;지역", "country_iso_alp2": "KH",
-       "country_nm": "캄보디아", "country_eng_nm": "Cambodia", "org_country_idx": "116", "written_dt": None}  # fmt: skip
+       "country_nm": "캄보디아", "country_eng_nm": "Cambodia", "org_country_idx": "116", "written_dt": None}
 
 
 def test_fixture_rows_regions_and_levels() -> None:
@@ -90,7 +90,7 @@ def test_no_alarm_is_a_level_one_row_for_the_country_asked_for() -> None:
           b"SERVICE_KEY_IS_NOT_REGISTERED_ERROR</returnAuthMsg><returnReasonCode>30</returnReasonCode>"
           b"</cmmMsgHeader></OpenAPI_ServiceResponse>"), "SERVICE_KEY_IS_NOT_REGISTERED_ERROR"),
     ],
-)  # fmt: skip
+)
 def test_error_codes_are_clear_errors(body: bytes, message: str) -> None:
     with pytest.raises(KrMofaApiError, match=message):
         parse_kr_alarms(body, "KH")
@@ -101,7 +101,7 @@ def test_xml_answers_and_bad_rows() -> None:
            "<item><alarm_lvl>3</alarm_lvl><region_ty>전체</region_ty><country_iso_alp2>MM</country_iso_alp2></item>"
            "<item><alarm_lvl>9</alarm_lvl><region_ty>일부</region_ty><country_iso_alp2>MM</country_iso_alp2></item>"
            "<item><alarm_lvl>1</alarm_lvl><country_iso_alp2>ZZ</country_iso_alp2><country_eng_nm>Nowhere</country_eng_nm></item>"
-           "</items><totalCount>3</totalCount></body></response>")  # fmt: skip
+           "</items><totalCount>3</totalCount></body></response>")
     parsed = parse_kr_alarms(xml.encode("utf-8"), "MM")
     assert [(i.country, i.region, i.level) for i in parsed.items] == [("MM", "", 4)]
     assert len(parsed.problems) == 2
@@ -131,7 +131,7 @@ def test_without_a_key_nothing_is_sent_and_the_log_says_why(sqlite_url: str) -> 
 def test_the_service_key_never_reaches_logs_or_the_store(sqlite_url: str) -> None:
     with ReplayServer(root=SITES) as replay:
         query = urlencode({"serviceKey": SECRET, "returnType": "JSON", "pageNo": "1", "numOfRows": "500",
-                           "cond[country_iso_alp2::EQ]": "KH"})  # fmt: skip
+                           "cond[country_iso_alp2::EQ]": "KH"})
         replay.add_fault(
             f"/kr-mofa/1262000/TravelAlarmService2/getTravelAlarmList2?{query}", statuses=[500] * 40
         )
@@ -146,7 +146,7 @@ def test_the_service_key_never_reaches_logs_or_the_store(sqlite_url: str) -> Non
 @given(st.lists(st.dictionaries(
     st.sampled_from(["alarm_lvl", "region_ty", "remark", "country_iso_alp2", "country_eng_nm", "written_dt"]),
     st.one_of(st.none(), st.integers(-2, 6), st.text(max_size=12), st.sampled_from(["KH", "1", "4", "전체", "일부"])),
-), max_size=5))  # fmt: skip
+), max_size=5))
 def test_mangled_rows_never_crash(rows: list[dict]) -> None:  # type: ignore[type-arg]
     parsed = parse_kr_alarms(wrapped({"item": rows}), "KH")
     for item in parsed.items:

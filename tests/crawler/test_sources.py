@@ -33,7 +33,7 @@ def test_real_registry_has_the_issue_sources_with_valid_fields() -> None:
         "donga", "chosun", "sbs-society", "newsis", "newsis-sitemap", "khmer-times", "khmer-times-api",
         "camboja", "camboja-km", "phnompenh-post", "freshnews-en", "dap-news", "koh-santepheap",
         "kampuchea-thmey", "rfa-khmer",
-    }  # fmt: skip
+    }
     assert expected <= set(entries)
     assert entries["khmer-times-api"].fetch == "wordpress" and entries["khmer-times-api"].option("category_slug")
     assert entries["newsis-sitemap"].fetch == "sitemap"
@@ -46,7 +46,7 @@ def test_real_registry_has_the_issue_sources_with_valid_fields() -> None:
 
 def test_unknown_fetch_names_the_line(tmp_path: Path) -> None:
     path = _write(tmp_path, ENTRY.format(key="a-one", fetch="rss", schedule="30m"),
-                  ENTRY.format(key="a-two", fetch="gopher", schedule="30m"))  # fmt: skip
+                  ENTRY.format(key="a-two", fetch="gopher", schedule="30m"))
     with pytest.raises(RegistryError) as err:
         load_registry(path)
     assert err.value.line == 13 and "unknown fetch 'gopher'" in str(err.value) and str(path) in str(err.value)
@@ -61,7 +61,7 @@ def test_bad_schedule_is_refused(tmp_path: Path, schedule: str) -> None:
 
 def test_duplicate_key_names_both_lines(tmp_path: Path) -> None:
     path = _write(tmp_path, ENTRY.format(key="dup", fetch="rss", schedule="1h"),
-                  ENTRY.format(key="dup", fetch="rss", schedule="1h"))  # fmt: skip
+                  ENTRY.format(key="dup", fetch="rss", schedule="1h"))
     with pytest.raises(RegistryError) as err:
         load_registry(path)
     assert err.value.line == 13 and "duplicate key 'dup'" in err.value.reason and "line 3" in err.value.reason
@@ -76,7 +76,7 @@ def test_toml_syntax_error_has_a_line(tmp_path: Path) -> None:
 
 def test_missing_field_and_options_kept(tmp_path: Path) -> None:
     path = _write(tmp_path, ENTRY.format(key="a-one", fetch="html", schedule="0 */2 * * *")
-                  + 'link_selector = "a::attr(href)"\nenabled = false\n')  # fmt: skip
+                  + 'link_selector = "a::attr(href)"\nenabled = false\n')
     (entry,) = load_registry(path)
     assert entry.option("link_selector") == "a::attr(href)" and entry.enabled is False
     assert entry.to_store_dict()["link_selector"] == "a::attr(href)"

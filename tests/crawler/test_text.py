@@ -24,7 +24,7 @@ def _first_date(dates: list[str]):  # type: ignore[no-untyped-def]
     ("article-hani-1.html", "광역시도 가운데", "2016-09-17T05:26:51+00:00"),
     ("article-yonhap-en-1.html", "SEOUL, Aug. 20 (Yonhap)", "2019-08-20T00:31:01+00:00"),
     ("article-mk-1.html", "가난에 공장에서", "2025-06-03T17:37:08+00:00"),
-])  # fmt: skip
+])
 def test_real_pages_body_and_date(captures: Path, name: str, text_start: str, date_iso: str) -> None:
     page = extract_page(_page(captures, name).text, "https://example.com/a")
     assert page.body.startswith(text_start) and len(page.body) > 1000

@@ -59,7 +59,7 @@ def test_index_maps_slugs_and_keeps_scope() -> None:
         (["avoid_all_but_essential_travel_to_whole_country", "avoid_all_travel_to_parts"], 3),
         (["avoid_all_travel_to_whole_country", "avoid_all_travel_to_parts"], 4),
     ],
-)  # fmt: skip
+)
 def test_whole_country_level(statuses: list[str], level: int) -> None:
     assert whole_country_level(statuses) == level
 
@@ -112,11 +112,11 @@ def test_spider_crawls_index_and_countries_and_survives_withdrawn(sqlite_url: st
 def test_mangled_documents_never_crash(data: st.DataObject) -> None:
     doc = json.loads((SITE / "countries" / "myanmar.json").read_text())
     junk = st.one_of(st.none(), st.integers(), st.text(max_size=20), st.lists(st.text(max_size=40), max_size=3),
-                     st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2))  # fmt: skip
+                     st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2))
     for path in data.draw(st.lists(st.sampled_from([
         ("details", "alert_status"), ("details", "parts"), ("details", "country"), ("public_updated_at",),
         ("details", "change_description"), ("base_path",), ("withdrawn_notice",),
-    ]), max_size=4)):  # fmt: skip
+    ]), max_size=4)):
         target = doc
         for key in path[:-1]:
             target = target.setdefault(key, {}) if isinstance(target, dict) else {}

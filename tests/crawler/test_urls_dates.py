@@ -16,7 +16,7 @@ from crawler.urls import canonical_url, item_id, strip_tracking
      "https://koreatimes.co.kr/www/nation/2024/02/113_368.html"),
     ("https://www.khmertimeskh.com/501234567/some-slug/#comments", "https://khmertimeskh.com/501234567/some-slug"),
     ("https://news.example.com:443/a?b=2&a=1", "https://news.example.com/a?a=1&b=2"),
-])  # fmt: skip
+])
 def test_equivalent_urls_fold_to_one_canonical_url(a: str, b: str) -> None:
     assert canonical_url(a) == canonical_url(b)
 
@@ -50,7 +50,7 @@ def test_item_ids_use_native_ids_else_a_url_hash() -> None:
     ("2026.01.29 18:40", datetime(2026, 1, 29, 9, 40, tzinfo=UTC)),
     ("2025-08-01T10:00:00", datetime(2025, 8, 1, 1, tzinfo=UTC)),
     ("Tue, 15 Sep 2026", datetime(2026, 9, 14, 15, tzinfo=UTC)),
-])  # fmt: skip
+])
 def test_dates_normalize_to_utc_from_the_source_zone(text: str, expected: datetime) -> None:
     assert parse_date(text, "Asia/Seoul") == expected
 

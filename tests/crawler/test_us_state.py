@@ -90,7 +90,7 @@ def test_broken_and_foreign_payloads() -> None:
         ("Wed, 07 Oct 2026 21:02:01 -0400", datetime(2026, 10, 8, 1, 2, 1, tzinfo=UTC)),
         ("31 Feb 2026", None), ("", None), (None, None), ("soon", None),
     ],
-)  # fmt: skip
+)
 def test_dates(value: str | None, expected: datetime | None) -> None:
     assert parse_us_date(value) == expected
 
@@ -137,7 +137,7 @@ def test_spider_level_changes_are_events_and_lifted_regions_too(db_url: str) -> 
             "<li><b>Reconsider Travel</b> to <b>Harbor Town</b> due to <b>kidnapping</b>.</li>", ""
         )
         replay.set_reply("/us-state/_res/rss/TAsTWs.xml", body=changed.replace("{base}", replay.base_url),
-                         headers={"Content-Type": "application/xml"})  # fmt: skip
+                         headers={"Content-Type": "application/xml"})
         third = run_crawl("us-state", db_url, url=url)[0]
     assert third["status"] == "ok" and third["new_items"] == 2, third
     store = Store(db_url)

@@ -22,7 +22,7 @@ def test_post_object_to_entry() -> None:
 
 def test_paging_until_the_last_page_then_stop(replay: ReplayServer, sqlite_url: str) -> None:
     (report,) = run_crawl("khmer-times-api", sqlite_url, url=replay.url_for("khmer-times-api"), check=True,
-                          settings={"DESKWATCH_MAX_ARTICLES_PER_RUN": "50"})  # fmt: skip
+                          settings={"DESKWATCH_MAX_ARTICLES_PER_RUN": "50"})
     assert report["status"] == "ok" and report["items"] == 5 and report["errors"] == 0
     pages = sorted(p for p in replay.hits if "/wp/v2/posts" in p)
     assert [p.split("page=")[1][0] for p in pages] == ["1", "2"]  # TotalPages=2: page 3 never asked
@@ -47,12 +47,12 @@ def test_400_past_the_last_page_ends_quietly_and_malformed_json_is_counted(repla
         route = replay.site_config("khmer-times-api")["routes"][f"/wp-json/wp/v2/posts?categories=7&page={n}"]
         body = (replay.root / "khmer-times-api" / route["file"]).read_text(encoding="utf-8").replace("{base}", replay.base_url)
         replay.set_reply(f"/wp-json/wp/v2/posts?categories=7&page={n}&per_page=50".replace("/wp-json", "/khmer-times-api/wp-json"),
-                         body=body, headers={"X-WP-TotalPages": "9", "Content-Type": "application/json"})  # fmt: skip
+                         body=body, headers={"X-WP-TotalPages": "9", "Content-Type": "application/json"})
     (report,) = run_crawl("khmer-times-api", sqlite_url, url=replay.url_for("khmer-times-api"), check=True)
     assert report["status"] == "ok" and report["items"] == 5
     assert replay.hits["/khmer-times-api/wp-json/wp/v2/posts?categories=7&page=3&per_page=50"] == 1
     replay.set_reply("/khmer-times-api/wp-json/wp/v2/categories?slug=national", body="[{\"id\": 7, ",
-                     headers={"Content-Type": "application/json"})  # fmt: skip
+                     headers={"Content-Type": "application/json"})
     (broken,) = run_crawl("khmer-times-api", sqlite_url, url=replay.url_for("khmer-times-api"))
     assert broken["status"] == "failed" and "malformed JSON" in broken["error_summary"]
 
@@ -65,13 +65,13 @@ def test_a_post_the_api_says_changed_is_taken_again(replay: ReplayServer, sqlite
     assert first["new_items"] == 5
     route = "/wp-json/wp/v2/posts?categories=7&page=1"
     posts = json.loads((replay.root / "khmer-times-api" / replay.site_config("khmer-times-api")["routes"][route]["file"])
-                       .read_text(encoding="utf-8").replace("{base}", replay.base_url))  # fmt: skip
+                       .read_text(encoding="utf-8").replace("{base}", replay.base_url))
     later = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
     posts[0]["modified_gmt"] = later
     posts[0]["content"]["rendered"] += "<p>Update: the man arrived at Incheon on Thursday, police said.</p>"
     posts[1]["content"]["rendered"] += "<p>This edit is not announced by modified_gmt, so it is not taken.</p>"
     replay.set_reply(f"/khmer-times-api{route}&per_page=50", body=json.dumps(posts),
-                     headers={"Content-Type": "application/json", "X-WP-TotalPages": "1"})  # fmt: skip
+                     headers={"Content-Type": "application/json", "X-WP-TotalPages": "1"})
     (second,) = run_crawl("khmer-times-api", sqlite_url, url=replay.url_for("khmer-times-api"), check=True)
     assert second["items"] == 1 and second["new_items"] == 1
     store = Store(sqlite_url)

@@ -19,21 +19,21 @@ KIDNAP_BODY = (
 def extraction(
     types: list[str], nationality: str | None = "KR", *, ransom_usd: float | None = None, age: int | None = None,
     place: str | None = "Sihanoukville", body: str = KIDNAP_BODY, relevant: bool = True,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """An nlp Extraction dict whose spans point into `body`."""
     data: dict[str, Any] = {
         "lang": "en", "places": [], "victim_ages": [], "ransoms": [], "incident_types": types,
         "victim_nationality": nationality, "victim_count": 1, "relevant": relevant,
-    }  # fmt: skip
+    }
     if place and place in body:
         start = body.index(place)
         data["places"].append({"text": place, "name": place, "country": "KH", "admin1": "Preah Sihanouk",
                                "geonameid": 1831142, "lat": 10.6, "lon": 103.5, "start": start,
-                               "end": start + len(place)})  # fmt: skip
+                               "end": start + len(place)})
     if ransom_usd is not None and "$20,000" in body:
         start = body.index("$20,000")
         data["ransoms"].append({"text": "$20,000", "amount": ransom_usd, "currency": "USD", "usd": ransom_usd,
-                                "start": start, "end": start + 7})  # fmt: skip
+                                "start": start, "end": start + 7})
     if age is not None and "24-year-old" in body:
         start = body.index("24-year-old")
         data["victim_ages"].append({"value": age, "text": "24-year-old", "start": start, "end": start + 11})
@@ -43,7 +43,7 @@ def extraction(
 def add_story(
     store: Store, *, title: str, data: dict[str, Any], docs: int = 1, when: datetime = T0, source: str = "khmer-times",
     lang: str = "en", body: str = KIDNAP_BODY, created: datetime | None = None,
-) -> int:  # fmt: skip
+) -> int:
     """A story of `docs` documents sharing one extraction, published `when` and made by deskwatch
     `created` (default: `when`); facts_key derives from the facts."""
     with store.write() as s:
@@ -57,12 +57,12 @@ def add_story(
                 url_hash=hashlib.sha1(url.encode()).hexdigest(), title=f"{title} ({i})", body=body, lang=lang,
                 published_at=when - timedelta(hours=i), fetched_at=when, updated_at=when,
                 content_hash=hashlib.sha256(f"{url}{body}".encode()).hexdigest(), story_id=story.id,
-            )  # fmt: skip
+            )
             s.add(doc)
             s.flush()
             s.add(Extraction(document_id=doc.id, pipeline_version="test", relevant=data.get("relevant", True),
                              incident_types=data["incident_types"], victim_nationality=data["victim_nationality"],
-                             data=data, extracted_at=when))  # fmt: skip
+                             data=data, extracted_at=when))
         _set_facts(story, data, docs, created or when)
         return story.id
 
@@ -76,7 +76,7 @@ def _set_facts(story: Story, data: dict[str, Any], docs: int, when: datetime) ->
     story.max_ransom_usd = max(usd) if usd else None
     story.doc_count = docs
     story.facts = {"types": sorted(data["incident_types"]), "ransoms_usd": sorted(usd),
-                   "ages": sorted(a["value"] for a in data["victim_ages"])}  # fmt: skip
+                   "ages": sorted(a["value"] for a in data["victim_ages"])}
     story.facts_key = hashlib.sha1(repr(sorted(story.facts.items())).encode()).hexdigest()[:16]
     story.updated_at = when
 

@@ -36,7 +36,7 @@ ALERT: dict[str, Any] = {
     "payload": {"kind": "new", "title": "Korean <held> & beaten", "incident_types": ["kidnapping"],
                 "countries": ["KH"], "max_ransom_usd": 20000.0, "victim_nationality": "KR",
                 "links": [{"title": "Report", "url": "https://example.org/a?x=1&y=<2>"}]},
-}  # fmt: skip
+}
 
 
 def _free_port() -> int:
@@ -94,7 +94,7 @@ def test_webhook_posts_signed_slack_body(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("DESKWATCH_WEBHOOK_SECRET_DESK", "s3cret")
     with WebhookReceiver() as receiver:
         spec = parse_channel_spec("hook", {"type": "webhook", "url": receiver.url,
-                                           "secret_env": "DESKWATCH_WEBHOOK_SECRET_DESK"}, ["127.0.0.1"])  # fmt: skip
+                                           "secret_env": "DESKWATCH_WEBHOOK_SECRET_DESK"}, ["127.0.0.1"])
         WebhookChannel(spec, LOCAL).send(ALERT)
     (request,) = receiver.requests
     body, headers = request["body"], request["headers"]
@@ -128,12 +128,12 @@ def test_jsonl_channel_appends_one_line_per_alert(tmp_path: Path) -> None:
 
 
 def test_outbox_retries_a_failing_webhook_until_it_answers(store: Any, monkeypatch: pytest.MonkeyPatch,
-                                                           tmp_path: Path) -> None:  # fmt: skip
+                                                           tmp_path: Path) -> None:
     monkeypatch.setenv("DESKWATCH_WEBHOOK_SECRET", "k")
     with WebhookReceiver(statuses=[503, 502]) as receiver:
         rules = parse_rules(f'[channels.hook]\ntype = "webhook"\nurl = "{receiver.url}"\n[[rules]]\nname = "kr"\n'
                             'subject = "incident"\nchannels = ["hook"]\n[rules.when]\nvictim_nationality = "KR"\n',
-                            allowed_hosts=["127.0.0.1"])  # fmt: skip
+                            allowed_hosts=["127.0.0.1"])
         add_story(store, title="Korean held", data=extraction(["kidnapping"]))
         evaluate(store, rules, now=T0)
         settings = Settings(data_dir=tmp_path, webhook_allowed_hosts=["127.0.0.1"])

@@ -135,7 +135,7 @@ def test_failures_retry_with_backoff_then_fail_and_requeue(store: Store, tmp_pat
         assert row["status"] == "pending" and row["last_error"] == "receiver down"
         assert row["next_attempt_at"] == (clock + timedelta(seconds=delay)).isoformat()
         assert deliver_pending(store, settings, rules=rules, policy=policy, now=clock + timedelta(seconds=delay - 1),
-                               channels={"console": flaky}).attempted == 0  # fmt: skip
+                               channels={"console": flaky}).attempted == 0
         clock += timedelta(seconds=delay)
     report = deliver_pending(store, settings, rules=rules, policy=policy, now=clock, channels={"console": flaky})
     assert report.failed == 1
@@ -148,7 +148,7 @@ def test_failures_retry_with_backoff_then_fail_and_requeue(store: Store, tmp_pat
 
 def test_throttle_delays_excess_alerts(store: Store, tmp_path: Path) -> None:
     rules = parse_rules(RULES.replace('channels = ["console", "jsonl"]',
-                                      'channels = ["console"]\nthrottle = { max = 2, per = "1h" }'))  # fmt: skip
+                                      'channels = ["console"]\nthrottle = { max = 2, per = "1h" }'))
     for i in range(3):
         add_story(store, title=f"K{i}", data=extraction(["kidnapping"]))
     assert len(evaluate(store, rules, now=NOW)) == 3
@@ -166,7 +166,7 @@ def test_advisory_change_and_source_failure(store: Store) -> None:
     upsert_advisory(store, {**base, "level": 2, "level_native": "Level 2"})
     upsert_advisory(store, {**base, "level": 3, "level_native": "Level 3"})
     sync_sources(store, [{"key": "khmer-times", "name": "Khmer Times", "kind": "news", "country": "KH", "lang": "en",
-                         "fetch": "rss", "url": "https://x.org/feed", "schedule": "30m", "enabled": True}])  # fmt: skip
+                         "fetch": "rss", "url": "https://x.org/feed", "schedule": "30m", "enabled": True}])
     for _ in range(2):
         run = start_run(store, "khmer-times")
         finish_run(store, run, pages=0, items=0, new_items=0, errors=1, status="failed", error_summary="HTTP 503")

@@ -37,7 +37,7 @@ def test_default_rule_logic_on_the_gold_labels() -> None:
         return {"incident_types": row["incident_types"], "victim_nationality": row["victim_nationality"],
                 "victim_count": row["victim_count"], "relevant": row["relevant"], "places": [],
                 "victim_ages": [{"value": a} for a in row["victim_ages"]],
-                "ransoms": [{"usd": None} for _ in row["ransoms"]]}  # fmt: skip
+                "ransoms": [{"usd": None} for _ in row["ransoms"]]}
 
     rules = load_rules(CONFIG_DIR / "rules.toml")
     (score,) = score_rules(list(rules), list(read_gold(GOLD)), extractor=annotated)
@@ -51,7 +51,7 @@ def test_default_rule_with_nlp_through_the_cli(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(cli, ["--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "alerts", "test",
                                       str(CONFIG_DIR / "rules.toml"), "--gold", str(GOLD), "--json",
-                                      "--min-precision", "0.9", "--min-recall", "0.95"])  # fmt: skip
+                                      "--min-precision", "0.9", "--min-recall", "0.95"])
     report = json.loads(next(line for line in result.output.splitlines() if line.startswith('{"gold"')))
     (score,) = report["rules"]
     # Reached end to end since nlp 1.4.0 (0.989 / 0.967 then, alert = a kidnapping or detention of a

@@ -140,7 +140,7 @@ def test_nationality_inferred_only_when_unstated_and_opted_in() -> None:
         'victim_nationality = "KR"\nnationality_inferred_from = ["places", "language"]\n'
     ).rules[0]
     strict = parse_rules('[[rules]]\nname = "kr"\nsubject = "incident"\nchannels = ["console"]\n'
-                         '[rules.when]\nvictim_nationality = "KR"\n').rules[0]  # fmt: skip
+                         '[rules.when]\nvictim_nationality = "KR"\n').rules[0]
     body = "A teacher from Pohang was abducted in Sihanoukville."
     unstated = extraction(["kidnapping"], None, body=body)
     unstated["places"].append({"text": "Pohang", "name": "Pohang", "country": "KR", "start": 17, "end": 23})
@@ -150,7 +150,7 @@ def test_nationality_inferred_only_when_unstated_and_opted_in() -> None:
     assert not incident_matches(rule, view_of_article(extraction(["kidnapping"], "CN"), KIDNAP_BODY, "ko"))  # stated
     with pytest.raises(RuleError, match="nationality_inferred_from"):
         parse_rules('[[rules]]\nname = "kr"\nsubject = "incident"\nchannels = ["console"]\n[rules.when]\n'
-                    'nationality_inferred_from = ["vibes"]\n')  # fmt: skip
+                    'nationality_inferred_from = ["vibes"]\n')
 
 
 def test_default_rule_takes_nationality_from_nlp_only() -> None:

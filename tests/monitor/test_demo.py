@@ -21,7 +21,7 @@ def _demo(db_url: str, home: Path) -> dict:  # type: ignore[type-arg]
     proc = subprocess.run(
         [sys.executable, "-m", "cli", "--db", db_url, "demo", "--json"],
         capture_output=True, text=True, env=env, timeout=600, check=False,
-    )  # fmt: skip
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -62,7 +62,7 @@ def test_the_demo_keeps_its_own_store_and_says_what_to_do_next(tmp_path: Path) -
     for key in ("DESKWATCH_DB", "DESKWATCH_DATA_DIR"):
         env.pop(key, None)
     proc = subprocess.run([sys.executable, "-m", "cli", "demo"], capture_output=True, text=True, env=env,
-                          timeout=600, cwd=tmp_path, check=False)  # fmt: skip
+                          timeout=600, cwd=tmp_path, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     home = tmp_path / "data" / "deskwatch"
     assert not (home / "deskwatch.sqlite").exists()  # the default store

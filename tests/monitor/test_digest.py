@@ -34,7 +34,7 @@ def test_an_old_event_collected_in_the_window_is_new_to_the_reader(store: Store,
     """A report published months ago but collected today is new today, in the list, the count and the
     chart alike; its incident date (the first report's) is shown beside when deskwatch first saw it."""
     story_id = add_story(store, title="Korean freed after months in a compound", data=extraction(["detention"]),
-                         when=T0 - timedelta(days=200), created=T0)  # fmt: skip
+                         when=T0 - timedelta(days=200), created=T0)
     result = build_digest(store, DAY + timedelta(days=1), _settings(tmp_path, base_url="https://desk.example/"))
     assert (result.counts["new_incidents"], result.counts["updated_incidents"]) == (1, 0)
     assert result.counts["new_incidents_30d"] == 1
@@ -61,7 +61,7 @@ def test_counts_agree_across_digest_chart_archive_stats_and_api(store: Store, tm
     for days_ago, n in made.items():
         for i in range(n):
             add_story(store, title=f"K{days_ago}-{i}", data=extraction(["kidnapping"]),
-                      when=T0 - timedelta(days=400), created=T0 - timedelta(days=days_ago))  # fmt: skip
+                      when=T0 - timedelta(days=400), created=T0 - timedelta(days=days_ago))
     add_story(store, title="Not an incident", data=extraction([]), created=T0)
     result = build_digest(store, DAY + timedelta(days=1), _settings(tmp_path))  # window: the 24 h up to T0+
     assert result.counts["new_incidents"] == 2
@@ -106,9 +106,9 @@ def test_window_is_the_24_hours_before_the_local_digest_time(tmp_path: Path) -> 
 
 def test_digest_groups_new_and_updated_with_quotes(store: Store, tmp_path: Path) -> None:
     new_id = add_story(store, title="Korean held in Sihanoukville", docs=3,
-                       data=extraction(["kidnapping"], ransom_usd=20000.0, age=24))  # fmt: skip
+                       data=extraction(["kidnapping"], ransom_usd=20000.0, age=24))
     old_id = add_story(store, title="Korean detained last week", data=extraction(["detention"]),
-                       when=T0 - timedelta(days=6))  # fmt: skip
+                       when=T0 - timedelta(days=6))
     add_fact(store, old_id, ransom_usd=20000.0, when=T0)
     add_story(store, title="Not an incident", data=extraction([]))
     result = build_digest(store, DAY + timedelta(days=1), _settings(tmp_path))
@@ -136,10 +136,10 @@ def test_scraped_text_is_escaped(store: Store, tmp_path: Path) -> None:
 
 def test_advisory_changes_and_source_health(store: Store, tmp_path: Path) -> None:
     base = {"issuer": "uk_fcdo", "country": "KH", "region": "", "label": "Advise against all but essential travel",
-            "url": "https://www.gov.uk/foreign-travel-advice/cambodia"}  # fmt: skip
+            "url": "https://www.gov.uk/foreign-travel-advice/cambodia"}
     sync_sources(store, [{"key": "yonhap-ko", "name": "Yonhap", "kind": "news", "country": "KR", "lang": "ko",
                          "fetch": "rss", "url": "https://www.yna.co.kr/rss/news.xml", "schedule": "30m",
-                         "enabled": True}])  # fmt: skip
+                         "enabled": True}])
     with time_machine.travel(T0 - timedelta(days=3), tick=False):
         upsert_advisory(store, {**base, "level": 2})
     with time_machine.travel(T0, tick=False):

@@ -28,7 +28,7 @@ def test_good_lines_go_in_once_by_url(store) -> None:  # type: ignore[no-untyped
 def test_bad_lines_are_reported_by_number_and_the_rest_goes_in(store) -> None:  # type: ignore[no-untyped-def]
     lines = [_line(), "{not json", _line(url="ftp://x"), "", json.dumps([1]), _line(url="https://b.example/2",
              date="18/10/2025"), _line(url="https://b.example/3", title="", text=""),
-             _line(url="https://b.example/4", lang="fr"), _line(url="https://b.example/5")]  # fmt: skip
+             _line(url="https://b.example/4", lang="fr"), _line(url="https://b.example/5")]
     report = ingest_lines(store, lines)
     assert report.added == 2
     numbers = [n for n, _ in report.errors]

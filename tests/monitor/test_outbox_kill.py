@@ -48,13 +48,13 @@ def _rules(tmp_path: Path, hook_url: str) -> Path:
     path.write_text(f'[channels.hook]\ntype = "webhook"\nurl = "{hook_url}"\nsign = false\n\n'
                     '[[rules]]\nname = "kr"\nsubject = "incident"\nchannels = ["jsonl", "hook"]\n'
                     '[rules.when]\nincident_types = ["kidnapping"]\nvictim_nationality = "KR"\n',
-                    encoding="utf-8")  # fmt: skip
+                    encoding="utf-8")
     return path
 
 
 def _start_child(db_url: str, rules: Path, data_dir: Path, step: str) -> subprocess.Popen[str]:
     proc = subprocess.Popen([sys.executable, "-c", CHILD, db_url, str(rules), str(data_dir), step], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline() if proc.stdout else ""
     assert line.startswith("decided ["), (line, proc.stderr.read() if proc.stderr else "")
     return proc
@@ -74,10 +74,10 @@ def test_killed_after_deciding_then_restart_delivers(db_url: str, tmp_path: Path
         assert {a["status"] for a in list_alerts(store)} == {"pending"}  # the decision survived the kill
         env = {**os.environ, "DESKWATCH_DATA_DIR": str(tmp_path), "DESKWATCH_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"}
         out = subprocess.run([sys.executable, "-m", "cli", "--db", db_url, "alerts", "--rules", str(rules),
-                              "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+                              "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
         assert out.returncode == 0, out.stderr
         assert json.loads(out.stdout) | {"errors": []} == {"enqueued": 0, "attempted": 2, "sent": 2, "retrying": 0,
-                                                           "failed": 0, "errors": []}  # fmt: skip
+                                                           "failed": 0, "errors": []}
     assert len(receiver.requests) == 1
     assert len((tmp_path / "alerts.jsonl").read_text(encoding="utf-8").splitlines()) == 1
     assert {a["status"] for a in list_alerts(store)} == {"sent"}
@@ -128,7 +128,7 @@ def test_killed_while_sending_is_sent_after_the_lease(db_url: str, tmp_path: Pat
         settings = Settings(db_url=db_url, data_dir=tmp_path, webhook_allowed_hosts=["127.0.0.1"])
         assert deliver_pending(store, settings, rules=rules).attempted == 0  # still leased to the dead sender
         report = deliver_pending(store, settings, rules=rules, policy=DeliveryPolicy(),
-                                 now=datetime.now(UTC) + timedelta(minutes=6))  # fmt: skip
+                                 now=datetime.now(UTC) + timedelta(minutes=6))
     assert report.sent == 1 and len(receiver.requests) == 1
     assert {a["status"] for a in list_alerts(store)} == {"sent"}
     store.close()

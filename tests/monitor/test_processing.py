@@ -27,7 +27,7 @@ def _add(store, n: int, body: str, lang: str):  # type: ignore[no-untyped-def]
         "item_id": f"test/{n}", "source_key": "test", "url": f"https://example.com/{n}",
         "canonical_url": f"https://example.com/{n}", "title": body[:40], "body": body, "lang": lang,
         "published_at": datetime(2025, 8, 1, tzinfo=UTC),
-    }).id  # fmt: skip
+    }).id
 
 
 def test_process_extracts_and_builds_stories(store) -> None:  # type: ignore[no-untyped-def]

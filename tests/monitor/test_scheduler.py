@@ -38,7 +38,7 @@ FROZEN = datetime(2026, 11, 20, 0, 30, tzinfo=UTC)  # 09:30 in Seoul
 def _sources(tmp_path: Path, *entries: tuple[str, str, str, bool]) -> Path:
     path = tmp_path / "sources.toml"
     path.write_text("".join(SOURCE.format(key=k, url=u, schedule=s, enabled=str(e).lower()) for k, u, s, e in entries),
-                    encoding="utf-8")  # fmt: skip
+                    encoding="utf-8")
     return path
 
 
@@ -49,7 +49,7 @@ def _settings(tmp_path: Path, sources: Path, **kw: object) -> Settings:
 def test_plan_under_frozen_time(tmp_path: Path) -> None:
     sources = _sources(tmp_path, ("news-a", "https://a.example.org/rss", "30m", True),
                        ("news-b", "https://b.example.org/rss", "0 */2 * * *", True),
-                       ("news-off", "https://c.example.org/rss", "30m", False))  # fmt: skip
+                       ("news-off", "https://c.example.org/rss", "30m", False))
     with time_machine.travel(FROZEN, tick=False):
         jobs = {j["id"]: j for j in scheduler.planned_jobs_report(_settings(tmp_path, sources))}
     assert "crawl:news-off" not in jobs and not any(j["stored"] for j in jobs.values())
@@ -64,7 +64,7 @@ def test_plan_under_frozen_time(tmp_path: Path) -> None:
 
 def test_jobs_persist_in_the_database_across_restarts(tmp_path: Path) -> None:
     sources = _sources(tmp_path, ("news-a", "https://a.example.org/rss", "30m", True),
-                       ("news-b", "https://b.example.org/rss", "6h", True))  # fmt: skip
+                       ("news-b", "https://b.example.org/rss", "6h", True))
     settings = _settings(tmp_path, sources)
     store = Store(settings.db_url)
     with time_machine.travel(FROZEN, tick=False):
@@ -75,7 +75,7 @@ def test_jobs_persist_in_the_database_across_restarts(tmp_path: Path) -> None:
     stored = {j["id"]: j for j in scheduler.planned_jobs_report(settings)}
     assert stored["crawl:news-a"]["stored"] and stored["crawl:news-a"]["next_run_time"] == "2026-11-20T10:00:00+09:00"
     sources.write_text(SOURCE.format(key="news-a", url="https://a.example.org/rss", schedule="1h", enabled="true"),
-                       encoding="utf-8")  # fmt: skip
+                       encoding="utf-8")
     with time_machine.travel(FROZEN.replace(minute=40), tick=False):
         second = scheduler.build_scheduler(settings, store)
         second.start(paused=True)
@@ -110,9 +110,9 @@ def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     sources = _sources(tmp_path, ("news-a", "https://a.example.org/rss", "1d", True))
     db = f"sqlite:///{tmp_path / 'db.sqlite'}"
     env = {**os.environ, "DESKWATCH_SOURCES_FILE": str(sources), "DESKWATCH_DATA_DIR": str(tmp_path),
-           "DESKWATCH_DB": db}  # fmt: skip
+           "DESKWATCH_DB": db}
     proc = subprocess.Popen([sys.executable, "-m", "cli", "-v", "run"], env=env, stderr=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL)  # fmt: skip
+                            stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -132,7 +132,7 @@ def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
 
 def test_new_crawl_jobs_start_soon_and_staggered(tmp_path: Path) -> None:
     sources = _sources(tmp_path, ("news-a", "https://a.example.org/rss", "6h", True),
-                       ("news-b", "https://b.example.org/rss", "6h", True))  # fmt: skip
+                       ("news-b", "https://b.example.org/rss", "6h", True))
     settings = _settings(tmp_path, sources)
     store = Store(settings.db_url)
     with time_machine.travel(FROZEN, tick=False):

@@ -16,7 +16,7 @@ from nlp.components.identity_names import given_skeleton, ko_given_skeleton
     ("He was taken on July 17 near the border", "en", [(None, 7, 17, 0)]),
     ("She left in August for a job", "en", [(None, 8, None, 0)]),
     ("Published: 21 Oct. 2025", "en", [(2025, 10, 21, 0)]),
-])  # fmt: skip
+])
 def test_date_mentions(text: str, lang: str, expected: list[tuple]) -> None:  # type: ignore[type-arg]
     found = [(d["year"], d["month"], d["day"], d["month_offset"]) for d in find_dates(text, lang)]
     assert found == expected

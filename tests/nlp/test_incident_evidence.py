@@ -27,7 +27,7 @@ from nlp import extract
     ("The remains of a Korean worker were found near a compound in Kampot.", "en", ["death"], []),
     # A police bust of a ring is an arrest.
     ("Police in Busan busted a ring that sent Koreans to scam compounds in Cambodia.", "en", ["arrest"], []),
-])  # fmt: skip
+])
 def test_incident_types_follow_what_the_sentence_reports(text: str, lang: str, present: list[str],
                                                          absent: list[str]) -> None:
     types = set(extract(text, lang=lang).incident_types)
@@ -43,7 +43,7 @@ def test_incident_types_follow_what_the_sentence_reports(text: str, lang: str, p
     ("캄보디아 프놈펜에서 연락이 끊긴 K씨(27)의 가족이 몸값 2만 달러를 요구받았다.", "ko", "KR"),
     ("캄보디아에서 감금 조직을 운영한 혐의로 기소된 P씨(45)에게 징역 5년이 선고됐다.", "ko", None),
     ("캄보디아 범죄단지에 갇혀 있던 20대가 탈출해 한국으로 돌아왔다.", "ko", "KR"),
-])  # fmt: skip
+])
 def test_victim_nationality_evidence(text: str, lang: str, nationality: str | None) -> None:
     assert extract(text, lang=lang).victim_nationality == nationality
 
@@ -54,7 +54,7 @@ def test_victim_nationality_evidence(text: str, lang: str, nationality: str | No
     # An official named with an age is not a lone victim.
     ("Korea's consul in Phnom Penh, 58, said Koreans detained in compounds would get faster help.", None),
     ("Three South Koreans held in a scam compound in Bavet were rescued on Monday.", 3),
-])  # fmt: skip
+])
 def test_victim_count_is_of_one_incident(text: str, count: int | None) -> None:
     assert extract(text, lang="en").victim_count == count
 

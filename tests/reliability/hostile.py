@@ -44,7 +44,7 @@ def smtp_catcher() -> Iterator[SmtpCatcher]:
             return "250 OK"
 
     controller = Controller(Inbox(), hostname="127.0.0.1", port=catcher.port, authenticator=authenticate,
-                            auth_require_tls=False)  # fmt: skip
+                            auth_require_tls=False)
     controller.start()
     try:
         yield catcher
@@ -56,7 +56,7 @@ class HttpHost:
     """Records every request; `redirect_to` makes it answer 302 with that Location; `status` otherwise."""
 
     def __init__(self, host: str = "127.0.0.1", redirect_to: str | None = None, status: int = 200,
-                 body: bytes = b"ok", content_type: str = "text/plain") -> None:  # fmt: skip
+                 body: bytes = b"ok", content_type: str = "text/plain") -> None:
         self.requests: list[dict[str, Any]] = []
         host_server = self
 
@@ -64,7 +64,7 @@ class HttpHost:
             def _any(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 host_server.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
-                                             "body": self.rfile.read(length) if length else b""})  # fmt: skip
+                                             "body": self.rfile.read(length) if length else b""})
                 if redirect_to:
                     self.send_response(302)
                     self.send_header("Location", redirect_to)

@@ -65,7 +65,7 @@ def canary() -> Iterator[Canary]:
 @pytest.mark.parametrize("url", [
     "http://169.254.169.254/latest/meta-data/", "http://10.0.0.7/admin", "https://evil.example/feed.xml",
     "file:///etc/passwd", "gopher://127.0.0.1:6379/_FLUSHALL", "http://en.yna.co.kr.evil.example/RSS/news.xml",
-])  # fmt: skip
+])
 def test_foreign_start_urls_are_refused(url: str) -> None:
     with pytest.raises(StartUrlError):
         check_start_url(url, "https://en.yna.co.kr/RSS/news.xml")
@@ -74,7 +74,7 @@ def test_foreign_start_urls_are_refused(url: str) -> None:
 @pytest.mark.parametrize("url", [
     "http://127.0.0.1:8123/yonhap-en/RSS/news.xml", "http://localhost/x", "http://[::1]:9/x",
     "https://en.yna.co.kr/RSS/other.xml", "https://www.yna.co.kr/rss/news.xml".replace("www.yna", "en.yna"),
-])  # fmt: skip
+])
 def test_loopback_and_registry_hosts_are_allowed(url: str) -> None:
     assert check_start_url(url, "https://en.yna.co.kr/RSS/news.xml") == url
     assert check_start_url("https://elsewhere.example/", "https://en.yna.co.kr/", any_host=True)
@@ -83,11 +83,11 @@ def test_loopback_and_registry_hosts_are_allowed(url: str) -> None:
 @pytest.mark.parametrize("argv", [
     ["-m", "cli", "--db", "{db}", "crawl", "yonhap-en", "--url", "http://169.254.169.254/latest/"],
     ["-m", "crawler.runner", "yonhap-en", "--db", "{db}", "--url", "http://169.254.169.254/latest/"],
-])  # fmt: skip
+])
 def test_cli_refuses_a_foreign_start_url_before_crawling(argv: list[str], sqlite_url: str) -> None:
     from storage.repository import Store
     proc = subprocess.run([sys.executable, *(a.format(db=sqlite_url) for a in argv)], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
+                          capture_output=True, text=True, check=False, timeout=60)
     assert proc.returncode == 2 and "--any-host" in proc.stderr, proc.stderr[-1500:]
     store = Store(sqlite_url)
     try:
@@ -119,7 +119,7 @@ def test_no_web_endpoint_fetches_a_url_it_is_given(tmp_path: Path, canary: Canar
 
     app = create_app(f"sqlite:///{tmp_path / 'web.sqlite'}", rules_path=tmp_path / "rules.toml", rules_loader=load_rules)
     bait = dict.fromkeys(("q", "url", "next", "source", "country", "feed", "link", "href", "callback", "since"),
-                         canary.url)  # fmt: skip
+                         canary.url)
     paths = _web_paths(app)
     with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as client:
         for method, path in sorted(paths):
@@ -127,7 +127,7 @@ def test_no_web_endpoint_fetches_a_url_it_is_given(tmp_path: Path, canary: Canar
     assert len(paths) > 20 and canary.hits == []
     web_source = "\n".join(p.read_text(encoding="utf-8") for p in (PROJECT_ROOT / "web").rglob("*.py"))
     for client_import in ("urllib.request", "import httpx", "import requests", "http.client", "crawler.runner",
-                          "run_crawls", "subprocess"):  # fmt: skip
+                          "run_crawls", "subprocess"):
         assert client_import not in web_source, client_import
 
 
@@ -163,7 +163,7 @@ def test_rule_files_never_execute_code(tmp_path: Path) -> None:
     assert not marker.exists()
     alerts_source = "\n".join(p.read_text(encoding="utf-8") for p in (PROJECT_ROOT / "monitor" / "alerts").rglob("*.py"))
     for dangerous in (r"(?<![\w.])eval\(", r"(?<![\w.])exec\(", r"(?<![\w.])compile\(", r"\bpickle\b",
-                      r"yaml\.(unsafe_)?load", r"\bimportlib\b", r"__import__"):  # fmt: skip
+                      r"yaml\.(unsafe_)?load", r"\bimportlib\b", r"__import__"):
         assert not re.search(dangerous, alerts_source), dangerous
 
 
@@ -181,7 +181,7 @@ def _assert_no_secret(where: str, text: str) -> None:
 
 def test_secrets_used_in_a_run_never_reach_logs_or_stored_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:  # fmt: skip
+) -> None:
     from monitor.alerts.webhook_receiver import WebhookReceiver
     from tests.monitor.act_helpers import add_story, extraction
 
@@ -195,7 +195,7 @@ def test_secrets_used_in_a_run_never_reach_logs_or_stored_errors(
             f'[channels.hook]\ntype = "webhook"\nurl = "{receiver.url}"\n\n'
             '[channels.mail]\ntype = "email"\nto = ["a@b.example"]\n\n'
             '[[rules]]\nname = "kr"\nsubject = "incident"\nchannels = ["hook", "mail"]\n'
-            '[rules.when]\nincident_types = ["kidnapping"]\n', encoding="utf-8")  # fmt: skip
+            '[rules.when]\nincident_types = ["kidnapping"]\n', encoding="utf-8")
         from storage.repository import Store
 
         store = Store(db_url)
@@ -205,7 +205,7 @@ def test_secrets_used_in_a_run_never_reach_logs_or_stored_errors(
                "DESKWATCH_SMTP_HOST": "127.0.0.1", "DESKWATCH_SMTP_PORT": str(smtp_port), "DESKWATCH_SMTP_USER": "desk"}
         cli = [sys.executable, "-m", "cli", "-vv", "--db", db_url]
         outputs = [subprocess.run([*cli, "alerts", "--rules", str(rules), "--json"], cwd=PROJECT_ROOT, env=env,
-                                  capture_output=True, text=True, check=False, timeout=120)]  # fmt: skip
+                                  capture_output=True, text=True, check=False, timeout=120)]
         assert receiver.requests and "X-Deskwatch-Signature" in receiver.requests[0]["headers"]  # the secrets were used
         assert logins == [SMTP_PASSWORD.encode()]
     outputs.append(_kr_mofa_crawl(tmp_path, db_url, env))
@@ -237,7 +237,7 @@ def _smtp_with_auth(logins: list[bytes]) -> Iterator[int]:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
     controller = Controller(Inbox(), hostname="127.0.0.1", port=port, authenticator=authenticate,
-                            auth_require_tls=False)  # fmt: skip
+                            auth_require_tls=False)
     controller.start()
     try:
         yield port
@@ -255,7 +255,7 @@ def _kr_mofa_crawl(tmp_path: Path, db_url: str, env: dict[str, str]) -> subproce
         proc = subprocess.run([sys.executable, "-m", "crawler.runner", "kr-mofa", "--db", db_url, "--url",
                                replay.url_for("kr-mofa"), "--set", "LOG_LEVEL=DEBUG", "--set", "DOWNLOAD_DELAY=0",
                                "--set", "AUTOTHROTTLE_ENABLED=0"], cwd=PROJECT_ROOT, env=env,
-                              capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
+                              capture_output=True, text=True, check=False, timeout=120)
     assert '"kr-mofa"' in proc.stdout or "kr-mofa" in proc.stdout, proc.stderr[-2000:]
     return proc
 

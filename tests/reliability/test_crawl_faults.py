@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 SITES = [
     "healthy", "burst-ok", "burst-dead", "timeout", "reset", "slow", "truncated", "wrong-charset", "no-charset",
     "bad-xml", "garbage-feed", "oversize", "redirect-loop",
-]  # fmt: skip
+]
 EXPECTED = {  # source -> (status, items stored, the error summary mentions)
     "healthy": ("ok", 3, None),
     "burst-ok": ("ok", 3, None),  # 503, 502, then 200: retried with backoff
@@ -46,7 +46,7 @@ def _inject_faults(replay: ReplayServer, root: Path) -> None:
     replay.add_fault("/wrong-charset/news/1", charset="iso-8859-1")  # UTF-8 Korean labelled Latin-1
     bare = (root / "no-charset" / "news" / "1.html").read_bytes().replace(b'<meta charset="utf-8">', b"")
     replay.set_reply("/no-charset/news/1", body=bare.replace(b"{base}", replay.base_url.encode()),
-                     headers={"Content-Type": "text/html"})  # fmt: skip
+                     headers={"Content-Type": "text/html"})
     feed = (root / "bad-xml" / "rss.xml").read_text(encoding="utf-8").replace("{base}", replay.base_url)
     cut = feed.index("<item>", feed.index("</item>", feed.index("</item>") + 1)) + 40
     replay.set_reply("/bad-xml/rss.xml", body=feed[:cut], headers={"Content-Type": "application/rss+xml"})
@@ -138,9 +138,9 @@ def test_malformed_json_fails_that_source_only(sqlite_url: str, tmp_path: Path) 
         registry = tmp_path / "sources.toml"
         registry.write_text("\n".join(lines), encoding="utf-8")
         replay.set_reply("/uk-fcdo/api/content/foreign-travel-advice", body='{"links": {"children": [{"base_path": ',
-                         headers={"Content-Type": "application/json"})  # fmt: skip
+                         headers={"Content-Type": "application/json"})
         replay.set_reply("/khmer-times-api/wp-json/wp/v2/categories?slug=national", body="[{\"id\": 7,, }",
-                         headers={"Content-Type": "application/json"})  # fmt: skip
+                         headers={"Content-Type": "application/json"})
         reports = run_crawl(keys, sqlite_url, registry)
     assert reports["uk-fcdo"]["status"] == "failed" and reports["khmer-times-api"]["status"] == "failed"
     assert reports["us-state"]["status"] == "ok" and reports["us-state"]["items"] > 0

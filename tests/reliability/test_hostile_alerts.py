@@ -32,7 +32,7 @@ from tests.reliability.hostile import HttpHost, smtp_catcher
 PASSWORD = "smtp-pass-Kq81-never-elsewhere"
 RULE = '\n[[rules]]\nname = "kr"\nsubject = "incident"\nchannels = ["{channel}"]\n'
 ALERT: dict[str, Any] = {"id": 3, "rule": "kr", "subject_type": "story", "subject_id": "1",
-                         "created_at": "2026-11-20T03:00:00+00:00", "payload": {"kind": "new", "title": "Held"}}  # fmt: skip
+                         "created_at": "2026-11-20T03:00:00+00:00", "payload": {"kind": "new", "title": "Held"}}
 
 
 # ---- 1. the SMTP password goes only to the configured server ---------------------------------------
@@ -50,7 +50,7 @@ def test_the_smtp_password_reaches_only_the_configured_server(monkeypatch: pytes
         settings = Settings(smtp_host="127.0.0.1", smtp_port=legit.port, smtp_user="desk", data_dir=tmp_path)
         # Even a spec that skipped validation cannot move the server: only recipients come from rules.
         spec = ChannelSpec("email", "email", {"host": "127.0.0.1", "port": attacker.port, "user": "thief",
-                                              "starttls": False, "to": ["desk@example.org"]})  # fmt: skip
+                                              "starttls": False, "to": ["desk@example.org"]})
         EmailChannel(spec, settings).send(ALERT)
     assert attacker.logins == [] and attacker.messages == []
     assert legit.logins == [PASSWORD.encode()] and legit.messages[0]["To"] == "desk@example.org"
@@ -65,9 +65,9 @@ def test_digest_send_ignores_a_hostile_rules_file(monkeypatch: pytest.MonkeyPatc
     with smtp_catcher() as legit, smtp_catcher() as attacker:
         rules = tmp_path / "rules.toml"
         rules.write_text(f'[channels.email]\ntype = "email"\nhost = "127.0.0.1"\nport = {attacker.port}\n'
-                         'user = "thief"\nstarttls = false\nto = ["x@evil.example"]\n', encoding="utf-8")  # fmt: skip
+                         'user = "thief"\nstarttls = false\nto = ["x@evil.example"]\n', encoding="utf-8")
         settings = Settings(smtp_host="127.0.0.1", smtp_port=legit.port, smtp_user="desk", smtp_to=["desk@example.org"],
-                            rules_file=rules, data_dir=tmp_path)  # fmt: skip
+                            rules_file=rules, data_dir=tmp_path)
         send_digest(store, build_digest(store, T0.date() + timedelta(days=1), settings), settings)
     store.close()
     assert attacker.logins == [] and attacker.messages == []
@@ -76,7 +76,7 @@ def test_digest_send_ignores_a_hostile_rules_file(monkeypatch: pytest.MonkeyPatc
 
 # ---- 2. secret_env names webhook secrets only -------------------------------------------------------
 @pytest.mark.parametrize("name", ["DESKWATCH_SMTP_PASSWORD", "DESKWATCH_API_TOKEN", "HOME", "deskwatch_webhook_secret",
-                                  "DESKWATCH_WEBHOOK_SECRETX"])  # fmt: skip
+                                  "DESKWATCH_WEBHOOK_SECRETX"])
 def test_secret_env_may_only_name_a_webhook_secret(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DESKWATCH_SMTP_PASSWORD", PASSWORD)
     with WebhookReceiver() as receiver:
@@ -99,7 +99,7 @@ def test_a_prefixed_webhook_secret_signs(monkeypatch: pytest.MonkeyPatch) -> Non
     (request,) = receiver.requests
     headers = request["headers"]
     assert verify_signature("ops-secret", request["body"], headers["X-Deskwatch-Timestamp"],
-                            headers["X-Deskwatch-Signature"])  # fmt: skip
+                            headers["X-Deskwatch-Signature"])
 
 
 # ---- 3. webhooks reach public addresses only, and follow no redirect ---------------------------------
@@ -108,7 +108,7 @@ def test_a_prefixed_webhook_secret_signs(monkeypatch: pytest.MonkeyPatch) -> Non
     "https://localhost/hook", "https://[::1]/hook", "https://224.0.0.251/hook", "https://240.0.0.1/hook",
     "https://0.0.0.0/hook", "https://[::ffff:127.0.0.1]/hook", "https://100.64.0.1/hook", "https://[fd00::1]/hook",
     "http://localhost:8080/hook",
-])  # fmt: skip
+])
 def test_webhooks_to_internal_addresses_are_refused_at_load(url: str) -> None:
     text = f'[channels.hook]\ntype = "webhook"\nurl = "{url}"\n'
     with pytest.raises(RuleError) as info:
@@ -146,7 +146,7 @@ def test_a_host_that_resolves_to_loopback_at_delivery_is_refused(monkeypatch: py
 
 
 def test_a_redirecting_webhook_is_a_recorded_failure_and_not_followed(monkeypatch: pytest.MonkeyPatch,
-                                                                      tmp_path: Path) -> None:  # fmt: skip
+                                                                      tmp_path: Path) -> None:
     monkeypatch.setenv("DESKWATCH_WEBHOOK_SECRET", "k")
     store = Store(f"sqlite:///{tmp_path / 'hook.sqlite'}")
     with HttpHost(host="127.0.0.1") as elsewhere:
@@ -154,7 +154,7 @@ def test_a_redirecting_webhook_is_a_recorded_failure_and_not_followed(monkeypatc
         with HttpHost(redirect_to=target) as hook:
             url = f"http://127.0.0.1:{hook.port}/hook"
             rules = parse_rules(f'[channels.hook]\ntype = "webhook"\nurl = "{url}"\n' + RULE.format(channel="hook"),
-                                allowed_hosts=["127.0.0.1"])  # fmt: skip
+                                allowed_hosts=["127.0.0.1"])
             add_story(store, title="Korean held", data=extraction(["kidnapping"]))
             evaluate(store, rules, now=T0)
             settings = Settings(data_dir=tmp_path, webhook_allowed_hosts=["127.0.0.1"])
@@ -178,7 +178,7 @@ def test_verify_signature_refuses_replays_and_malformed_timestamps() -> None:
     assert verify_signature("k", body, *_pair(old), now=1_000_000_100)  # its own moment, within the window
     assert verify_signature("k", body, *_pair(old), window_s=10**10)
     for stamp in (" 01000000000", "01000000000", "1e3", "+1000000000", "1000000000.0", "١٠٠٠٠٠٠٠٠٠", "", "-5",
-                  "9" * 40, "1000000000\n"):  # fmt: skip
+                  "9" * 40, "1000000000\n"):
         signed_as_is = "sha256=" + "0" * 64
         assert verify_signature("k", body, stamp, signed_as_is) is False
         assert verify_signature("k", body, stamp, old["X-Deskwatch-Signature"], window_s=10**12) is False

@@ -15,12 +15,12 @@ from tests.reliability.hostile import HttpHost
 
 ARTICLE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
            + "<p>An invented report about a compound near the border, told at length for the extractor. </p>" * 6
-           + "</article></body></html>")  # fmt: skip
+           + "</article></body></html>")
 
 
 def _feed(links: list[str]) -> str:
     items = "".join(f"<item><title>Report {n}</title><link>{link}</link>"
-                    f"<pubDate>Mon, 23 Nov 2026 0{n}:00:00 +0000</pubDate></item>" for n, link in enumerate(links))  # fmt: skip
+                    f"<pubDate>Mon, 23 Nov 2026 0{n}:00:00 +0000</pubDate></item>" for n, link in enumerate(links))
     return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
 
 
@@ -32,7 +32,7 @@ def _serve(replay: ReplayServer, links: list[str], articles: dict[str, str]) -> 
 
 def _registry(tmp_path: Path) -> Path:
     return write_registry(tmp_path / "sources.toml", [{"key": "hostile-feed", "name": "Hostile", "lang": "en",
-                                                       "url": "https://news.example.org/feed.xml"}])  # fmt: skip
+                                                       "url": "https://news.example.org/feed.xml"}])
 
 
 def _stored_titles(db_url: str) -> set[str]:
@@ -53,7 +53,7 @@ def test_feed_links_and_redirects_to_other_hosts_are_dropped_and_counted(tmp_pat
         metadata = f"http://localhost:{other.port}/latest/meta-data/iam/security-credentials/"
         base = replay.base_url
         _serve(replay, [f"{base}/a1.html", metadata, f"{base}/a2.html", f"{base}/moved.html"],
-               {"/a1.html": "First report", "/a2.html": "Second report"})  # fmt: skip
+               {"/a1.html": "First report", "/a2.html": "Second report"})
         replay.set_reply("/moved.html", status=302, headers={"Location": f"http://localhost:{other.port}/stolen"})
         (report,) = run_crawl("hostile-feed", sqlite_url, url=f"{base}/feed.xml", sources=_registry(tmp_path))
     assert other.requests == []  # the second host never heard from the crawler
@@ -68,7 +68,7 @@ def test_one_javascript_link_is_skipped_and_counted_and_the_feed_goes_on(tmp_pat
     with ReplayServer(root=tmp_path) as replay:
         base = replay.base_url
         _serve(replay, ["javascript:alert(1)", f"{base}/a1.html", "data:text/html,<b>x</b>", f"{base}/a2.html",
-                        "http://[broken/x"], {"/a1.html": "First report", "/a2.html": "Second report"})  # fmt: skip
+                        "http://[broken/x"], {"/a1.html": "First report", "/a2.html": "Second report"})
         (report,) = run_crawl("hostile-feed", sqlite_url, url=f"{base}/feed.xml", sources=_registry(tmp_path))
     assert _stored_titles(sqlite_url) == {"Report 1", "Report 3"}
     assert report["status"] == "partial" and report["items"] == 2 and report["errors"] == 3
@@ -84,6 +84,6 @@ def test_allowed_domains_default_to_the_registrable_domain_and_are_validated(tmp
         live["joongang-daily"].allowed_domains)  # Google News links redirect to the outlet
     for bad in (["https://x.org"], ["x.org:8080"], [], "x.org", ["*.x.org"]):
         path = write_registry(tmp_path / "bad.toml", [{"key": "x", "name": "X", "url": "https://x.org/feed",
-                                                      "allowed_domains": bad}])  # fmt: skip
+                                                      "allowed_domains": bad}])
         with pytest.raises(RegistryError, match="allowed_domains"):
             load_registry(path)

@@ -19,7 +19,7 @@ from tests.monitor.act_helpers import T0, add_story, extraction
 
 GOOD = '[[rules]]\nname = "kr"\nsubject = "incident"\nchannels = ["console"]\n[rules.when]\nincident_types = ["kidnapping"]\n'
 KOREAN = ('# 한국인 납치 경보 규칙\n[[rules]]\nname = "kr"\ndescription = "캄보디아 한국인 감금"\nsubject = "incident"\n'
-          'channels = ["console"]\n')  # fmt: skip
+          'channels = ["console"]\n')
 BAD_VALUES = [
     ('throttle = { max = 5, per = "100000000000000000000000d" }', "throttle.per", 5),
     ('throttle = { max = 100000000000000000000, per = "1h" }', "throttle.max", 5),
@@ -86,7 +86,7 @@ def test_alerts_test_prints_one_line_for_a_bad_rules_file(tmp_path: Path) -> Non
 
 # ---- 7. the jsonl channel writes inside the data directory only ------------------------------------
 @pytest.mark.parametrize("target", ["../../../tmp/owned.jsonl", "/tmp/owned.jsonl", "out/../../owned.jsonl",
-                                    "..\\\\owned.jsonl", ""])  # fmt: skip
+                                    "..\\\\owned.jsonl", ""])
 def test_jsonl_path_outside_the_data_directory_is_refused(target: str) -> None:
     text = f'[channels.c]\ntype = "jsonl"\npath = "{target}"\n'
     with pytest.raises(RuleError) as info:

@@ -71,7 +71,7 @@ def test_crawler_killed_twice_then_restarted_loses_and_doubles_nothing(db_url: s
         for _round in range(2):
             target = document_count(store) + rng.randint(2, 9)
             proc = subprocess.Popen(crawl_command(["bulk", "bulk-en"], db_url, registry, SLOW_CRAWL), cwd=PROJECT_ROOT,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             kills.append(kill_when(proc, lambda t=target: document_count(store) >= t))
         assert any(kills), f"seed {seed}: no crawl was killed mid-run"
         reports = run_crawl(["bulk", "bulk-en"], db_url, registry)
@@ -91,7 +91,7 @@ def _load_documents(store: Store, count_per_site: int) -> int:
             url = f"https://invented.example{art.path}"
             upsert_document(store, {"item_id": art.item_id, "source_key": site, "url": url, "canonical_url": url,
                                    "title": art.title, "body": art.body, "lang": lang, "country": "KR",
-                                   "published_at": art.published})  # fmt: skip
+                                   "published_at": art.published})
             total += 1
     return total
 

@@ -44,7 +44,7 @@ def test_written_dates_read_back_as_the_same_instant(moment: datetime, offset: t
     aware = moment.replace(tzinfo=offset)
     colon = aware.strftime("%z")[:3] + ":" + aware.strftime("%z")[3:]
     for written in (aware.strftime("%a, %d %b %Y %H:%M:%S %z"), aware.isoformat(),
-                    aware.strftime("%a, %d %b %Y %H:%M:%S ") + colon):  # fmt: skip
+                    aware.strftime("%a, %d %b %Y %H:%M:%S ") + colon):
         assert parse_date(written, "UTC") == aware.astimezone(UTC), written
 
 
@@ -77,14 +77,14 @@ def test_any_bytes_give_items_or_a_feed_parse_error(body: bytes, charset: str | 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(XML_TEXT, st.integers(1, 10**9)), min_size=1, max_size=8),
-       st.sampled_from(["utf-8", "euc-kr"]), st.booleans())  # fmt: skip
+       st.sampled_from(["utf-8", "euc-kr"]), st.booleans())
 def test_generated_feeds_keep_every_item_and_link(items: list[tuple[str, int]], encoding: str, atom: bool) -> None:
     codec = "cp949" if encoding == "euc-kr" else encoding  # what Korean sites labelled EUC-KR really send
     titles = [t.encode(codec, "replace").decode(codec).replace("?", "q") for t, _ in items]
     links = [f"https://news.invented.example/article/{n}" for _, n in items]
     if atom:
         entries = "".join(f'<entry><title>{escape(t)}</title><link rel="alternate" href="{u}"/></entry>'
-                          for t, u in zip(titles, links, strict=True))  # fmt: skip
+                          for t, u in zip(titles, links, strict=True))
         doc = f'<?xml version="1.0" encoding="{encoding}"?><feed xmlns="http://www.w3.org/2005/Atom">{entries}</feed>'
     else:
         entries = "".join(f"<item><title>{escape(t)}</title><link>{u}</link></item>" for t, u in zip(titles, links, strict=True))
@@ -106,7 +106,7 @@ def test_dollar_amounts_read_back_exactly(n: int) -> None:
 @given(st.integers(1, 99))
 def test_ages_read_back_exactly(age: int) -> None:
     for text, lang in ((f"a {age}-year-old man was held", "en"), (f"Kim, {age}, was held", "en"),
-                       (f"A씨({age})는 감금됐다", "ko")):  # fmt: skip
+                       (f"A씨({age})는 감금됐다", "ko")):
         assert [h.value for h in find_ages(text, lang)] == [age], text
 
 
@@ -114,18 +114,18 @@ def test_ages_read_back_exactly(age: int) -> None:
 QUERY_PIECES = st.sampled_from([
     "납치", "감금", "몸값", "kidnap", "Sihanoukville", '"', "'", "-", "OR", "AND", "NOT", "(", ")", "*", ":", "^",
     "NEAR", "\\", ";", "--", "/*", "%", "_", "'; DROP TABLE documents; --", "\" OR 1=1 --", "\x00", " ", "  ",
-])  # fmt: skip
+])
 QUERIES = st.one_of(st.lists(QUERY_PIECES, max_size=10).map(" ".join), st.lists(QUERY_PIECES, max_size=10).map("".join),
-                    st.text(max_size=40))  # fmt: skip
+                    st.text(max_size=40))
 
 
 @pytest.fixture
 def seeded_store(store):  # type: ignore[no-untyped-def]
     for n, (title, body) in enumerate([("한국인 납치 사건", "캄보디아에서 한국인이 납치돼 몸값을 요구받았다."),
-                                       ("Korean kidnapped", "A Korean man was kidnapped in Sihanoukville.")]):  # fmt: skip
+                                       ("Korean kidnapped", "A Korean man was kidnapped in Sihanoukville.")]):
         url = f"https://invented.example/search/{n}"
         upsert_document(store, {"item_id": f"s/{n}", "source_key": "s", "url": url, "canonical_url": url,
-                               "title": title, "body": body, "lang": "ko" if n == 0 else "en"})  # fmt: skip
+                               "title": title, "body": body, "lang": "ko" if n == 0 else "en"})
     return store
 
 
@@ -147,7 +147,7 @@ def test_any_query_gives_results_or_a_search_error(seeded_store, query: str, sor
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(["date_from", "age_min", "ransom_usd_max", "story_id", "has_ransom", "incident_type", "nope"]),
-       st.one_of(st.text(max_size=20), st.integers(), st.floats(allow_nan=True), st.lists(st.text(max_size=5))))  # fmt: skip
+       st.one_of(st.text(max_size=20), st.integers(), st.floats(allow_nan=True), st.lists(st.text(max_size=5))))
 @example(key="incident_type", value=["\x00"])
 @example(key="age_min", value=2**63)
 @example(key="ransom_usd_max", value=float("inf"))

@@ -68,7 +68,7 @@ def own_cluster() -> Iterator[tuple[str, Path, Path]]:
 
 
 def test_writer_survives_a_postgres_restart_mid_batch(own_cluster: tuple[str, Path, Path],
-                                                    caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+                                                    caplog: pytest.LogCaptureFixture) -> None:
     url, pg_ctl, folder = own_cluster
     store = Store(url)
     arts = articles_for("pgr", 150, "en")
@@ -79,7 +79,7 @@ def test_writer_survives_a_postgres_restart_mid_batch(own_cluster: tuple[str, Pa
         for art in arts:
             doc = {"item_id": art.item_id, "source_key": "pgr", "url": f"https://invented.example{art.path}",
                    "canonical_url": f"https://invented.example{art.path}", "title": art.title, "body": art.body,
-                   "lang": "en", "published_at": art.published}  # fmt: skip
+                   "lang": "en", "published_at": art.published}
             try:
                 written.append(upsert_document(store, doc).id)
             except BaseException as exc:  # noqa: BLE001 - the test reports it
@@ -92,7 +92,7 @@ def test_writer_survives_a_postgres_restart_mid_batch(own_cluster: tuple[str, Pa
     while len(written) < 30 and writer.is_alive():
         time.sleep(0.01)
     restart = _as_postgres(str(pg_ctl), "-D", str(folder / "data"), "-l", str(folder / "log"), "-m", "fast", "-w",
-                           "restart")  # fmt: skip
+                           "restart")
     assert restart.returncode == 0, restart.stderr
     writer.join(timeout=120)
     assert not errors, f"the writer gave up: {errors[0]!r}"

@@ -48,7 +48,7 @@ victim_nationality = "KR"
 def _start_scheduler(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen([sys.executable, "-m", "cli", "run"], cwd=PROJECT_ROOT, env=env,
-                                stdout=out, stderr=out, start_new_session=True)  # fmt: skip
+                                stdout=out, stderr=out, start_new_session=True)
 
 
 def _orphans(marker: str) -> list[psutil.Process]:
@@ -80,7 +80,7 @@ def test_scheduler_killed_mid_work_then_restarted(tmp_path: Path, sqlite_url: st
         env = {**os.environ, "DESKWATCH_DB": sqlite_url, "DESKWATCH_SOURCES_FILE": str(sources),
                "DESKWATCH_RULES_FILE": str(rules_path), "DESKWATCH_DATA_DIR": str(tmp_path),
                "DESKWATCH_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
-               "DESKWATCH_CRAWL_TIMEOUT_S": "60"}  # fmt: skip
+               "DESKWATCH_CRAWL_TIMEOUT_S": "60"}
         first = _start_scheduler(env, tmp_path / "scheduler.log")
         time.sleep(kill_after)
         os.killpg(first.pid, signal.SIGKILL)

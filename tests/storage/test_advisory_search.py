@@ -26,7 +26,7 @@ T1, T2, T3 = (datetime(2026, 9, d, 12, tzinfo=UTC) for d in (1, 10, 20))
 
 def _advisory(issuer: str, country: str, level: int | None, label: str, **extra: Any) -> dict[str, Any]:
     return {"issuer": issuer, "country": country, "level": level, "level_native": f"L{level}", "label": label,
-            "summary": extra.pop("summary", f"{country}: {label}"), **extra}  # fmt: skip
+            "summary": extra.pop("summary", f"{country}: {label}"), **extra}
 
 
 SEED = [  # (recorded at, advisory): each row is written at its time, so fetched_at is known
@@ -69,7 +69,7 @@ def test_unfiltered_is_the_current_advice_and_the_history(seeded: Store) -> None
 
 def test_level_filters_match_the_current_row_never_a_stale_one(seeded: Store) -> None:
     assert found(seeded, level_min=3) == {("kr-mofa", "KH", "", 3), ("us-state", "KH", "", 3),
-                                          ("kr-mofa", "KH", "Bokor Mountain", 4)}  # fmt: skip
+                                          ("kr-mofa", "KH", "Bokor Mountain", 4)}
     # us-state KH was level 2 before: only the current level counts, so it is not a level-2 match
     assert found(seeded, level_min=2, level_max=2) == {("us-state", "TH", "", 2)}
     assert found(seeded, level_max="1") == {("uk-fcdo", "KH", "", 1)}
@@ -78,7 +78,7 @@ def test_level_filters_match_the_current_row_never_a_stale_one(seeded: Store) ->
 
 def test_issuer_country_and_region(seeded: Store) -> None:
     assert found(seeded, issuer=["us-state", "UK-FCDO"], country=["kh"]) == {
-        ("us-state", "KH", "", 3), ("uk-fcdo", "KH", "", 1)}  # fmt: skip
+        ("us-state", "KH", "", 3), ("uk-fcdo", "KH", "", 1)}
     assert found(seeded, issuer="kr-mofa", region="") == {("kr-mofa", "KH", "", 3)}  # whole country only
     assert found(seeded, region="bokor MOUNTAIN") == {("kr-mofa", "KH", "Bokor Mountain", 4)}
     assert len(found(seeded, region=None, issuer=[], country=None)) == 6  # None / empty: no filter
@@ -91,7 +91,7 @@ def test_direction_and_changed_since(seeded: Store) -> None:
     assert found(seeded, current_only=False, direction="down") == {("us-state", "TH", "", 2)}
     assert found(seeded, changed_since="2026-09-10") == {
         ("us-state", "KH", "", 3), ("us-state", "TH", "", 2), ("kr-mofa", "KH", "", 3),
-        ("kr-mofa", "KH", "Bokor Mountain", 4)}  # fmt: skip
+        ("kr-mofa", "KH", "Bokor Mountain", 4)}
     assert found(seeded, changed_since=date(2026, 9, 20)) == {("us-state", "TH", "", 2)}
     # on or after, in UTC: 21:00 in Seoul is the very moment the TH change was recorded
     assert found(seeded, changed_since="2026-09-20T21:00:00+09:00") == {("us-state", "TH", "", 2)}
@@ -102,7 +102,7 @@ def test_direction_and_changed_since(seeded: Store) -> None:
 def test_free_text_is_a_case_insensitive_substring_of_region_label_or_summary(seeded: Store) -> None:
     assert found(seeded, "reconsider") == {("us-state", "KH", "", 3)}  # TH's Reconsider row is history
     assert found(seeded, "reconsider", current_only=False) == {("us-state", "TH", "", 3),
-                                                              ("us-state", "KH", "", 3)}  # fmt: skip
+                                                              ("us-state", "KH", "", 3)}
     assert found(seeded, "bokor") == {("kr-mofa", "KH", "Bokor Mountain", 4)}
     assert found(seeded, "여행금지") == {("kr-mofa", "KH", "Bokor Mountain", 4)}
     assert found(seeded, "th: CAUTION") == {("us-state", "TH", "", 2)}  # every word must match
@@ -176,7 +176,7 @@ def test_cli_filters_keep_the_json_rows(seeded: Store) -> None:
     two = json.loads(run(seeded, "--country", "th", "--country", "KH", "--issuer", "us-state", "--json").output)
     assert keys(two) == [("us-state", "KH", "", 3), ("us-state", "TH", "", 2)]
     history = json.loads(run(seeded, "--history", "--changed-since", "2026-09-10", "--max-level", "2",
-                             "--json").output)  # fmt: skip
+                             "--json").output)
     assert keys(history) == [("us-state", "TH", "", 2)]
     table = run(seeded, "--direction", "down")
     assert table.exit_code == 0 and "us-state" in table.output and "TH" in table.output

@@ -20,7 +20,7 @@ def _item(n: int, version: int) -> dict:  # type: ignore[type-arg]
         "item_id": f"race/{n}", "source_key": "race", "url": f"https://example.com/{n}", "canonical_url": f"https://example.com/{n}",
         "title": f"Report {n}", "body": f"Body of report {n}, revision {version}.", "lang": "en",
         "published_at": datetime(2025, 9, 1, tzinfo=UTC),
-    }  # fmt: skip
+    }
 
 
 def _writer(args: tuple[str, int]) -> tuple[int, int]:

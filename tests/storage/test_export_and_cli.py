@@ -15,7 +15,7 @@ from storage.stories import assign_stories
 
 BOKOR = {"name": "Bokor", "country": "KH", "admin1": "Kampot", "geonameid": 1831173, "lat": 10.63, "lon": 104.05}
 YECHEON = {"name": "Yecheon", "country": "KR", "admin1": "North Gyeongsang", "geonameid": 1832257,
-           "lat": 36.65, "lon": 128.45}  # fmt: skip
+           "lat": 36.65, "lon": 128.45}
 
 
 def _seed(store) -> list[int]:  # type: ignore[no-untyped-def]
@@ -23,16 +23,16 @@ def _seed(store) -> list[int]:  # type: ignore[no-untyped-def]
         ("ko", 1, "=캄보디아서 대학생 납치", "보코르산 인근에서 감금. 몸값 요구.", [22], [38500], [YECHEON, BOKOR], ["kidnapping"]),
         ("en", 9, "Workers rescued", "Police rescued workers from a compound.", [], [], [], ["rescue"]),
         ("en", 9, "Exports rose", "Exports rose in September.", [], [], [], []),
-    ]  # fmt: skip
+    ]
     ids = []
     for n, (lang, day, title, body, ages, usd, places, types) in enumerate(cases):
         doc_id = upsert_document(store, {
             "item_id": f"x/{n}", "source_key": f"src-{lang}", "url": f"https://e.com/{n}", "canonical_url": f"https://e.com/{n}",
-            "title": title, "body": body, "lang": lang, "published_at": datetime(2025, 9, day, tzinfo=UTC)}).id  # fmt: skip
+            "title": title, "body": body, "lang": lang, "published_at": datetime(2025, 9, day, tzinfo=UTC)}).id
         save_extraction(store, doc_id, {
             "relevant": bool(types), "incident_types": types, "victim_ages": [{"value": a} for a in ages],
             "ransoms": [{"amount": u, "currency": "USD", "usd": u} for u in usd], "places": places,
-        }, "t")  # fmt: skip
+        }, "t")
         ids.append(doc_id)
     assign_stories(store, ids)
     return ids

@@ -13,7 +13,7 @@ def _doc(**over):  # type: ignore[no-untyped-def]
         "item_id": "yonhap-en/AEN20251012000300315", "source_key": "yonhap-en", "url": "https://en.yna.co.kr/view/x?utm=1",
         "canonical_url": "https://en.yna.co.kr/view/AEN20251012000300315", "title": "Student held in Cambodia",
         "body": "A 22-year-old student was held.", "lang": "en", "published_at": datetime(2025, 10, 12, 3, tzinfo=UTC),
-    }  # fmt: skip
+    }
     base.update(over)
     return base
 

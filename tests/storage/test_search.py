@@ -33,13 +33,13 @@ def _load(store) -> dict[int, int]:  # type: ignore[no-untyped-def]
         ids[n] = upsert_document(store, {
             "item_id": f"t/{n}", "source_key": f"src-{lang}", "url": f"https://e.com/{n}", "canonical_url": f"https://e.com/{n}",
             "title": title, "body": body, "lang": lang, "published_at": datetime(2025, 9, day, tzinfo=UTC),
-        }).id  # fmt: skip
+        }).id
         if ex is not None:
             save_extraction(store, ids[n], {
                 "relevant": True, "incident_types": ex["types"], "victim_ages": [{"value": a} for a in ex["ages"]],
                 "ransoms": [{"amount": u, "currency": "USD", "usd": u} for u in ex["usd"]],
                 "places": [{"name": p, "country": c, "admin1": a} for c, a, p in ex["places"]],
-            }, "t")  # fmt: skip
+            }, "t")
     return ids
 
 
@@ -62,7 +62,7 @@ def test_parse_builds_the_tree() -> None:
     ("a1 b2)", "without a matching"), ("OR", "both sides"), ("kidnap OR", "both sides"),
     ("- kidnap", "followed directly"), ("-kidnap", "cannot only exclude"), ("()", "empty parentheses"),
     ("a", "too short"), ("x" * 600, "too long"), ("AND kidnap", "both sides"),
-])  # fmt: skip
+])
 def test_bad_syntax_is_a_clear_search_error(query: str, message: str) -> None:
     with pytest.raises(SearchError, match=message):
         parse_query(query)
@@ -81,7 +81,7 @@ def test_filters_are_validated_and_typed() -> None:
     f = normalize_filters({"date_from": "2025-09-01", "country": "KH", "has_ransom": "yes", "age_max": 30, "lang": []})
     assert f == {"date_from": datetime(2025, 9, 1).date(), "country": ["KH"], "has_ransom": True, "age_max": 30}
     for bad in ({"date_from": "yesterday"}, {"age_min": "old"}, {"nope": 1}, {"age_min": 40, "age_max": 20},
-                {"relevant": "maybe"}):  # fmt: skip
+                {"relevant": "maybe"}):
         with pytest.raises(SearchError):
             normalize_filters(bad)
 
@@ -94,7 +94,7 @@ def test_candidate_query_compiles_for_both_dialects() -> None:
                .compile(dialect=sqlite.dialect()))
     assert "documents_fts MATCH" in lite and "ORDER BY documents_fts.rowid DESC" in lite and "document_facets" in lite
     pg = str(candidate_query("postgresql", parse_query("납치 Cambodia call-centre"), {}, oldest_first=True, cap=50,
-                             id_range=(0, 9)).compile(dialect=postgresql.dialect()))  # fmt: skip
+                             id_range=(0, 9)).compile(dialect=postgresql.dialect()))
     assert "ILIKE" in pg and "AS TSQUERY" in pg and "ORDER BY documents.id ASC" in pg and "documents.id <=" in pg
 
 
@@ -146,7 +146,7 @@ def test_filters_facets_sort_and_pages(store) -> None:  # type: ignore[no-untype
 def test_bad_input_is_search_error_never_sql_error(store) -> None:  # type: ignore[no-untyped-def]
     _load(store)
     for kwargs in ({"query": '"open'}, {"sort": "best"}, {"page": 0}, {"per_page": 1000},
-                   {"facets": ["colour"]}, {"filters": {"age_min": "x"}}, {"query": "x --"}):  # fmt: skip
+                   {"facets": ["colour"]}, {"filters": {"age_min": "x"}}, {"query": "x --"}):
         with pytest.raises(SearchError):
             search(store, **kwargs)
     # Injection attempts are only text to look for.
@@ -177,7 +177,7 @@ def test_khmer_substrings_match(store) -> None:  # type: ignore[no-untyped-def]
         "item_id": "km/1", "source_key": "km-src", "url": "https://e.com/km/1", "canonical_url": "https://e.com/km/1",
         "title": "ប៉ូលិសជួយសង្គ្រោះជនជាតិកូរ៉េ", "body": "ជនជាតិកូរ៉េម្នាក់ត្រូវបានឃុំខ្លួននៅខេត្តព្រះសីហនុ។", "lang": "km",
         "published_at": datetime(2025, 9, 1, tzinfo=UTC),
-    }).id  # fmt: skip
+    }).id
     assert _ids(search(store, "កូរ៉េ")) == {doc_id}  # "Korea", inside an unspaced run of Khmer
     assert _ids(search(store, "ព្រះសីហនុ", filters={"lang": "km"})) == {doc_id}
     assert _ids(search(store, "កម្ពុជា")) == set()
@@ -189,7 +189,7 @@ def test_khmer_substrings_match(store) -> None:  # type: ignore[no-untyped-def]
     ("studies", ("studi", "study")), ("police", ("police", "policing")), ("rescued", ("rescu",)),
     ("\"scam compounds\"", ("scam compound",)), ("Cambodia", ("Cambodia",)), ("납치", ("납치",)),
     ("died", ("died",)),  # a stem under 4 letters ('die') would match inside 'soldier'
-])  # fmt: skip
+])
 def test_english_terms_match_forms_of_their_stem(typed: str, forms: tuple[str, ...]) -> None:
     node = parse_query(typed)
     assert isinstance(node, Term) and match_forms(node) == forms
@@ -209,7 +209,7 @@ def _load_inflected(store) -> list[int]:  # type: ignore[no-untyped-def]
     return [upsert_document(store, {
         "item_id": f"inf/{n}", "source_key": "src-en", "url": f"https://e.com/inf/{n}", "canonical_url": f"https://e.com/inf/{n}",
         "title": title, "body": body, "lang": "ko" if n == 4 else "en", "published_at": datetime(2025, 9, n + 1, tzinfo=UTC),
-    }).id for n, (title, body) in enumerate(INFLECTED)]  # fmt: skip
+    }).id for n, (title, body) in enumerate(INFLECTED)]
 
 
 def test_english_words_find_their_inflected_forms(store) -> None:  # type: ignore[no-untyped-def]

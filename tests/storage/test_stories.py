@@ -28,7 +28,7 @@ def _doc(store, n: int, body: str, lang: str, day: int, source: str = "src", tit
         "item_id": f"{source}/{n}", "source_key": source, "url": f"https://example.com/{source}/{n}",
         "canonical_url": f"https://example.com/{source}/{n}", "title": title or body[:30], "body": body, "lang": lang,
         "published_at": datetime(2025, 8, day, 9, tzinfo=UTC),
-    }).id  # fmt: skip
+    }).id
 
 
 def _extract(store, doc_id: int, *, ages=(), usd=(), places=(), types=("kidnapping",), relevant=True) -> None:  # type: ignore[no-untyped-def]
@@ -37,7 +37,7 @@ def _extract(store, doc_id: int, *, ages=(), usd=(), places=(), types=("kidnappi
         "victim_ages": [{"value": a} for a in ages],
         "ransoms": [{"amount": u, "currency": "USD", "usd": u} for u in usd],
         "places": [dict(p) for p in places],
-    }, "test")  # fmt: skip
+    }, "test")
 
 
 def test_korean_and_english_reports_of_one_case_merge_with_a_reason(store) -> None:  # type: ignore[no-untyped-def]
@@ -131,7 +131,7 @@ def _extract_group(store, doc_id: int, count: int, places) -> None:  # type: ign
     save_extraction(store, doc_id, {
         "relevant": True, "incident_types": ["detention", "repatriation"], "victim_nationality": "KR",
         "victim_count": count, "victim_ages": [], "ransoms": [], "places": [dict(p) for p in places],
-    }, "test")  # fmt: skip
+    }, "test")
 
 
 def test_a_group_of_the_same_size_in_the_same_place_merges_across_languages(store) -> None:  # type: ignore[no-untyped-def]

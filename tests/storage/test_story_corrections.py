@@ -23,7 +23,7 @@ def _add(store, n: int, lang: str, body: str):  # type: ignore[no-untyped-def]
     return upsert_document(store, {
         "item_id": f"c/{n}", "source_key": "c", "url": f"https://c.example/{n}", "canonical_url": f"https://c.example/{n}",
         "title": body[:50], "body": body, "lang": lang, "published_at": datetime(2025, 9, 4, 9, tzinfo=UTC),
-    }).id  # fmt: skip
+    }).id
 
 
 @pytest.fixture

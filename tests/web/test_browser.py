@@ -22,7 +22,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+]
 
 pytestmark = [
     pytest.mark.browser,
@@ -136,7 +136,7 @@ def test_sign_in_then_admin_sees_rules_editor(browser_page, seeded_url, tmp_path
     rules.write_text('[[rules]]\nname = "r1"\nsubject = "incident"\nchannels = ["jsonl"]\n', encoding="utf-8")
     page = browser_page
     app = create_app(url, token=ANALYST_TOKEN, admin_token=ADMIN_TOKEN, rules_path=rules, rules_loader=load_rules,
-                     allowed_hosts=["127.0.0.1"])  # fmt: skip
+                     allowed_hosts=["127.0.0.1"])
     with LiveServer(app) as live:
         page.goto(f"{live.base_url}/rules")
         page.wait_for_url("**/login?next=%2Frules")

@@ -41,7 +41,7 @@ def test_incident_types_most_reports_state_come_first_the_rest_apart() -> None:
             (["kidnapping", "detention", "torture"], ["kidnapping", "detention"], ["kidnapping", "arrest", "rescue"])]
     story = {"incident_types": ["arrest", "detention", "kidnapping", "rescue", "torture"], "documents": docs}
     assert incident_types_by_support(story) == {"main": ["kidnapping", "detention"],
-                                                "also": ["arrest", "rescue", "torture"]}  # fmt: skip
+                                                "also": ["arrest", "rescue", "torture"]}
 
 
 def test_story_page_shows_each_fact_once(client: TestClient, seeded_db) -> None:
@@ -106,13 +106,13 @@ def test_advisories_show_issuers_words_and_which_date(tmp_path) -> None:  # type
     url = f"sqlite:///{tmp_path / 'adv.sqlite'}"
     store = Store(url)
     words = {"kr-mofa": ("1", "여행유의"), "jp-mofa": ("2", "レベル2：不要不急の渡航は止めてください"),
-             "ca-gac": ("2", "Avoid non-essential travel")}  # fmt: skip
+             "ca-gac": ("2", "Avoid non-essential travel")}
     for issuer, (code, label) in words.items():
         upsert_advisory(store, {"issuer": issuer, "country": "TH", "region": "", "level": 2, "level_native": code,
-                               "label": label, "url": f"https://example.org/{issuer}"})  # fmt: skip
+                               "label": label, "url": f"https://example.org/{issuer}"})
     upsert_advisory(store, {"issuer": "us-state", "country": "TH", "region": "", "level": 2, "level_native": "2",
                            "label": "Exercise Increased Caution", "url": "https://example.org/us",
-                           "issued_at": datetime(2026, 9, 1, 3, tzinfo=UTC)})  # fmt: skip
+                           "issued_at": datetime(2026, 9, 1, 3, tzinfo=UTC)})
     store.close()
     client = TestClient(create_app(url, countries=["TH"]), base_url="http://127.0.0.1")
     page = client.get("/advisories", params={"country": "TH"}).text

@@ -116,7 +116,7 @@ def test_serve_with_a_token_builds_a_locked_app_on_the_configured_store(monkeypa
     monkeypatch.setenv("DESK_TOKEN", ANALYST_TOKEN)
     db = f"sqlite:///{tmp_path / 'served.sqlite'}"
     result = CliRunner().invoke(cli, ["--db", db, "serve", "--host", "0.0.0.0", "--port", "8088", "--token-env",
-                                      "DESK_TOKEN"])  # fmt: skip
+                                      "DESK_TOKEN"])
     assert result.exit_code == 0, result.output
     assert (started["host"], started["port"]) == ("0.0.0.0", 8088)
     app = started["app"]

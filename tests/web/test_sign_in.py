@@ -37,7 +37,7 @@ def test_signing_out_ends_the_session_on_the_server(token_client: TestClient) ->
 
 
 def test_wrong_tokens_are_throttled_per_client_and_logged(seeded_db, rules_file: Path,
-                                                          caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+                                                          caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     app = create_app(seeded_db[0], token=ANALYST_TOKEN, admin_token=ADMIN_TOKEN, rules_path=rules_file)
     base = "http://desk.example.org"

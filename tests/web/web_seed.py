@@ -45,7 +45,7 @@ OTHER_TITLE = "부산 불꽃축제 오늘 개막"
 OTHER_BODY = "부산 광안리에서 불꽃축제가 열린다. 주최 측은 관람객 백만 명을 예상했다."
 
 SIHANOUKVILLE = {"name": "Sihanoukville", "country": "KH", "admin1": "Preah Sihanouk", "geonameid": 1831142,
-                 "lat": 10.6093, "lon": 103.5296}  # fmt: skip
+                 "lat": 10.6093, "lon": 103.5296}
 KAMPOT = {"name": "Kampot", "country": "KH", "admin1": "Kampot", "geonameid": 1831112, "lat": 10.6104, "lon": 104.1815}
 
 
@@ -57,7 +57,7 @@ def span(text: str, needle: str, **extra: Any) -> dict[str, Any]:
 def extraction(
     text: str, lang: str, *, places: list[tuple[str, dict[str, Any]]] = (), ages: list[tuple[str, int]] = (),
     ransoms: list[tuple[str, float]] = (), types: list[str] = (), relevant: bool = True,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     return {
         "lang": lang,
         "places": [span(text, needle, **place) for needle, place in places],
@@ -65,7 +65,7 @@ def extraction(
         "ransoms": [span(text, needle, amount=usd, currency="USD", usd=usd) for needle, usd in ransoms],
         "incident_types": list(types), "victim_nationality": "KR" if relevant else None,
         "victim_count": 1 if relevant else None, "relevant": relevant,
-    }  # fmt: skip
+    }
 
 
 @dataclass
@@ -83,7 +83,7 @@ def _document(key: str, source: str, lang: str, title: str, body: str, published
         "item_id": f"{source}/{key}", "source_key": source, "url": url, "canonical_url": url, "title": title,
         "body": body, "summary": "", "lang": lang, "country": "KR" if lang == "ko" else "KH",
         "published_at": published,
-    }  # fmt: skip
+    }
 
 
 def seed_reports(store: Store) -> Seeded:
@@ -95,7 +95,7 @@ def seed_reports(store: Store) -> Seeded:
          "fetch": "rss", "url": "https://www.koreaherald.com/rss", "schedule": "30m", "enabled": True},
         {"key": "kh-km", "name": "Khmer Daily", "kind": "news", "country": "KH", "lang": "km", "fetch": "html",
          "url": "https://km.example.org/", "schedule": "1h", "enabled": True},
-    ])  # fmt: skip
+    ])
     specs = [
         ("ko", "yna-ko", "ko", KO_TITLE, KO_BODY, T0, extraction(
             KO_BODY, "ko", places=[("시아누크빌", SIHANOUKVILLE)], ages=[("24", 24)], ransoms=[("2만 달러", 20000.0)],
@@ -109,7 +109,7 @@ def seed_reports(store: Store) -> Seeded:
             HOSTILE_BODY, "en", places=[("Kampot", KAMPOT)], ages=[("31", 31)], types=["rescue"])),
         ("other", "yna-ko", "ko", OTHER_TITLE, OTHER_BODY, T0 - timedelta(days=2), extraction(
             OTHER_BODY, "ko", relevant=False)),
-    ]  # fmt: skip
+    ]
     seeded = Seeded()
     for key, source, lang, title, body, published, data in specs:
         doc_id = upsert_document(store, _document(key, source, lang, title, body, published)).id
@@ -128,7 +128,7 @@ def seed_status(store: Store) -> None:
             "issuer": "us-state", "country": "KH", "level": level, "level_native": f"Level {level}: {label}",
             "label": label, "summary": f"Cambodia - Level {level}: {label}", "url": "https://travel.state.gov/kh",
             "issued_at": T0 - timedelta(days=60 if level == 2 else 3),
-        })  # fmt: skip
+        })
     upsert_advisory(store, {"issuer": "kr-mofa", "country": "KH", "level": 3, "level_native": "3단계 출국권고",
                            "label": "출국권고", "url": "https://www.0404.go.kr/kh", "issued_at": T0})
     upsert_advisory(store, {"issuer": "kr-mofa", "country": "KH", "region": "Bokor Mountain", "level": 4,
@@ -141,4 +141,4 @@ def seed_status(store: Store) -> None:
     enqueue_alerts(store, [
         AlertRow("kr-incidents", "story", "1", "v1", "log", {"title": "캄보디아 감금 <i>story</i>"}),
         AlertRow("source-down", "source", "kh-km", "1", "log", {"title": "kh-km failing"}),
-    ])  # fmt: skip
+    ])

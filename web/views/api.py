@@ -54,7 +54,7 @@ def api_search(request: Request, params: Annotated[SearchQuery, Query()]) -> dic
     result = search(
         store_of(request), params.q, params.filters(), facets=DEFAULT_FACETS, sort=params.sort,
         page=params.page, per_page=params.per_page,
-    )  # fmt: skip
+    )
     return result.to_dict()
 
 
@@ -100,7 +100,7 @@ def api_advisories(
     filters = {
         "country": country, "issuer": issuer, "level_min": min_level, "level_max": max_level,
         "changed_since": changed_since, "direction": direction,
-    }  # fmt: skip
+    }
     return list_advisories(store_of(request), query=q, filters=filters)
 
 

@@ -58,7 +58,7 @@ async def login(request: Request) -> Response:
     response.set_cookie(
         SESSION_COOKIE, auth.make_session(role), max_age=SESSION_TTL_S, httponly=True, samesite="strict",
         secure=request.url.scheme == "https",
-    )  # fmt: skip
+    )
     log.info("web sign-in as %s from %s", role, request.client.host if request.client else "?")
     return response
 
@@ -89,7 +89,7 @@ def _rules_context(request: Request, text: str | None = None, error: str = "", s
     return {
         "path": str(path) if path else "", "text": current if text is None else text, "rules": rules,
         "parse_error": parse_error, "error": error, "saved": saved,
-    }  # fmt: skip
+    }
 
 
 def _load_rules(request: Request, path: Path) -> Any:

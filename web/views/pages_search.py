@@ -34,11 +34,11 @@ router = APIRouter()
 FACET_TITLES = {
     "incident_type": "Incident type", "country": "Country", "admin1": "Province / region", "place": "Place",
     "source": "Source", "lang": "Language", "has_ransom": "Ransom",
-}  # fmt: skip
+}
 FACET_LIMIT = 12
 EXPORT_MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8", "geojson": "application/geo+json", "jsonl": "application/x-ndjson",
-}  # fmt: skip
+}
 Params = Annotated[SearchQuery, Query()]
 ExportFormat = Annotated[str, Path(pattern=r"^(csv|geojson|jsonl)$", description="csv, geojson or jsonl")]
 
@@ -80,7 +80,7 @@ def search_page(request: Request, params: Params) -> Response:
         result = search(
             store, params.q, params.filters(), facets=DEFAULT_FACETS, sort=params.sort, page=params.page,
             per_page=params.per_page,
-        )  # fmt: skip
+        )
     except SearchError as exc:  # the analyst's query syntax: say why, keep the form as typed
         error, status = str(exc), 400
         result = SearchResult(total=0, page=params.page, per_page=params.per_page, hits=[], facets={}, took_ms=0.0)
@@ -97,7 +97,7 @@ def search_page(request: Request, params: Params) -> Response:
         "incident_links": {f: url_with(request, f"/incidents.{f}", params.query_items(page=1)) for f in EXPORT_MEDIA_TYPES},
         "per_day_svg": per_day_svg(series), "per_day_days": len(series), "per_day_cut": cut,
         "type_hints": type_hints(request, params),
-    }  # fmt: skip
+    }
     return render(request, "search.html", context, status=status)
 
 
@@ -113,7 +113,7 @@ def type_hints(request: Request, params: SearchQuery) -> list[dict[str, Any]]:
          "link": url_with(request, "/search", params.query_items(q=query_without_type_words(params.q, t), page=1,
                                                            incident_type=[*params.incident_type, t]))}
         for t in named
-    ]  # fmt: skip
+    ]
 
 
 @router.get("/search.csv", name="search_csv")

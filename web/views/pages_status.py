@@ -43,7 +43,7 @@ def advisories_page(request: Request, country: CountryCode = None) -> Response:
         "history": list(reversed(history)), "changes": last_changes(history),
         "chart": level_chart(history, datetime.now(UTC)),
         "selected_current": [row for row in current if row["country"] == selected],
-    }  # fmt: skip
+    }
     return render(request, "advisories.html", context)
 
 
@@ -132,7 +132,7 @@ def api_page(request: Request) -> Response:
         {"path": path, "method": method.upper(), "summary": op.get("summary", ""),
          "params": [p["name"] for p in op.get("parameters", [])]}
         for path, ops in schema.get("paths", {}).items() for method, op in ops.items()
-    ]  # fmt: skip
+    ]
     return render(request, "api.html", {"endpoints": endpoints})
 
 

@@ -50,7 +50,7 @@ def story_page(request: Request, story_id: StoryId, error: str = "", status: int
         {"doc": doc, "marked": highlight_document(doc["title"], doc["body"], doc.get("extraction")),
          "link": links.get(doc["id"])}
         for doc in story.get("documents", [])
-    ]  # fmt: skip
+    ]
     languages = Counter(doc["lang"] for doc in story.get("documents", []))
     source_names = {s["key"]: s["name"] for s in list_sources(store)}
     outlets = Counter(source_names.get(d["source"], d["source"]) for d in story.get("documents", []))
@@ -58,7 +58,7 @@ def story_page(request: Request, story_id: StoryId, error: str = "", status: int
         "story": story, "facts": story.get("facts") or {}, "reports": reports, "languages": languages,
         "outlets": outlets, "source_names": source_names, "types": incident_types_by_support(story),
         "pinned": set(story.get("pinned") or []), "correction_error": error,
-    }  # fmt: skip
+    }
     return render(request, "story.html", context, status)
 
 
@@ -98,7 +98,7 @@ async def split_story_page(request: Request, story_id: StoryId) -> Response:
         return story_page(request, story_id, "the story to move into must be a number", 400)
     try:
         result = split_story(store_of(request), story_id, doc_ids, actor=_actor(fields), note=fields.get("note", ""),
-                             into=int(into) if into else None)  # fmt: skip
+                             into=int(into) if into else None)
     except CorrectionError as exc:
         return story_page(request, story_id, str(exc), 400)
     return RedirectResponse(f"/stories/{result.story_id}", status_code=303)

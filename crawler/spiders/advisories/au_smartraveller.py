@@ -85,7 +85,7 @@ def _read_destination(entry: Any, parsed: ParsedAdvisories, scope: Collection[st
     parsed.items.append(AdvisoryItem(
         issuer=ISSUER, country=code, level=normalize_advisory_level(ISSUER, overall), level_native=overall,
         label=overall, region="", summary=summary, url=url, issued_at=issued_at,
-    ))  # fmt: skip
+    ))
     for level_text, region, sentence in regional_levels(
         str(entry.get("field_advice_levels") or ""), title, code
     ):
@@ -93,7 +93,7 @@ def _read_destination(entry: Any, parsed: ParsedAdvisories, scope: Collection[st
             issuer=ISSUER, country=code, level=normalize_advisory_level(ISSUER, level_text),
             level_native=level_text, label=level_text, region=region, summary=sentence, url=url,
             issued_at=issued_at,
-        ))  # fmt: skip
+        ))
 
 
 def split_advice_levels(text: str) -> list[tuple[str, str]]:
@@ -172,7 +172,7 @@ def parse_au_rss(body: bytes, scope: Collection[str] | None = None) -> ParsedAdv
             issuer=ISSUER, country=code, level=level, level_native=level_text or (number[0] if number else ""),
             label=level_text, region="", summary=html_to_one_line(_child_text(item, "description")),
             url=_child_text(item, "link"), issued_at=parse_au_pubdate(_child_text(item, "pubDate")),
-        ))  # fmt: skip
+        ))
     return parsed
 
 

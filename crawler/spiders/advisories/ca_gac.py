@@ -82,7 +82,7 @@ def advisory_from_index_entry(key: str, entry: Any) -> AdvisoryItem | None:
         issuer=ISSUER, country=code, level=normalize_advisory_level(ISSUER, state), level_native=state,
         label=label, region=region[:300], summary=str(eng.get("recent-updates") or "").strip(),
         url=PAGE_URL.format(slug=eng.get("url-slug") or ""), issued_at=_published(entry.get("date-published")),
-    )  # fmt: skip
+    )
 
 
 def parse_ca_country(body: bytes, scope: Collection[str] | None = None) -> ParsedAdvisories:
@@ -110,7 +110,7 @@ def parse_ca_country(body: bytes, scope: Collection[str] | None = None) -> Parse
         parsed.items.append(AdvisoryItem(
             issuer=ISSUER, country=code, level=level, level_native=str(level - 1), label=label,
             region=region[:300], summary=sentence, url=url, issued_at=issued_at,
-        ))  # fmt: skip
+        ))
     return parsed
 
 
@@ -201,7 +201,7 @@ class CaGacSpider(AdvisorySpider):
                 yield self.listing_request(
                     urljoin(response.url, f"cta-cap-{row.country}.json"), self.parse_country,
                     cb_kwargs={"country_row": row, "keep": subdivisions},
-                )  # fmt: skip
+                )
             else:
                 yield from self.retired_regions(row, listed=(), keep=subdivisions)
 

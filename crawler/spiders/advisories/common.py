@@ -87,4 +87,4 @@ class AdvisorySpider(SourceSpider):
                 label="Regional advice no longer listed", region=region,
                 summary=f"{self.issuer} no longer lists separate advice for this area", url=country_row.url,
                 issued_at=country_row.issued_at,
-            )  # fmt: skip
+            )

@@ -65,7 +65,7 @@ def parse_jp_country(
         level_native=str(step), label=native_label(ISSUER, str(step)), region="",
         summary=_summary(root, counts), url=COUNTRY_XML.format(code=(jp_code or "").zfill(4)),
         issued_at=_danger_info_time(root) or parse_jp_time(root.get("lastModified")),
-    ))  # fmt: skip
+    ))
     return parsed
 
 
@@ -142,7 +142,7 @@ class JpMofaSpider(AdvisorySpider):
                 self.record_error("config", f"no Japan MOFA country code known for {country}")
                 continue
             yield self.listing_request(f"{folder}{code}{variant}.xml", self.parse_country,
-                                       cb_kwargs={"code": code})  # fmt: skip
+                                       cb_kwargs={"code": code})
 
     def parse_country(self, response: Response, code: str) -> Iterator[AdvisoryItem]:
         parsed = self.read_payload(response, lambda body: parse_jp_country(body, code, self.scope))

@@ -126,7 +126,7 @@ def advisory_from_row(row: dict[str, Any]) -> AdvisoryItem:
         issuer=ISSUER, country=code, level=level, level_native=step, label=native_label(ISSUER, step),
         region="" if whole else (remark or "일부 지역")[:300], summary=remark,
         url=COUNTRY_PAGE.format(idx=idx) if idx.isdigit() else PORTAL, issued_at=_written(row.get("written_dt")),
-    )  # fmt: skip
+    )
 
 
 def _no_whole_country_alarm(country: str, partial: bool) -> AdvisoryItem:
@@ -134,7 +134,7 @@ def _no_whole_country_alarm(country: str, partial: bool) -> AdvisoryItem:
     return AdvisoryItem(
         issuer=ISSUER, country=country, level=1, level_native="0", label=native_label(ISSUER, "0"),
         region="", summary=summary, url=PORTAL, issued_at=None,
-    )  # fmt: skip
+    )
 
 
 def _load(body: bytes) -> Any:
@@ -221,7 +221,7 @@ class KrMofaSpider(AdvisorySpider):
         if not key and urlsplit(self.start_url).hostname == DATA_GO_KR:
             self.crawler.stats.set_value("deskwatch/not_configured", 1)
             self.logger.warning("kr-mofa is not configured: set %s to a data.go.kr service key (the "
-                                "'Decoding' key of TravelAlarmService2); nothing fetched", KEY_ENV)  # fmt: skip
+                                "'Decoding' key of TravelAlarmService2); nothing fetched", KEY_ENV)
             return
         for country in sorted(self.scope) if self.scope is not None else [None]:
             query = {"serviceKey": key, "returnType": "JSON", "pageNo": "1", "numOfRows": "500"}

@@ -36,7 +36,7 @@ SKIPPED_HEADINGS = ("areas-where-fcdo-advises-against-travel",)
 STATUS_RANK = (
     "avoid_all_travel_to_whole_country", "avoid_all_but_essential_travel_to_whole_country",
     "avoid_all_travel_to_parts", "avoid_all_but_essential_travel_to_parts",
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -96,14 +96,14 @@ def parse_uk_country(body: bytes, scope: Collection[str] | None = None) -> Parse
         issuer=ISSUER, country=code, level=whole_country_level(statuses), level_native=",".join(statuses) or "none",
         label=native_label(ISSUER, strongest), region="", summary=html_to_one_line(str(details.get("change_description") or "")),
         url=url, issued_at=issued_at,
-    ))  # fmt: skip
+    ))
     if any(s.endswith("_to_parts") for s in statuses):
         for region, level, sentence in regions_from_parts(details.get("parts")):
             parsed.items.append(AdvisoryItem(
                 issuer=ISSUER, country=code, level=level, level_native=_parts_status(level),
                 label=native_label(ISSUER, _parts_status(level)), region=region, summary=sentence, url=url,
                 issued_at=issued_at,
-            ))  # fmt: skip
+            ))
     return parsed
 
 
@@ -221,7 +221,7 @@ class UkFcdoSpider(AdvisorySpider):
         base = response.url.split("?", 1)[0].rstrip("/")
         for country in countries:
             yield self.listing_request(f"{base}/{country.slug}", self.parse_country,
-                                       meta={"handle_httpstatus_list": [304, 404]})  # fmt: skip
+                                       meta={"handle_httpstatus_list": [304, 404]})
 
     def parse_country(self, response: Response) -> Iterator[AdvisoryItem]:
         if response.status == 404:  # GOV.UK answers 404 for withdrawn advice: expected, not an error

@@ -83,13 +83,13 @@ def advisories_from_item(item: etree._Element, parsed: ParsedAdvisories) -> Iter
         yield AdvisoryItem(
             issuer=ISSUER, country=country, level=level, level_native=f"Level {level_code}" if level_code else "",
             label=label, region="", summary=summary, url=link, issued_at=issued_at,
-        )  # fmt: skip
+        )
         for region, phrase, sentence in regional_advice(description, country):
             yield AdvisoryItem(
                 issuer=ISSUER, country=country, level=normalize_advisory_level(ISSUER, phrase),
                 level_native=phrase.title(), label=phrase.title(), region=region, summary=sentence,
                 url=link, issued_at=issued_at,
-            )  # fmt: skip
+            )
 
 
 def _title_parts(title: str, item: etree._Element) -> tuple[str, str | None, str]:
