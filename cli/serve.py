@@ -33,7 +33,7 @@ def serve(app: AppContext, host: str, port: int, token_env: str, admin_token_env
 
     from monitor.alerts.rules import load_rules
     from web.app import create_app
-    from web.security import is_loopback
+    from web.security import is_loopback_name
 
     token, admin_token = resolve_tokens(token_env, admin_token_env)
     settings = app.settings
@@ -41,7 +41,7 @@ def serve(app: AppContext, host: str, port: int, token_env: str, admin_token_env
         click.echo(f"deskwatch serve: web_require_token is set, so even {host} needs a token; set ${token_env} "
                    f"(analyst) and/or ${admin_token_env} (admin)", err=True)
         sys.exit(2)
-    if not is_loopback(host) and not (token or admin_token):
+    if not is_loopback_name(host) and not (token or admin_token):
         click.echo(
             f"deskwatch serve: refusing to bind {host} without an API token; set ${token_env} "
             f"(analyst) and/or ${admin_token_env} (admin), or bind 127.0.0.1", err=True,

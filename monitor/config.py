@@ -83,10 +83,6 @@ class Settings(BaseSettings):
     def smtp_password(self) -> str | None:
         return os.environ.get("DESKWATCH_SMTP_PASSWORD")
 
-    @property
-    def kr_mofa_key(self) -> str | None:
-        return os.environ.get("DESKWATCH_KR_MOFA_KEY")
-
     _lists = field_validator("countries", "smtp_to", "webhook_allowed_hosts", mode="before")(_comma_list)
 
     @field_validator("timezone")

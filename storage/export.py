@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Iterable
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -110,6 +111,13 @@ def _cell(value: Any) -> str:
     if isinstance(value, list):
         value = ";".join(str(v) for v in value)
     return formula_safe("" if value is None else str(value))
+
+
+def http_link(url: object) -> str:
+    """A scraped URL fit for an href in any output (web page, digest, e-mail): http(s) only, else ''
+    (javascript:, data: and the like never become links)."""
+    text = str(url or "").strip()
+    return text if urlsplit(text).scheme.lower() in ("http", "https") else ""
 
 
 def formula_safe(text: str) -> str:

@@ -14,6 +14,7 @@ import pycountry
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from storage.export import http_link
 from web.evidence import ransom_label, safe_snippet
 from web.security import csrf_token
 from web.story_display import place_label, tidy_reason, unique_by, unique_places
@@ -97,12 +98,6 @@ def host_of(url: str | None) -> str:
     return urlsplit(url or "").netloc
 
 
-def safe_href(url: str | None) -> str:
-    """Only http(s) links from scraped data become hrefs; anything else (javascript:, data:) is dropped."""
-    url = (url or "").strip()
-    return url if urlsplit(url).scheme in ("http", "https") else ""
-
-
 def url_with(request: Request, path: str, items: list[tuple[str, str]] | None = None) -> str:
     return f"{path}?{urlencode(items)}" if items else path
 
@@ -132,7 +127,7 @@ def build_templates(timezone: str) -> Jinja2Templates:
     templates = Jinja2Templates(env=env)
     env.filters.update(
         time=make_time_formatter(timezone), country=country_name, language=language_name, issuer=issuer_name,
-        incident=incident_label, level_class=level_class, humanize=humanize, host=host_of, safe_href=safe_href, money=money,
+        incident=incident_label, level_class=level_class, humanize=humanize, host=host_of, safe_href=http_link, money=money,
         ransom=ransom_label, snippet=safe_snippet, place=place_label, unique_places=unique_places,
         unique_by=unique_by, merge_reason=tidy_reason, advisory_words=advisory_words,
     )

@@ -56,7 +56,9 @@ class AccessDenied(Exception):
         self.message = message
 
 
-def is_loopback(host: str) -> bool:
+def is_loopback_name(host: str) -> bool:
+    """Is the address `deskwatch serve` binds to one of the loopback names it accepts without a token?
+    (A fixed list of names, unlike crawler.start_url.is_loopback_host, which resolves any IP literal.)"""
     return host.strip().lower() in LOOPBACK_HOSTS
 
 

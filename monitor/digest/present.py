@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from storage.export import http_link
 from storage.incidents import incident_date
 
 QUOTES_PER_STORY = 3
@@ -87,6 +88,5 @@ def markdown_url(value: str) -> str:
 
 
 def safe_href(url: Any) -> str:
-    """Only http(s) links reach the digest; anything else (javascript:, data:) becomes '#'."""
-    url = str(url or "")
-    return url if re.match(r"^https?://", url, re.IGNORECASE) else "#"
+    """An outlet link for the digest: storage.export.http_link's rule, with '#' where a link must stand."""
+    return http_link(url) or "#"
