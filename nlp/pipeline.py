@@ -86,8 +86,14 @@ def extract(text: str, lang: str | None = None, *, title: str | None = None) -> 
     if not isinstance(text, str):
         raise TypeError("text must be a str")
     code = normalize_lang(lang, text)
-    found = identity.find_identity(text, code, title)
-    if not incidents.is_relevant(text, code, title):
+    relevant = incidents.is_relevant(text, code, title)
+    # Identity facts serve story assignment only, which takes relevant reports and those with an incident
+    # cue (storage.stories): general news skips the look-ups, the bulk of extraction's cost on a crawl.
+    if relevant or identity.has_incident_cue(f"{title or ''}\n{text}", code):
+        found = identity.find_identity(text, code, title)
+    else:
+        found = identity.no_identity(code)
+    if not relevant:
         hits = places.find_places(text, code)
         return Extraction(lang=code, places=[_place_dict(text, h.start, h.end, h.place) for h in hits],
                           identity=found)

@@ -277,11 +277,16 @@ def find_sums(text: str, lang: str) -> list[dict[str, Any]]:
     return out
 
 
+def no_identity(lang: str) -> dict[str, Any]:
+    """The identity of a report that can join no story (no incident cue, not relevant): no facts to look for."""
+    return {"dates": [], "people": [], "sites": [], "counts": [], "sums": [], "incident_cue": False,
+            "lead_chars": LEAD_CHARS.get(lang, 400), "sex": []}
+
+
 def find_identity(text: str, lang: str, title: str | None = None) -> dict[str, Any]:
     """Every identity fact of a report; title hits are marked "in_title" (offsets are into the title)."""
     parts = [("text", text)] + ([("title", title)] if title and title.strip() else [])
-    out: dict[str, Any] = {"dates": [], "people": [], "sites": [], "counts": [], "sums": [], "incident_cue": False,
-                           "lead_chars": LEAD_CHARS.get(lang, 400), "sex": []}
+    out = no_identity(lang)
     finders = (("dates", find_dates), ("people", find_people), ("sites", find_sites), ("counts", find_counts),
                ("sums", find_sums))
     for where, chunk in parts:

@@ -69,6 +69,9 @@ def test_the_title_is_read_and_marked() -> None:
 
 
 def test_every_extraction_carries_identity_even_below_the_relevance_gate() -> None:
+    # Below the gate with no incident cue a report can join no story (storage.stories): the identity is
+    # there, empty, and its look-ups are skipped; with a cue or past the gate the sites are read.
     result = nlp.extract("Tourists enjoyed the KK Park riverside on July 4.", "en")
-    assert "kk-park" in {s["id"] for s in result.identity["sites"]}
-    assert not result.identity["incident_cue"]
+    assert result.identity is not None and not result.identity["incident_cue"] and result.identity["sites"] == []
+    held = nlp.extract("Two South Koreans were held captive at KK Park on July 4.", "en")
+    assert "kk-park" in {s["id"] for s in held.identity["sites"]} and held.identity["incident_cue"]

@@ -80,3 +80,14 @@ def test_optional_model_used_when_installed(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(spacy, "load", lambda name, **kw: calls.append(name) or spacy.blank("en"))
     pipeline = build_nlp("en", model="en_core_web_sm")
     assert calls == ["en_core_web_sm"] and "places" in pipeline.pipe_names
+
+
+def test_identity_facts_are_looked_up_only_where_a_story_could_use_them() -> None:
+    """General news (no relevance, no incident cue) joins no story: its identity stays empty, cheaply."""
+    import nlp
+
+    news = nlp.extract("Rice exports from Battambang rose 12% on 17 October, the ministry said.", lang="en")
+    assert news.identity is not None and news.identity["incident_cue"] is False
+    assert news.identity["dates"] == [] and news.identity["people"] == []
+    report = nlp.extract("A 24-year-old Korean, surnamed Kim, was kidnapped in Kampot on October 17.", lang="en")
+    assert report.identity is not None and report.identity["dates"] and report.identity["incident_cue"]
