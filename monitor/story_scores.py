@@ -7,31 +7,21 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from nlp.evaluate import Confusion
+
 LANG_PAIRS = ("ko-ko", "en-en", "ko-en")
 
 
 @dataclass
-class PairScore:
+class PairScore(Confusion):
+    """Same-incident pairs: a pair in one story is predicted, a pair sharing an event is expected."""
+
     tp: int = 0
     fp: int = 0
     fn: int = 0
 
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
     def to_dict(self) -> dict[str, Any]:
-        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
-                "tp": self.tp, "fp": self.fp, "fn": self.fn}
+        return self.row()
 
 
 @dataclass

@@ -53,14 +53,6 @@ class Confusion:
     def recall(self) -> float:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
-
-@dataclass
-class FieldScore(Confusion):
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    misses: list[dict[str, Any]] = field(default_factory=list)
-
     @property
     def f1(self) -> float:
         p, r = self.precision, self.recall
@@ -69,6 +61,14 @@ class FieldScore(Confusion):
     def row(self) -> dict[str, Any]:
         return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
                 "tp": self.tp, "fp": self.fp, "fn": self.fn}
+
+
+@dataclass
+class FieldScore(Confusion):
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    misses: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
