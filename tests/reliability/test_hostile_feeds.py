@@ -10,6 +10,7 @@ import pytest
 from crawler.replay import ReplayServer
 from crawler.sources import RegistryError, load_registry
 from storage.repository import Store
+from storage.sources import recent_runs
 from tests.crawler.conftest import run_crawl, write_registry
 from tests.reliability.hostile import HttpHost
 
@@ -59,7 +60,7 @@ def test_feed_links_and_redirects_to_other_hosts_are_dropped_and_counted(tmp_pat
     assert other.requests == []  # the second host never heard from the crawler
     assert _stored_titles(sqlite_url) == {"Report 0", "Report 2"}
     assert report["status"] == "partial" and report["errors"] == 2
-    (run,) = Store(sqlite_url).recent_runs("hostile-feed")
+    (run,) = recent_runs(Store(sqlite_url), "hostile-feed")
     assert run["errors"] == 2 and run["error_summary"].count("offsite:") == 2
     assert "allowed_domains" in run["error_summary"] and "/stolen" in run["error_summary"]
 
@@ -72,7 +73,7 @@ def test_one_javascript_link_is_skipped_and_counted_and_the_feed_goes_on(tmp_pat
         (report,) = run_crawl("hostile-feed", sqlite_url, url=f"{base}/feed.xml", sources=_registry(tmp_path))
     assert _stored_titles(sqlite_url) == {"Report 1", "Report 3"}
     assert report["status"] == "partial" and report["items"] == 2 and report["errors"] == 3
-    (run,) = Store(sqlite_url).recent_runs("hostile-feed")
+    (run,) = recent_runs(Store(sqlite_url), "hostile-feed")
     assert run["errors"] == 3 and run["error_summary"].count("entry:") == 3 and "javascript:alert(1)" in run["error_summary"]
 
 
