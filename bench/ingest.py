@@ -16,6 +16,7 @@ import time
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 
@@ -72,6 +73,8 @@ class RawFetchSpider(scrapy.Spider):
     def __init__(self, start_url: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.start_url = start_url
+        # The project's offsite middleware fetches nothing for a spider that names no domains.
+        self.allowed_domains = [urlsplit(start_url).hostname or ""]
 
     async def start(self):  # type: ignore[no-untyped-def]
         yield scrapy.Request(self.start_url, callback=self.parse_feed)
