@@ -14,12 +14,14 @@ from typing import Any
 
 from crawler.sources import SourceEntry
 from crawler.urls import canonical_url
-from storage.advisories import current_advisories, upsert_advisory
+from storage.advisories import MONITORED_COUNTRIES, current_advisories, upsert_advisory
 from storage.documents import seen_documents, upsert_documents
 from storage.repository import Store, UpsertResult, url_hash
 from storage.sources import finish_run, get_validators, set_validators, start_run, sync_sources
 
 log = logging.getLogger(__name__)
+
+__all__ = ["MONITORED_COUNTRIES", "CrawlStore"]
 
 
 class CrawlStore:

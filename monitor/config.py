@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+from storage.advisories import MONITORED_COUNTRIES
+
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +58,7 @@ class Settings(BaseSettings):
     sources_file: Path = CONFIG_DIR / "sources.toml"
     rules_file: Path = CONFIG_DIR / "rules.toml"
     data_dir: Path | None = None  # where alert JSONL and digests are written; None: user data dir
-    countries: CommaList = Field(default_factory=lambda: ["KH", "TH", "LA", "MM", "VN", "PH"])
+    countries: CommaList = Field(default_factory=lambda: list(MONITORED_COUNTRIES))
     redis_url: str | None = None
     smtp_host: str | None = None
     smtp_port: int = Field(25, ge=1, le=65535)

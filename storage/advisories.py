@@ -17,7 +17,7 @@ from storage.models import Advisory
 from storage.query_syntax import CONTROL_CHARS_RE, MAX_QUERY_CHARS, MAX_TERMS, SearchError
 from storage.repository import Store, UpsertResult, content_hash, iso_utc, retry_on_conflict, utcnow
 
-__all__ = ["ADVISORY_FACETS", "DIRECTIONS", "AdvisorySearchResult", "list_advisories", "search_advisories"]
+__all__ = ["ADVISORY_FACETS", "DIRECTIONS", "MONITORED_COUNTRIES", "AdvisorySearchResult", "list_advisories", "search_advisories"]
 
 ADVISORY_FILTERS = ("issuer", "country", "level_min", "level_max", "region", "changed_since", "direction")
 ADVISORY_FACETS = ("issuer", "level", "country")
@@ -28,6 +28,9 @@ MAX_PAGE = 100_000  # keeps the OFFSET far inside a 64-bit integer
 MAX_LIST_VALUES = 100  # values in one list filter (issuer, country)
 MAX_VALUE_CHARS = 300  # an issuer key or a region name (the region column's width)
 COUNTRY_RE = re.compile(r"^[A-Za-z]{2}$")
+# The countries deskwatch watches unless settings say otherwise: Cambodia and the neighbours where
+# Koreans are held. The one definition: settings, the advisory spiders' scope and the web's default read it.
+MONITORED_COUNTRIES = ("KH", "TH", "LA", "MM", "VN", "PH")
 
 
 @dataclass

@@ -19,6 +19,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from storage.advisories import MONITORED_COUNTRIES
 from storage.repository import Store
 from web.render import build_templates
 from web.security import (
@@ -54,7 +55,7 @@ def create_app(
     token: str | None = None,
     admin_token: str | None = None,
     timezone: str = "Asia/Seoul",
-    countries: Sequence[str] = ("KH", "TH", "LA", "MM", "VN", "PH"),
+    countries: Sequence[str] = MONITORED_COUNTRIES,
     rules_path: str | Path | None = None,
     rules_loader: RulesLoader | None = None,
     allowed_hosts: Sequence[str] | None = None,

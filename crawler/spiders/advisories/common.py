@@ -11,20 +11,20 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from crawler.crawl_store import MONITORED_COUNTRIES
 from crawler.items import AdvisoryItem
 from crawler.spiders.advisories.payloads import AdvisoryPayloadError, ParsedAdvisories
 from crawler.spiders.base import START_META, SourceSpider
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SCOPE = ("KH", "TH", "LA", "MM", "VN", "PH")  # Cambodia and the neighbours where Koreans are held
 LIFTED = "lifted"
 
 
 def advisory_scope(value: Any) -> frozenset[str] | None:
     """The registry's `countries` option: a list of ISO codes, or ["*"] for every country."""
     if value is None:
-        return frozenset(DEFAULT_SCOPE)
+        return frozenset(MONITORED_COUNTRIES)
     if isinstance(value, str):
         value = [v for v in value.replace(",", " ").split() if v]
     codes = {str(v).strip().upper() for v in value if str(v).strip()}
