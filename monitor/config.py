@@ -205,8 +205,22 @@ def _read_toml(file: Path) -> dict[str, Any]:
 
 
 def data_dir(settings: Settings) -> Path:
+    """Where alert JSONL files and digests go: `data_dir` when set; else beside an SQLite store chosen
+    with --db / DESKWATCH_DB (a store's digests stay with it); else the user's data directory."""
     from platformdirs import user_data_dir
 
-    folder = settings.data_dir or Path(user_data_dir("deskwatch", appauthor=False))
+    folder = settings.data_dir or _sqlite_folder(settings.db_url) or Path(user_data_dir("deskwatch", appauthor=False))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _sqlite_folder(db_url: str | None) -> Path | None:
+    """The folder of an SQLite database file (None for other backends and in-memory databases)."""
+    if not db_url:
+        return None
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database).expanduser().resolve().parent

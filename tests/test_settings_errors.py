@@ -78,3 +78,14 @@ def test_settings_are_checked_when_loaded_by_one_schema(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a time of day"):
         Settings(digest_time="8 am")
     assert Settings().sources_file.is_file() and Settings().rules_file.is_file()  # shipped with the package
+
+
+def test_digests_and_alert_files_stay_beside_the_sqlite_store_chosen(tmp_path: Path) -> None:
+    from monitor.config import data_dir
+
+    store = tmp_path / "elsewhere" / "desk.sqlite"
+    store.parent.mkdir()
+    assert data_dir(Settings(db_url=f"sqlite:///{store}")) == store.parent
+    assert data_dir(Settings(db_url=f"sqlite:///{store}", data_dir=tmp_path / "files")) == tmp_path / "files"
+    pg = data_dir(Settings(db_url="postgresql+psycopg://desk@127.0.0.1/test"))
+    assert pg != store.parent and pg.name == "deskwatch"
