@@ -3,14 +3,14 @@ that records every request (any method) and can answer with a redirect."""
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
+
+from monitor.alerts.webhook_receiver import RecordingServer
 
 
 def free_port() -> int:
@@ -52,47 +52,15 @@ def smtp_catcher() -> Iterator[SmtpCatcher]:
         controller.stop()
 
 
-class HttpHost:
+class HttpHost(RecordingServer):
     """Records every request; `redirect_to` makes it answer 302 with that Location; `status` otherwise."""
 
     def __init__(self, host: str = "127.0.0.1", redirect_to: str | None = None, status: int = 200,
                  body: bytes = b"ok", content_type: str = "text/plain") -> None:
-        self.requests: list[dict[str, Any]] = []
-        host_server = self
+        super().__init__(host)
+        self.redirect_to, self.status, self.body, self.content_type = redirect_to, status, body, content_type
 
-        class Handler(BaseHTTPRequestHandler):
-            def _any(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                host_server.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
-                                             "body": self.rfile.read(length) if length else b""})
-                if redirect_to:
-                    self.send_response(302)
-                    self.send_header("Location", redirect_to)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_PUT = do_HEAD = _any
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer((host, 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def port(self) -> int:
-        return int(self.server.server_address[1])
-
-    def __enter__(self) -> Self:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def reply(self) -> tuple[int, dict[str, str], bytes]:
+        if self.redirect_to:
+            return 302, {"Location": self.redirect_to}, b""
+        return self.status, {"Content-Type": self.content_type}, self.body
