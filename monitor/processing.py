@@ -11,6 +11,7 @@ import nlp
 from storage.documents import documents_to_extract, save_extraction, unplaced_relevant_documents
 from storage.repository import Store
 from storage.stories import StoryChange, assign_stories
+from storage.story_rebuild import awaiting_extraction, detach_for_rebuild
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +23,14 @@ class ProcessReport:
     failed: int = 0
     stories_created: int = 0
     stories_updated: int = 0
+    rebuilt: int = 0  # reports a reprocess took out of their stories to place again
     changes: list[StoryChange] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "documents": self.documents, "relevant": self.relevant, "failed": self.failed,
             "stories_created": self.stories_created, "stories_updated": self.stories_updated,
+            "rebuilt": self.rebuilt,
         }
 
 
@@ -48,10 +51,14 @@ def process_pending(
     everything: bool = False,
 ) -> ProcessReport:
     """Extract every document that has no extraction at the current pipeline version (with `everything`:
-    every document, whatever its version), in batches, then assign the batch to stories. A document that fails extraction is logged and skipped (it stays
-    pending, so a fixed pipeline picks it up), never lost."""
+    every document, whatever its version), in batches, then assign the batch to stories. A document that
+    fails extraction is logged and skipped (it stays pending, so a fixed pipeline picks it up), never lost.
+    A reprocess rebuilds the stories of the documents it re-extracts (storage.story_rebuild): they are
+    placed again in document order, as a fresh run places them; reports analysts placed stay put."""
     report = ProcessReport()
     _place_left_over(store, report)
+    rebuild = detach_for_rebuild(store, nlp.PIPELINE_VERSION, everything=everything) if reprocess else None
+    report.rebuilt = rebuild.detached if rebuild else 0
     cursor = 0
     while docs := documents_to_extract(
         store, nlp.PIPELINE_VERSION, reprocess=reprocess, limit=batch, after_id=cursor, everything=everything
@@ -59,7 +66,7 @@ def process_pending(
         cursor = docs[-1]["id"]
         done = _extract_batch(store, docs, report)
         if done:
-            _record_changes(report, assign_stories(store, done))
+            _record_changes(report, assign_stories(store, done, rebuild=rebuild))
         if progress:
             progress(len(docs))
     return report
@@ -71,8 +78,10 @@ def _place_left_over(store: Store, report: ProcessReport) -> None:
     cursor = 0
     while doc_ids := unplaced_relevant_documents(store, after_id=cursor):
         cursor = doc_ids[-1]
-        log.info("placing %d extracted documents an interrupted run left without a story", len(doc_ids))
-        _record_changes(report, assign_stories(store, doc_ids))
+        due = awaiting_extraction(store, doc_ids)  # an interrupted rebuild's: extracted, then placed in order
+        if left := [d for d in doc_ids if d not in due]:
+            log.info("placing %d extracted documents an interrupted run left without a story", len(left))
+            _record_changes(report, assign_stories(store, left))
 
 
 def _extract_batch(store: Store, docs: list[dict[str, Any]], report: ProcessReport) -> list[int]:

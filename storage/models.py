@@ -131,6 +131,8 @@ class Document(Base):
         Index("ix_documents_source_published", "source_key", "published_at"),
         # Covering index for search candidates (migration 0004): no wide row reads while ranking.
         Index("ix_documents_candidate", "id", "published_at", "source_key", "lang", "story_id"),
+        # A story's first and latest reports by two limited range scans (migration 0008).
+        Index("ix_documents_story_members", "story_id", "id"),
     )
 
 

@@ -29,14 +29,18 @@ from storage.story_facts import (
     signature_from_text,
     signature_to_text,
 )
+from storage.story_rebuild import PG_STORY_LOCK, StoryRebuild, former_story
 
 log = logging.getLogger(__name__)
 
 SAME_DAYS = timedelta(days=2)  # stories seen this close to a report are candidates even without a shared key
 PER_KEY = 40  # the most recent stories per identity key that are looked at
-MAX_CANDIDATES = 20  # stories a report is compared with, at most
+KEYED_CANDIDATES = 16  # stories sharing keys compared, at most: most keys shared first, then the newest
+NEAR_CANDIDATES = 8  # stories seen within SAME_DAYS compared, at most: the closest in time (half each side)
+MAX_CANDIDATES = KEYED_CANDIDATES + NEAR_CANDIDATES  # stories a report is compared with, at most
 MEMBERS_COMPARED = 6  # a story's first report and its most recent ones
-PG_STORY_LOCK = 0x73746F72  # "stor": one story assigner at a time on PostgreSQL
+SMALL_STORY = 12  # stories up to this size have their member ids read in one query; larger ones one by one
+NEAR_DUPLICATE_CANDIDATES = 200  # documents sharing an LSH band looked at, at most: the newest
 
 
 @dataclass
@@ -57,16 +61,17 @@ class _Placement:
     bridged: list[int] = field(default_factory=list)  # other stories this report shows to be the same incident
 
 
-def assign_stories(store: Store, doc_ids: list[int]) -> list[StoryChange]:
+def assign_stories(store: Store, doc_ids: list[int], *, rebuild: StoryRebuild | None = None) -> list[StoryChange]:
     """Put each relevant document into a story (a new one or the one it reports), one transaction per
-    document; returns one change per touched story, in the order first touched."""
+    document; returns one change per touched story, in the order first touched. In a `rebuild` (a
+    reprocess), a report that founds a story again takes back its former story's id when free."""
     changes: dict[int, StoryChange] = {}
     cache: dict[int, Incident] = {}  # identity facts of reports already read in this run
     for doc_id in doc_ids:
         with store.write() as s:
             if s.get_bind().dialect.name == "postgresql":
                 s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_STORY_LOCK})
-            result = _assign_one(s, doc_id, cache)
+            result = _assign_one(s, doc_id, cache, rebuild)
         if result is None:
             continue
         story_id, created, facts_changed = result
@@ -77,7 +82,9 @@ def assign_stories(store: Store, doc_ids: list[int]) -> list[StoryChange]:
     return list(changes.values())
 
 
-def _assign_one(s: Session, doc_id: int, cache: dict[int, Incident]) -> tuple[int, bool, bool] | None:
+def _assign_one(
+    s: Session, doc_id: int, cache: dict[int, Incident], rebuild: StoryRebuild | None = None
+) -> tuple[int, bool, bool] | None:
     doc = s.get(Document, doc_id)
     extraction = s.get(Extraction, doc_id)
     if doc is None or extraction is None or not story_worthy(extraction.relevant, extraction.data or {}):
@@ -94,7 +101,7 @@ def _assign_one(s: Session, doc_id: int, cache: dict[int, Incident]) -> tuple[in
         placement = (
             _near_duplicate(s, doc, sig)
             or _same_incident(s, incident, seen, cache)
-            or _new_story(s, doc, seen)
+            or _new_story(s, doc, seen, former_story(s, rebuild, doc.id))
         )
         doc.story_id = placement.story.id
         if placement.bridged:
@@ -135,11 +142,11 @@ def _near_duplicate(s: Session, doc: Document, sig: Any) -> _Placement | None:
     if sig is None:
         return None
     keys = band_keys(sig)
+    sharing = (select(DocumentBand.document_id).where(DocumentBand.band.in_(keys), DocumentBand.document_id != doc.id)
+               .distinct().order_by(DocumentBand.document_id.desc()).limit(NEAR_DUPLICATE_CANDIDATES))
     rows = s.execute(
         select(Document.id, Document.signature, Document.story_id)
-        .join(DocumentBand, DocumentBand.document_id == Document.id)
-        .where(DocumentBand.band.in_(keys), Document.id != doc.id, Document.story_id.is_not(None))
-        .distinct()
+        .where(Document.id.in_(sharing), Document.story_id.is_not(None))
     ).all()
     best: tuple[float, int, int] | None = None
     for other_id, other_sig_text, story_id in rows:
@@ -165,15 +172,17 @@ def _same_incident(s: Session, incident: Incident, seen: datetime, cache: dict[i
     for story_id in candidates:
         comparison, match = compare_with_story(incident, members.get(story_id, []))
         if comparison.joins and match is not None:
-            joining.append((comparison.score, -story_id, comparison, match))
+            joining.append((comparison.score, story_id, comparison, match))
     if not joining:
         return None
-    joining.sort(key=lambda j: (j[0], j[1]), reverse=True)
-    _, neg_id, comparison, match = joining[0]
-    core = members[-neg_id][0]
-    bridged = [-j[1] for j in joining[1:] if not compare(core, members[-j[1]][0]).conflicts]
+    # Ties go to the story founded first: its first report's id, not the story's id, which a rebuild
+    # may have given back out of order.
+    joining.sort(key=lambda j: (-j[0], members[j[1]][0].doc_id))
+    _, story_id, comparison, match = joining[0]
+    core = members[story_id][0]
+    bridged = [j[1] for j in joining[1:] if not compare(core, members[j[1]][0]).conflicts]
     reason = f"{comparison.explain()} — best match: report {match.doc_id}"
-    return _Placement(s.get(Story, -neg_id), False, reason, comparison.score, match.doc_id,  # type: ignore[arg-type]
+    return _Placement(s.get(Story, story_id), False, reason, comparison.score, match.doc_id,  # type: ignore[arg-type]
                       bridged=_unpinned(s, bridged))
 
 
@@ -189,9 +198,12 @@ def _unpinned(s: Session, story_ids: list[int]) -> list[int]:
 def _absorb(s: Session, target: Story, others: list[int], via_doc: int) -> None:
     """Merge stories a new report showed to be `target`'s incident (a follow-up that ties two stories
     placed before it): their reports, links and keys move; the link reasons say through which report."""
-    from storage.story_corrections import move_story_keys, refresh_story
+    from storage.story_corrections import move_story_keys
 
     for other in others:
+        gone = s.get(Story, other)
+        if gone is not None:  # its facts join the target's: no re-reading of every report of a large story
+            _fold_story(target, gone)
         s.execute(update(Document).where(Document.story_id == other).values(story_id=target.id))
         for link in s.scalars(select(StoryLink).where(StoryLink.story_id == other)).all():
             link.story_id = target.id
@@ -200,24 +212,46 @@ def _absorb(s: Session, target: Story, others: list[int], via_doc: int) -> None:
         s.execute(delete(Story).where(Story.id == other))
         log.info("story %s joined story %s through report %s", other, target.id, via_doc)
     s.flush()
-    refresh_story(s, target)
+
+
+def _fold_story(target: Story, other: Story) -> None:
+    """`other`'s facts, dates and count added to `target`'s (the two are merging)."""
+    facts = merge_facts(target.facts or {}, {**empty_facts(), **(other.facts or {})})
+    target.facts, target.facts_key = facts, facts_key(facts)
+    target.incident_types = facts["types"]
+    target.is_incident = bool(set(facts["types"]) - {"advisory"})
+    target.countries = sorted({p["country"] for p in facts["places"] if p.get("country")})
+    target.max_ransom_usd = max(facts["ransoms_usd"]) if facts["ransoms_usd"] else None
+    target.victim_nationality = target.victim_nationality or other.victim_nationality
+    for moment in (as_utc(other.first_seen), as_utc(other.last_seen)):
+        if moment is not None:
+            target.first_seen = min(as_utc(target.first_seen) or moment, moment)
+            target.last_seen = max(as_utc(target.last_seen) or moment, moment)
+    target.doc_count = (target.doc_count or 0) + (other.doc_count or 0)
+    target.updated_at = utcnow()
 
 
 def candidate_stories(s: Session, keys: set[str], seen: datetime, *, exclude_doc: int | None = None) -> list[int]:
-    """A bounded set of stories worth comparing: the most recent PER_KEY stories of each identity key,
-    ranked by keys shared, plus the stories seen within SAME_DAYS; never the whole store."""
+    """A bounded set of stories worth comparing, never the whole store: the newest PER_KEY stories of each
+    identity key, ranked by keys shared (then the newest), KEYED_CANDIDATES at most; then the stories seen
+    within SAME_DAYS and not ranked already, the closest in time first, NEAR_CANDIDATES at most. Every query is an index range
+    scan with a limit, so the cost does not grow with the store."""
     shared: dict[int, int] = {}
     for key in sorted(keys):
         q = select(StoryKey.story_id).where(StoryKey.key == key[:120]).order_by(StoryKey.story_id.desc()).limit(PER_KEY)
         for story_id in s.scalars(q):
             shared[story_id] = shared.get(story_id, 0) + 1
-    ranked = sorted(shared, key=lambda sid: (-shared[sid], -sid))[:MAX_CANDIDATES]
-    near = s.scalars(
-        select(Story.id).where(Story.last_seen.between(seen - SAME_DAYS, seen + SAME_DAYS))
-        .order_by(Story.last_seen.desc()).limit(MAX_CANDIDATES)
-    ).all()
+    ranked = sorted(shared, key=lambda sid: (-shared[sid], -sid))[:KEYED_CANDIDATES]
+    after = s.execute(select(Story.id, Story.last_seen).where(Story.last_seen.between(seen, seen + SAME_DAYS))
+                      .order_by(Story.last_seen).limit(NEAR_CANDIDATES + 1)).all()
+    before = s.execute(select(Story.id, Story.last_seen).where(Story.last_seen.between(seen - SAME_DAYS, seen))
+                       .order_by(Story.last_seen.desc()).limit(NEAR_CANDIDATES + 1)).all()
+    near = sorted({sid: abs((as_utc(at) or seen) - seen) for sid, at in [*after, *before]}.items(),
+                  key=lambda item: (item[1], -item[0]))
     own = s.scalar(select(Document.story_id).where(Document.id == exclude_doc)) if exclude_doc else None
-    return [sid for sid in dict.fromkeys([*ranked, *near]) if sid != own]
+    keyed = [sid for sid in ranked if sid != own]
+    nearby = [sid for sid, _ in near if sid != own and sid not in keyed][:NEAR_CANDIDATES]
+    return [*keyed, *nearby]
 
 
 def story_members(
@@ -228,11 +262,7 @@ def story_members(
     if not story_ids:
         return {}
     cache = {} if cache is None else cache
-    ids: dict[int, list[int]] = {}
-    for story_id, doc_id in s.execute(select(Document.story_id, Document.id).where(
-            Document.story_id.in_(story_ids), Document.id != (exclude_doc or -1)).order_by(Document.id)):
-        ids.setdefault(story_id, []).append(doc_id)
-    chosen = {sid: list(dict.fromkeys(d[:1] + d[-(MEMBERS_COMPARED - 1):])) for sid, d in ids.items()}
+    chosen = _member_ids(s, story_ids, exclude_doc or -1)
     missing = sorted({d for docs in chosen.values() for d in docs} - set(cache))
     for i in range(0, len(missing), 500):
         rows = s.execute(select(Document.id, Document.published_at, Document.lang, Extraction.data)
@@ -243,12 +273,37 @@ def story_members(
     return {sid: [cache[d] for d in docs if d in cache] for sid, docs in chosen.items()}
 
 
-def _new_story(s: Session, doc: Document, seen: datetime) -> _Placement:
+def _member_ids(s: Session, story_ids: list[int], exclude_doc: int) -> dict[int, list[int]]:
+    """For each story, its first report's id and its MEMBERS_COMPARED - 1 most recent ones: small stories
+    in one query, each large one in two limited index scans (documents (story_id, id)), so a story of
+    thousands of reports costs what a small one does."""
+    sizes: dict[int, int] = {sid: n for sid, n in s.execute(select(Story.id, Story.doc_count).where(Story.id.in_(story_ids)))}
+    small = [sid for sid in story_ids if (sizes.get(sid) or 0) <= SMALL_STORY]
+    ids: dict[int, list[int]] = {}
+    if small:
+        for story_id, doc_id in s.execute(select(Document.story_id, Document.id).where(
+                Document.story_id.in_(small), Document.id != exclude_doc).order_by(Document.id)):
+            ids.setdefault(story_id, []).append(doc_id)
+    for sid in story_ids:
+        if sid in sizes and sid not in small:
+            mine = (Document.story_id == sid) & (Document.id != exclude_doc)
+            first = s.scalars(select(Document.id).where(mine).order_by(Document.id).limit(1)).all()
+            last = s.scalars(select(Document.id).where(mine).order_by(Document.id.desc())
+                             .limit(MEMBERS_COMPARED - 1)).all()
+            ids[sid] = [*first, *reversed(last)]
+    return {sid: list(dict.fromkeys(d[:1] + d[-(MEMBERS_COMPARED - 1):])) for sid, d in ids.items()}
+
+
+def _new_story(s: Session, doc: Document, seen: datetime,
+               former: tuple[int, datetime | None] | None = None) -> _Placement:
+    """A story founded by `doc`; with `former` (a rebuild), under the id and creation time it had."""
     story = Story(
-        title=doc.title or (doc.body or "").strip().split("\n")[0][:120], first_seen=seen, last_seen=seen, updated_at=utcnow(), created_at=utcnow(),
-        incident_types=[],
+        title=doc.title or (doc.body or "").strip().split("\n")[0][:120], first_seen=seen, last_seen=seen,
+        updated_at=utcnow(), created_at=(former[1] if former else None) or utcnow(), incident_types=[],
         is_incident=False, countries=[], doc_count=0, facts=empty_facts(), facts_key="",
     )
+    if former:
+        story.id = former[0]
     s.add(story)
     s.flush()
     return _Placement(story, True, "first report", 1.0)
