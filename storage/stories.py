@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
@@ -30,6 +30,10 @@ from storage.story_facts import (
     signature_to_text,
 )
 from storage.story_rebuild import PG_STORY_LOCK, StoryRebuild, former_story
+from storage.story_recheck import contradicts, plan_split
+
+if TYPE_CHECKING:
+    from storage.story_corrections import CorrectionResult
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,7 @@ NEAR_CANDIDATES = 8  # stories seen within SAME_DAYS compared, at most: the clos
 MAX_CANDIDATES = KEYED_CANDIDATES + NEAR_CANDIDATES  # stories a report is compared with, at most
 MEMBERS_COMPARED = 6  # a story's first report and its most recent ones
 SMALL_STORY = 12  # stories up to this size have their member ids read in one query; larger ones one by one
+RECHECK_MEMBERS = 40  # a story re-read for an automatic split: its first report and its most recent ones
 NEAR_DUPLICATE_CANDIDATES = 200  # documents sharing an LSH band looked at, at most: the newest
 
 
@@ -59,6 +64,7 @@ class _Placement:
     score: float
     matched_document_id: int | None = None
     bridged: list[int] = field(default_factory=list)  # other stories this report shows to be the same incident
+    core_conflict: bool = False  # the report contradicts the story's first report: re-read the story
 
 
 def assign_stories(store: Store, doc_ids: list[int], *, rebuild: StoryRebuild | None = None) -> list[StoryChange]:
@@ -72,23 +78,23 @@ def assign_stories(store: Store, doc_ids: list[int], *, rebuild: StoryRebuild | 
             if s.get_bind().dialect.name == "postgresql":
                 s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_STORY_LOCK})
             result = _assign_one(s, doc_id, cache, rebuild)
-        if result is None:
-            continue
-        story_id, created, facts_changed = result
-        change = changes.setdefault(story_id, StoryChange(story_id, created=created, facts_changed=False))
-        change.created = change.created or created
-        change.facts_changed = change.facts_changed or facts_changed or created
-        change.doc_ids.append(doc_id)
+        for story_id, created, facts_changed, placed in result:
+            change = changes.setdefault(story_id, StoryChange(story_id, created=created, facts_changed=False))
+            change.created = change.created or created
+            change.facts_changed = change.facts_changed or facts_changed or created
+            change.doc_ids.extend(d for d in placed if d not in change.doc_ids)
     return list(changes.values())
 
 
 def _assign_one(
     s: Session, doc_id: int, cache: dict[int, Incident], rebuild: StoryRebuild | None = None
-) -> tuple[int, bool, bool] | None:
+) -> list[tuple[int, bool, bool, list[int]]]:
+    """Place one document; returns (story id, created, facts changed, documents placed) per story touched:
+    its story, and the story it was split from when its evidence showed that story to hold two incidents."""
     doc = s.get(Document, doc_id)
     extraction = s.get(Extraction, doc_id)
     if doc is None or extraction is None or not story_worthy(extraction.relevant, extraction.data or {}):
-        return None
+        return []
     sig = _store_signature(s, doc)
     data = extraction.data or {}
     doc_facts = document_facts(data)
@@ -112,7 +118,29 @@ def _assign_one(
         ))
     add_story_keys(s, placement.story.id, incident.identity_keys())
     changed = _fold_into_story(s, placement.story, doc, doc_facts, seen, joined=joined)
-    return placement.story.id, placement.created, changed
+    if placement.core_conflict and not placement.bridged:
+        split = _recheck(s, placement.story, incident, cache)
+        if split is not None:
+            return [(placement.story.id, False, True, []), (split.story_id, True, True, split.document_ids)]
+    return [(placement.story.id, placement.created, changed, [doc.id])]
+
+
+def _recheck(s: Session, story: Story, incident: Incident, cache: dict[int, Incident]) -> CorrectionResult | None:
+    """The story `incident` just joined, re-read with its evidence (storage/story_recheck.py): when it
+    shows two incidents, the newer one is split out, recorded as a correction by "system"."""
+    from storage.story_corrections import split_automatically
+
+    ids = list(s.scalars(select(Document.id).where(Document.story_id == story.id, Document.id != incident.doc_id)
+                        .order_by(Document.id)))
+    if len(ids) > RECHECK_MEMBERS:  # the first report and the most recent ones
+        ids = ids[:1] + ids[-(RECHECK_MEMBERS - 1):]
+    members = [m for m in _incidents(s, ids, cache) if m is not None]
+    pinned = frozenset(s.scalars(select(Document.id).where(Document.story_id == story.id,
+                                                           Document.story_pinned.is_(True))))
+    plan = plan_split(incident, members, pinned)
+    if plan is None:
+        return None
+    return split_automatically(s, story, plan.move, plan.reason)
 
 
 def story_worthy(relevant: bool, data: dict[str, Any]) -> bool:
@@ -183,7 +211,7 @@ def _same_incident(s: Session, incident: Incident, seen: datetime, cache: dict[i
     bridged = [j[1] for j in joining[1:] if not compare(core, members[j[1]][0]).conflicts]
     reason = f"{comparison.explain()} — best match: report {match.doc_id}"
     return _Placement(s.get(Story, story_id), False, reason, comparison.score, match.doc_id,  # type: ignore[arg-type]
-                      bridged=_unpinned(s, bridged))
+                      bridged=_unpinned(s, bridged), core_conflict=contradicts(compare(incident, core)))
 
 
 def _unpinned(s: Session, story_ids: list[int]) -> list[int]:
@@ -263,14 +291,20 @@ def story_members(
         return {}
     cache = {} if cache is None else cache
     chosen = _member_ids(s, story_ids, exclude_doc or -1)
-    missing = sorted({d for docs in chosen.values() for d in docs} - set(cache))
+    _incidents(s, sorted({d for docs in chosen.values() for d in docs}), cache)
+    return {sid: [cache[d] for d in docs if d in cache] for sid, docs in chosen.items()}
+
+
+def _incidents(s: Session, doc_ids: list[int], cache: dict[int, Incident]) -> list[Incident | None]:
+    """The identity facts of `doc_ids` (None for a document without extraction), read once per run."""
+    missing = sorted(set(doc_ids) - set(cache))
     for i in range(0, len(missing), 500):
         rows = s.execute(select(Document.id, Document.published_at, Document.lang, Extraction.data)
                          .join(Extraction, Extraction.document_id == Document.id)
                          .where(Document.id.in_(missing[i : i + 500])))
         for doc_id, pub, lang, data in rows:
             cache[doc_id] = incident_from_extraction(doc_id, data or {}, as_utc(pub), lang)
-    return {sid: [cache[d] for d in docs if d in cache] for sid, docs in chosen.items()}
+    return [cache.get(d) for d in doc_ids]
 
 
 def _member_ids(s: Session, story_ids: list[int], exclude_doc: int) -> dict[int, list[int]]:

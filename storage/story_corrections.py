@@ -19,6 +19,7 @@ from storage.story_facts import document_facts, empty_facts, facts_key, merge_fa
 log = logging.getLogger(__name__)
 
 MAX_ACTOR = 120
+SYSTEM_ACTOR = "system"  # who makes automatic splits (storage/story_recheck.py)
 
 
 class CorrectionError(ValueError):
@@ -74,6 +75,27 @@ def split_story(
         if not members - set(doc_ids):
             s.execute(delete(Story).where(Story.id == source.id))
         return CorrectionResult(target.id, story_id, sorted(doc_ids), correction)
+
+
+def split_automatically(s: Session, story: Story, doc_ids: list[int], reason: str) -> CorrectionResult:
+    """Move reports a newer report showed to be another incident out of `story` into a new story,
+    recorded like a correction by "system" with the evidence as its note. Nothing is pinned: a rebuild
+    replays the same evidence in the same order and splits again."""
+    from storage.story_rebuild import rekey_story
+
+    target = _new_story_for(s, min(doc_ids))
+    for doc_id in doc_ids:
+        s.execute(update(Document).where(Document.id == doc_id).values(story_id=target.id))
+        link = s.get(StoryLink, doc_id)
+        if link is not None:
+            link.story_id = target.id
+            link.reason = f"{link.reason} [split out of story {story.id} automatically]"[:2000]
+    s.flush()
+    correction = _record(s, "split", story.id, target.id, doc_ids, SYSTEM_ACTOR, reason)
+    for st in (story, target):
+        refresh_story(s, st)
+        rekey_story(s, st.id)
+    return CorrectionResult(target.id, story.id, doc_ids, correction)
 
 
 def corrections_for(store: Store, story_id: int) -> list[dict[str, Any]]:
