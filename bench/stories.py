@@ -126,9 +126,12 @@ def probe(store: Any, count: int, offset: int, rng: random.Random) -> tuple[floa
 def _max_candidates(store: Any, ids: list[int]) -> int:
     try:
         from storage.identity import incident_from_extraction
-        from storage.stories import candidate_stories
     except ImportError:
         return -1  # a checkout without bounded candidates
+    try:
+        from storage.story_candidates import candidate_stories
+    except ImportError:  # an older checkout: candidates were found in storage.stories
+        from storage.stories import candidate_stories  # type: ignore[attr-defined,no-redef]
     worst = 0
     with store.read() as s:
         for doc_id in ids[:50]:
