@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from storage.identity import Incident, incident_from_extraction
@@ -19,18 +19,22 @@ KEYED_CANDIDATES = 16  # stories sharing keys compared, at most: most keys share
 NEAR_CANDIDATES = 8  # stories seen within SAME_DAYS compared, at most: the closest in time first
 MAX_CANDIDATES = KEYED_CANDIDATES + NEAR_CANDIDATES  # stories a report is compared with, at most
 MEMBERS_COMPARED = 6  # a story's first report and its most recent ones
+KEYS_PER_QUERY = 50  # identity keys looked up in one statement (SQLite allows 500 terms in a compound select)
 SMALL_STORY = 12  # stories up to this size have their member ids read in one query; larger ones one by one
 
 
 def candidate_stories(s: Session, keys: set[str], seen: datetime, *, exclude_doc: int | None = None) -> list[int]:
     """A bounded set of stories worth comparing, never the whole store: the newest PER_KEY stories of each
     identity key, ranked by keys shared (then the newest), KEYED_CANDIDATES at most; then the stories seen
-    within SAME_DAYS and not ranked already, the closest in time first, NEAR_CANDIDATES at most. Every query is an index range
-    scan with a limit, so the cost does not grow with the store."""
+    within SAME_DAYS and not ranked already, the closest in time first, NEAR_CANDIDATES at most. Every
+    query is an index range scan with a limit (story_keys (key, story_id), stories.last_seen), so the
+    cost does not grow with the store."""
     shared: dict[int, int] = {}
-    for key in sorted(keys):
-        q = select(StoryKey.story_id).where(StoryKey.key == key[:120]).order_by(StoryKey.story_id.desc()).limit(PER_KEY)
-        for story_id in s.scalars(q):
+    ordered = sorted({key[:120] for key in keys})
+    for i in range(0, len(ordered), KEYS_PER_QUERY):  # one statement of limited range scans, not one per key
+        per_key = [select(StoryKey.story_id).where(StoryKey.key == key).order_by(StoryKey.story_id.desc())
+                   .limit(PER_KEY).subquery() for key in ordered[i : i + KEYS_PER_QUERY]]
+        for story_id in s.scalars(union_all(*(select(sq.c.story_id) for sq in per_key))):
             shared[story_id] = shared.get(story_id, 0) + 1
     ranked = sorted(shared, key=lambda sid: (-shared[sid], -sid))[:KEYED_CANDIDATES]
     after = s.execute(select(Story.id, Story.last_seen).where(Story.last_seen.between(seen, seen + SAME_DAYS))
