@@ -113,13 +113,14 @@ def _assign_one(
     add_story_keys(s, placement.story.id, incident.identity_keys())
     changed = _fold_into_story(s, placement.story, doc, doc_facts, seen, joined=joined)
     if placement.core_conflict and not placement.bridged:
-        split = _recheck(s, placement.story, incident, cache)
+        split = _recheck(s, placement.story, incident, cache, rebuild)
         if split is not None:
             return [(placement.story.id, False, True, []), (split.story_id, True, True, split.document_ids)]
     return [(placement.story.id, placement.created, changed, [doc.id])]
 
 
-def _recheck(s: Session, story: Story, incident: Incident, cache: dict[int, Incident]) -> CorrectionResult | None:
+def _recheck(s: Session, story: Story, incident: Incident, cache: dict[int, Incident],
+             rebuild: StoryRebuild | None = None) -> CorrectionResult | None:
     """The story `incident` just joined, re-read with its evidence (storage/story_recheck.py): when it
     shows two incidents, the newer one is split out, recorded as a correction by "system"."""
     from storage.story_corrections import split_automatically
@@ -134,7 +135,8 @@ def _recheck(s: Session, story: Story, incident: Incident, cache: dict[int, Inci
     plan = plan_split(incident, members, pinned)
     if plan is None:
         return None
-    return split_automatically(s, story, plan.move, plan.reason)
+    former = former_story(s, rebuild, plan.move[0])  # a rebuild splits again: under the same id
+    return split_automatically(s, story, plan.move, plan.reason, story_id=former[0] if former else None)
 
 
 def story_worthy(relevant: bool, data: dict[str, Any]) -> bool:

@@ -77,13 +77,14 @@ def split_story(
         return CorrectionResult(target.id, story_id, sorted(doc_ids), correction)
 
 
-def split_automatically(s: Session, story: Story, doc_ids: list[int], reason: str) -> CorrectionResult:
+def split_automatically(s: Session, story: Story, doc_ids: list[int], reason: str, *,
+                        story_id: int | None = None) -> CorrectionResult:
     """Move reports a newer report showed to be another incident out of `story` into a new story,
     recorded like a correction by "system" with the evidence as its note. Nothing is pinned: a rebuild
     replays the same evidence in the same order and splits again."""
     from storage.story_rebuild import rekey_story
 
-    target = _new_story_for(s, min(doc_ids))
+    target = _new_story_for(s, min(doc_ids), story_id)
     for doc_id in doc_ids:
         s.execute(update(Document).where(Document.id == doc_id).values(story_id=target.id))
         link = s.get(StoryLink, doc_id)
@@ -91,11 +92,20 @@ def split_automatically(s: Session, story: Story, doc_ids: list[int], reason: st
             link.story_id = target.id
             link.reason = f"{link.reason} [split out of story {story.id} automatically]"[:2000]
     s.flush()
-    correction = _record(s, "split", story.id, target.id, doc_ids, SYSTEM_ACTOR, reason)
+    correction = _same_split_recorded(s, story.id, target.id, doc_ids) or _record(
+        s, "split", story.id, target.id, doc_ids, SYSTEM_ACTOR, reason)
     for st in (story, target):
         refresh_story(s, st)
         rekey_story(s, st.id)
     return CorrectionResult(target.id, story.id, doc_ids, correction)
+
+
+def _same_split_recorded(s: Session, story_id: int, target_id: int, doc_ids: list[int]) -> int | None:
+    """The record of this very split when a rebuild replays it (one record, not one per reprocess)."""
+    rows = s.scalars(select(StoryCorrection).where(
+        StoryCorrection.story_id == story_id, StoryCorrection.other_story_id == target_id,
+        StoryCorrection.action == "split", StoryCorrection.actor == SYSTEM_ACTOR)).all()
+    return next((r.id for r in rows if list(r.document_ids or []) == list(doc_ids)), None)
 
 
 def corrections_for(store: Store, story_id: int) -> list[dict[str, Any]]:
@@ -148,13 +158,15 @@ def _story(s: Session, story_id: int | None) -> Story:
     return story
 
 
-def _new_story_for(s: Session, doc_id: int) -> Story:
+def _new_story_for(s: Session, doc_id: int, story_id: int | None = None) -> Story:
     doc = s.get(Document, doc_id)
     seen = (as_utc(doc.published_at) or as_utc(doc.fetched_at)) if doc else None
     now = utcnow()
     story = Story(title=(doc.title if doc else "") or "", first_seen=seen or now, last_seen=seen or now,
                   updated_at=now, created_at=now, incident_types=[], is_incident=False, countries=[],
                   doc_count=0, facts=empty_facts(), facts_key="")
+    if story_id is not None:
+        story.id = story_id
     s.add(story)
     s.flush()
     return story

@@ -80,3 +80,16 @@ def test_a_report_that_only_contradicts_the_first_one_splits_nothing() -> None:
     plan = plan_split(park, [kim, someone])
     assert plan is not None and plan.move == [3, 4]
     assert plan_split(park, [kim, someone], pinned=frozenset({4})) is None
+
+
+def test_a_rebuild_splits_again_under_the_same_story_ids(store) -> None:  # type: ignore[no-untyped-def]
+    from storage.story_rebuild import detach_for_rebuild
+
+    ids = [_place(store, 1, KIM, 4), _place(store, 2, SOMEONE, 4), _place(store, 3, PARK, 5)]
+    before = {d: _story(store, d) for d in ids}
+    rebuild = detach_for_rebuild(store, "test", everything=True)
+    assert rebuild.detached == 3 and {_story(store, d) for d in ids} == {None}
+    assign_stories(store, ids, rebuild=rebuild)
+    assert {d: _story(store, d) for d in ids} == before
+    splits = get_story(store, before[ids[2]])["corrections"]
+    assert [c["actor"] for c in splits] == ["system"]  # the replayed split is the one recorded already
