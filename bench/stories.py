@@ -1,7 +1,8 @@
 """Story assignment benchmark: a store already holding N documents in stories (generated extractions of
 incident reports spread over two years: places, ages, counts, surnames, sites, dates), then the time to
 place PROBE new reports into stories. Run it at several sizes to see whether the cost stays flat.
-Prints one JSON line per size: {"bench", "documents", "probe", "docs_per_s", "max_candidates"}.
+Prints one JSON line per size: {"bench", "documents", "probe", "docs_per_s", "max_candidates",
+"comparisons_per_doc"} (report-to-report comparisons per placed report: work, whatever the machine's load).
 Works on any checkout whose storage has assign_stories (before/after comparisons: run with the other
 checkout first on PYTHONPATH)."""
 from __future__ import annotations
@@ -105,7 +106,7 @@ def fill(store: Any, documents: int, rng: random.Random) -> None:
                 s.execute(insert(models.StoryKey), rows[i : i + 5000])
 
 
-def probe(store: Any, count: int, offset: int, rng: random.Random) -> tuple[float, int]:
+def probe(store: Any, count: int, offset: int, rng: random.Random) -> tuple[float, int, float]:
     from storage.stories import assign_stories
 
     ids = []
@@ -117,10 +118,39 @@ def probe(store: Any, count: int, offset: int, rng: random.Random) -> tuple[floa
             "lang": "ko", "published_at": published})
         save_extraction(store, doc.id, data, "bench")
         ids.append(doc.id)
+    counted = _count_comparisons()
     started = time.perf_counter()
     assign_stories(store, ids)
     elapsed = time.perf_counter() - started
-    return count / elapsed, _max_candidates(store, ids)
+    comparisons = counted()
+    return count / elapsed, _max_candidates(store, ids), comparisons / count
+
+
+def _count_comparisons() -> Any:
+    """Count calls of storage.identity.compare (pairwise report comparisons: work that does not depend
+    on how busy the machine is); returns a function that stops counting and gives the count."""
+    try:
+        from storage import identity
+    except ImportError:
+        return lambda: -1
+    original, calls = identity.compare, [0]
+
+    def counting(a: Any, b: Any) -> Any:
+        calls[0] += 1
+        return original(a, b)
+
+    identity.compare = counting  # compare_with_story looks it up in its module
+    modules = [m for m in sys.modules.values() if getattr(m, "compare", None) is original and m is not identity]
+    for module in modules:
+        module.compare = counting  # type: ignore[attr-defined]
+
+    def stop() -> int:
+        identity.compare = original
+        for module in modules:
+            module.compare = original  # type: ignore[attr-defined]
+        return calls[0]
+
+    return stop
 
 
 def _max_candidates(store: Any, ids: list[int]) -> int:
@@ -156,10 +186,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="deskwatch-bench-stories-") as tmp:
             store = Store(f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
             fill(store, size, rng)
-            rate, candidates = probe(store, args.probe, size, rng)
+            rate, candidates, comparisons = probe(store, args.probe, size, rng)
             store.close()
         print(json.dumps({"bench": "stories", "label": args.label, "documents": size, "probe": args.probe,
-                          "docs_per_s": round(rate, 1), "max_candidates": candidates}), flush=True)
+                          "docs_per_s": round(rate, 1), "max_candidates": candidates,
+                          "comparisons_per_doc": round(comparisons, 1)}), flush=True)
 
 
 if __name__ == "__main__":
