@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from storage.identity_dates import resolve_dates
+from storage.identity_people import People, lead_conflict, people_from, recall_conflict
 
 JOIN_SCORE = 3.25
 NEAR_AGE = 1  # 31 and 32: the same person a birthday later (or counted the Korean way)
@@ -53,6 +54,12 @@ class Incident:
     sex: frozenset[str] = frozenset()  # female / male, as the lead tells
     lead_countries: frozenset[str] = frozenset()  # countries named in the lead
     sums_krw: tuple[float, ...] = ()  # sums of money named (damages, scam takings), in won
+    lead_people: frozenset[tuple[str, str, str, int | None]] = frozenset()  # those of `people` named in the lead
+    lead_sums: frozenset[float] = frozenset()  # those of `sums_krw` named in the lead
+
+    @cached_property
+    def persons(self) -> People:
+        return People(self.people, self.lead_people)
 
     @cached_property
     def main_subject(self) -> frozenset[str]:
@@ -108,6 +115,9 @@ def incident_from_extraction(doc_id: int, extraction: dict[str, Any], published:
     pub = published.date() if published else None
     mentions = ident.get("dates") or []
     days, months = resolve_dates(mentions, pub)
+    persons = people_from(ident.get("people") or [])
+    recalled_ages = {p[3] for p in persons.recalled} - {p[3] for p in persons.subjects}
+    sums = [x for x in ident.get("sums") or [] if x.get("krw")]
     return Incident(
         doc_id=doc_id, lang=lang or extraction.get("lang") or "", published=pub,
         types=frozenset(extraction.get("incident_types") or []),
@@ -115,16 +125,17 @@ def incident_from_extraction(doc_id: int, extraction: dict[str, Any], published:
         provinces=_provinces(extraction.get("places") or [], None),
         lead_provinces=_provinces(extraction.get("places") or [], lead),
         sites={s["id"]: bool(s.get("lead")) for s in ident.get("sites") or []},
-        ages=frozenset(int(a["value"]) for a in extraction.get("victim_ages") or [] if a.get("value") is not None),
+        ages=frozenset(int(a["value"]) for a in extraction.get("victim_ages") or []
+                       if a.get("value") is not None and int(a["value"]) not in recalled_ages),
         age_ranges=frozenset((int(r["low"]), int(r["high"])) for r in extraction.get("victim_age_ranges") or []
                              if r.get("low") is not None and r.get("high") is not None),
         ransoms=tuple(sorted({round(float(r["usd"]), 2) for r in extraction.get("ransoms") or [] if r.get("usd")})),
         counts=_counts(ident.get("counts") or [], extraction.get("victim_count")),
-        people=tuple(sorted({(p["kind"], p["key"], p.get("given") or "", p.get("age")) for p in ident.get("people") or []},
-                            key=str)),
+        people=persons.named, lead_people=persons.lead,
         days=days, months=months, undated=tuple(mentions) if pub is None else (),
         sex=frozenset(ident.get("sex") or []),
-        sums_krw=tuple(sorted({float(x["krw"]) for x in ident.get("sums") or [] if x.get("krw")})),
+        sums_krw=tuple(sorted({float(x["krw"]) for x in sums})),
+        lead_sums=frozenset(float(x["krw"]) for x in sums if x.get("lead")),
         lead_countries=frozenset(p["country"] for p in extraction.get("places") or []
                                  if p.get("country") and p.get("start") is not None and int(p["start"]) < lead),
     )
@@ -272,12 +283,16 @@ def _ages_text(spans: list[tuple[int, int]]) -> str:
 
 
 def _compare_people(a: Incident, b: Incident, c: Comparison) -> None:
-    surnames = {k for kind, k, _, _ in a.people if kind != "initial"} & {k for kind, k, _, _ in b.people if kind != "initial"}
+    for conflict in (lead_conflict(a.persons, b.persons), recall_conflict(a.persons, b.persons)):
+        if conflict:
+            c.conflicts.append(Evidence(*conflict))
+    people_a, people_b = a.persons.counted, b.persons.counted  # people recalled from another case say nothing
+    surnames = {k for kind, k, _, _ in people_a if kind != "initial"} & {k for kind, k, _, _ in people_b if kind != "initial"}
     surname_weight = 1.5 if len(surnames) >= 2 else 0.75  # two people of the same surnames: a pair, not a name
     seen: set[str] = set()
     total = 0.0
-    for kind, key, given, age in a.people:
-        for kind2, key2, given2, age2 in b.people:
+    for kind, key, given, age in people_a:
+        for kind2, key2, given2, age2 in people_b:
             if key != key2 or total >= 4.5:
                 continue
             aged = age is not None and age2 is not None and abs(age - age2) <= NEAR_AGE
@@ -346,11 +361,14 @@ def _months_before(month: tuple[int, int], pubs: set[date]) -> int:
 
 
 def _compare_how_much(a: Incident, b: Incident, c: Comparison) -> None:
-    sums = [x for x in a.sums_krw for y in b.sums_krw if abs(x - y) <= RANSOM_TOLERANCE * max(x, y)]
+    sums = sorted(((x, y) for x in a.sums_krw for y in b.sums_krw if abs(x - y) <= RANSOM_TOLERANCE * max(x, y)),
+                  key=lambda xy: (-_lead_factor(xy[0] in a.lead_sums, xy[1] in b.lead_sums), -xy[0]))
     if sums:
-        weight = 2.5 if sums[0] >= 1e10 else 2.0 if sums[0] >= 1e9 else 1.0  # the larger, the rarer
-        amount = f"{sums[0] / 1e9:.1f} billion" if sums[0] >= 1e9 else f"{sums[0] / 1e6:.0f} million"
-        c.evidence.append(Evidence(f"same sum ~{amount} won", weight))
+        x, y = sums[0]
+        weight = 2.5 if x >= 1e10 else 2.0 if x >= 1e9 else 1.0  # the larger, the rarer
+        amount = f"{x / 1e9:.1f} billion" if x >= 1e9 else f"{x / 1e6:.0f} million"
+        factor = _lead_factor(x in a.lead_sums, y in b.lead_sums)  # a sum in the lead is what the report is about
+        c.evidence.append(Evidence(f"same sum ~{amount} won", round(weight * factor, 2)))
     if not (a.ransoms and b.ransoms):
         return
     same = [(x, y) for x in a.ransoms for y in b.ransoms if abs(x - y) <= RANSOM_TOLERANCE * max(x, y)]

@@ -101,3 +101,46 @@ def test_explanations_name_every_piece_of_evidence_with_its_weight() -> None:
     text = compare(a, b).explain()
     assert text.startswith("score ") and "same place Sangju (+2)" in text and "same age 33 (+2)" in text
     assert JOIN_SCORE == pytest.approx(3.25)
+
+
+def _person(kind: str, key: str, age: int | None, lead: bool) -> dict[str, object]:
+    return {"kind": kind, "key": key, "given": "", "age": age, "lead": lead}
+
+
+ULSAN = {"name": "Ulsan", "country": "KR", "admin1": "Ulsan", "geonameid": 1833747, "start": 20}
+
+
+def test_people_recalled_beside_a_lead_about_someone_else_are_no_evidence() -> None:
+    # a ring's launderers arrested at home (lead: a 26-year-old B); its leaders, recalled at the end
+    launderers = _inc(1, day=None, lang="en", places=[ULSAN], victim_ages=[{"value": 41}, {"value": 38}],
+                      identity={"people": [_person("initial", "b", 26, True), _person("surname", "choi", 41, False),
+                                           _person("surname", "yoon", 38, False)]})
+    leaders = _inc(2, places=[ULSAN], victim_ages=[{"value": 41}, {"value": 38}],
+                   identity={"people": [_person("surname", "choi", 41, False), _person("surname", "yoon", 38, False)]})
+    comparison = compare(launderers, leaders)
+    assert not any(n.startswith(("same person", "same age")) for n in _names(comparison))
+    assert any("only recalled beside a lead about B (26)" in c.name for c in comparison.conflicts)
+    assert not comparison.joins
+    # the same leaders named in the lead of a report about them are evidence
+    about_them = _inc(3, places=[ULSAN], identity={"people": [_person("surname", "choi", 41, True),
+                                                               _person("surname", "yoon", 38, True)]})
+    assert compare(leaders, about_them).joins
+
+
+def test_leads_about_different_people_conflict_but_one_outlets_initial_is_anothers_surname() -> None:
+    a = _inc(1, places=[SANGJU], identity={"people": [_person("surname", "park", 24, True)]})
+    b = _inc(2, places=[SANGJU], identity={"people": [_person("surname", "seo", 47, True)]})
+    comparison = compare(a, b)
+    assert comparison.conflicts[0].name == "leads about different people park (24) vs seo (47)"
+    assert not comparison.joins
+    c = _inc(3, places=[SANGJU], identity={"people": [_person("initial", "a", 25, True)]})  # A씨(25), months later
+    assert not compare(a, c).conflicts
+
+
+def test_a_sum_weighs_by_where_it_stands() -> None:
+    lead = {"krw": 9.5e9, "lead": True}
+    body = {"krw": 9.5e9, "lead": False}
+    both = compare(_inc(1, identity={"sums": [lead]}), _inc(2, identity={"sums": [lead]}))
+    one = compare(_inc(1, identity={"sums": [lead]}), _inc(2, identity={"sums": [body]}))
+    weights = [[e.weight for e in c.evidence if e.name.startswith("same sum")] for c in (both, one)]
+    assert weights == [[2.0], [1.5]]
