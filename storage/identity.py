@@ -92,6 +92,7 @@ class Evidence:
 class Comparison:
     evidence: list[Evidence] = field(default_factory=list)
     conflicts: list[Evidence] = field(default_factory=list)
+    leads_apart: bool = False  # the two leads are about different places, sites or people
 
     @property
     def score(self) -> float:
@@ -194,10 +195,7 @@ def _counts(counts: list[dict[str, Any]], victim_count: int | None) -> dict[int,
 def compare(a: Incident, b: Incident) -> Comparison:
     """Everything two reports share or contradict, each a named piece of evidence with its weight."""
     c = Comparison()
-    if a.main_subject and b.main_subject and not (a.main_subject & b.main_subject) and not (
-            a.lead_provinces & b.lead_provinces):  # a town and its province ("Yecheon", "경북"): one subject
-        c.conflicts.append(Evidence(f"leads about {'/'.join(sorted(a.main_subject))} vs "
-                                    f"{'/'.join(sorted(b.main_subject))}", 2.0))
+    _compare_leads(a, b, c)
     _compare_where(a, b, c)
     _compare_who(a, b, c)
     _compare_when(a, b, c)
@@ -208,10 +206,24 @@ def compare(a: Incident, b: Incident) -> Comparison:
     return c
 
 
-def _lead_factor(x: bool, y: bool) -> float:
+def _compare_leads(a: Incident, b: Incident, c: Comparison) -> None:
+    """Leads about different specific places or sites, or different people: two subjects. Each report may
+    mention the other's case in passing; what one lead shares only with the other's body then weighs little."""
+    if a.main_subject and b.main_subject and not (a.main_subject & b.main_subject) and not (
+            a.lead_provinces & b.lead_provinces):  # a town and its province ("Yecheon", "경북"): one subject
+        c.conflicts.append(Evidence(f"leads about {'/'.join(sorted(a.main_subject))} vs "
+                                    f"{'/'.join(sorted(b.main_subject))}", 2.0))
+    people = lead_conflict(a.persons, b.persons)
+    if people:
+        c.conflicts.append(Evidence(*people))
+    c.leads_apart = bool(c.conflicts)
+
+
+def _lead_factor(x: bool, y: bool, apart: bool = False) -> float:
     """A fact in the lead (title, first lines) of both reports counts fully; in one lead 0.75; a fact
-    both mention only in passing (background, another case recalled) 0.4."""
-    return 1.0 if (x and y) else 0.75 if (x or y) else 0.4
+    both mention only in passing (background, another case recalled) 0.4. When the two leads are
+    about different subjects, a fact in one lead only is the other report's background: 0.4."""
+    return 1.0 if (x and y) else 0.75 if (x or y) and not apart else 0.4
 
 
 def _compare_where(a: Incident, b: Incident, c: Comparison) -> None:
@@ -219,7 +231,7 @@ def _compare_where(a: Incident, b: Incident, c: Comparison) -> None:
     total = 0.0
     for key in shared:
         name, weight, lead_a = a.places[key]
-        w = weight * _lead_factor(lead_a, b.places[key][2])
+        w = weight * _lead_factor(lead_a, b.places[key][2], c.leads_apart)
         if total + w > 4.0:
             break
         total += w
@@ -230,7 +242,7 @@ def _compare_where(a: Incident, b: Incident, c: Comparison) -> None:
             c.evidence.append(Evidence(f"same province {provinces[0].split('/', 1)[1]}", 0.6))
     kinds = 0.0
     for site in sorted(set(a.sites) & set(b.sites)):
-        factor = _lead_factor(a.sites[site], b.sites[site])
+        factor = _lead_factor(a.sites[site], b.sites[site], c.leads_apart)
         if not site.startswith("kind:"):
             c.evidence.append(Evidence(f"same site {site}", round(3.5 * factor, 2)))
         elif site not in WEAK_SITE_KINDS and kinds < 1.0:
@@ -248,7 +260,7 @@ def _compare_who(a: Incident, b: Incident, c: Comparison) -> None:
         if n < 3 or counted >= 3.0:
             continue
         base = 0.75 if n < 5 else 1.0 if (n % 10 == 0 and n <= 100) else 1.5 if n < 20 else 2.5
-        w = round(base * _lead_factor(a.counts[n], b.counts[n]), 2)
+        w = round(base * _lead_factor(a.counts[n], b.counts[n], c.leads_apart), 2)
         counted += w
         c.evidence.append(Evidence(f"same number of people {n}", w))
     _compare_people(a, b, c)
@@ -283,9 +295,9 @@ def _ages_text(spans: list[tuple[int, int]]) -> str:
 
 
 def _compare_people(a: Incident, b: Incident, c: Comparison) -> None:
-    for conflict in (lead_conflict(a.persons, b.persons), recall_conflict(a.persons, b.persons)):
-        if conflict:
-            c.conflicts.append(Evidence(*conflict))
+    recalled = recall_conflict(a.persons, b.persons)
+    if recalled:
+        c.conflicts.append(Evidence(*recalled))
     people_a, people_b = a.persons.counted, b.persons.counted  # people recalled from another case say nothing
     surnames = {k for kind, k, _, _ in people_a if kind != "initial"} & {k for kind, k, _, _ in people_b if kind != "initial"}
     surname_weight = 1.5 if len(surnames) >= 2 else 0.75  # two people of the same surnames: a pair, not a name
@@ -319,15 +331,16 @@ def _compare_when(a: Incident, b: Incident, c: Comparison) -> None:
     shared_days = sorted(set(a_days) & set(b_days))
     for d in shared_days:
         base = 0.5 if d in pubs else 1.0 if d + timedelta(days=1) in pubs else 2.0
-        w = round(base * _lead_factor(a_days[d], b_days[d]) * (0.5 if assumed else 1.0), 2)
+        w = round(base * _lead_factor(a_days[d], b_days[d], c.leads_apart) * (0.5 if assumed else 1.0), 2)
         if day_weight + w <= 3.0:
             day_weight += w
             c.evidence.append(Evidence(f"same day {d.isoformat()}" + (" (undated report read as of then)"
                                                                       if assumed else ""), w))
+    _dates_apart(a_days, a_months, b_days, b_months, c)
     old = [m for m in sorted(set(a_months) & set(b_months)) if _months_before(m, pubs) >= 2]
     if old and not shared_days:
         m = old[0]
-        w = round(2.0 * _lead_factor(a_months[m], b_months[m]), 2)
+        w = round(2.0 * _lead_factor(a_months[m], b_months[m], c.leads_apart), 2)
         c.evidence.append(Evidence(f"same earlier month {m[0]}-{m[1]:02d}", w))
     if a.published and b.published:
         gap = abs((a.published - b.published).days)
@@ -339,6 +352,20 @@ def _compare_when(a: Incident, b: Incident, c: Comparison) -> None:
 
 _Days = dict[date, bool]
 _Months = dict[tuple[int, int], bool]
+DATES_APART = timedelta(days=31)
+
+
+def _dates_apart(a_days: _Days, a_months: _Months, b_days: _Days, b_months: _Months, c: Comparison) -> None:
+    """Both leads date what happened, months apart, and neither report names a month of the other's:
+    two occurrences (a raid in September, another in the same district in March), not a follow-up,
+    which recalls the date it follows up."""
+    lead_a = [d for d, lead in a_days.items() if lead]
+    lead_b = [d for d, lead in b_days.items() if lead]
+    if not lead_a or not lead_b or set(a_months) & set(b_months):
+        return
+    if all(abs(x - y) > DATES_APART for x in lead_a for y in lead_b):
+        c.conflicts.append(Evidence(f"happened months apart {min(lead_a).isoformat()} vs {min(lead_b).isoformat()}",
+                                    1.5))
 
 
 def _dates_for_pair(a: Incident, b: Incident) -> tuple[_Days, _Months, _Days, _Months, bool]:
@@ -362,12 +389,12 @@ def _months_before(month: tuple[int, int], pubs: set[date]) -> int:
 
 def _compare_how_much(a: Incident, b: Incident, c: Comparison) -> None:
     sums = sorted(((x, y) for x in a.sums_krw for y in b.sums_krw if abs(x - y) <= RANSOM_TOLERANCE * max(x, y)),
-                  key=lambda xy: (-_lead_factor(xy[0] in a.lead_sums, xy[1] in b.lead_sums), -xy[0]))
+                  key=lambda xy: (-_lead_factor(xy[0] in a.lead_sums, xy[1] in b.lead_sums, c.leads_apart), -xy[0]))
     if sums:
         x, y = sums[0]
         weight = 2.5 if x >= 1e10 else 2.0 if x >= 1e9 else 1.0  # the larger, the rarer
         amount = f"{x / 1e9:.1f} billion" if x >= 1e9 else f"{x / 1e6:.0f} million"
-        factor = _lead_factor(x in a.lead_sums, y in b.lead_sums)  # a sum in the lead is what the report is about
+        factor = _lead_factor(x in a.lead_sums, y in b.lead_sums, c.leads_apart)  # a sum in the lead is what the report is about
         c.evidence.append(Evidence(f"same sum ~{amount} won", round(weight * factor, 2)))
     if not (a.ransoms and b.ransoms):
         return

@@ -144,3 +144,28 @@ def test_a_sum_weighs_by_where_it_stands() -> None:
     one = compare(_inc(1, identity={"sums": [lead]}), _inc(2, identity={"sums": [body]}))
     weights = [[e.weight for e in c.evidence if e.name.startswith("same sum")] for c in (both, one)]
     assert weights == [[2.0], [1.5]]
+
+
+def test_incidents_dated_months_apart_conflict_unless_one_recalls_the_others_month() -> None:
+    sen_sok = {"name": "Sen Sok", "country": "KH", "admin1": "Phnom Penh", "geonameid": None, "start": 30}
+    september = _inc(1, day=30, places=[sen_sok], identity={"dates": [{"month": 9, "day": 15, "lead": True}]})
+    march = incident_from_extraction(2, {"places": [sen_sok], "identity": {
+        "dates": [{"month": 3, "day": 3, "lead": True}]}}, datetime(2026, 3, 7, tzinfo=UTC), "en")
+    comparison = compare(september, march)
+    assert comparison.conflicts[0].name == "happened months apart 2025-09-15 vs 2026-03-03" and not comparison.joins
+    follow_up = incident_from_extraction(3, {"places": [sen_sok], "identity": {
+        "dates": [{"month": 3, "day": 3, "lead": True}, {"year": 2025, "month": 9, "lead": False}]}},
+        datetime(2026, 3, 7, tzinfo=UTC), "en")  # the trial in March recalls the September raid
+    assert not compare(september, follow_up).conflicts
+
+
+def test_what_one_lead_shares_with_the_body_of_a_report_about_another_case_weighs_little() -> None:
+    # a hotel death whose report mentions, at its end, bodies kept at a pagoda; and the pagoda's report
+    death = _inc(1, places=[SANGJU], identity={"sites": [{"id": "queenco", "lead": True},
+                                                         {"id": "tuek-thla", "lead": False}],
+                                               "counts": [{"value": 4, "lead": False}]})
+    pagoda = _inc(2, places=[PHNOM_PENH], identity={"sites": [{"id": "tuek-thla", "lead": True}],
+                                                    "counts": [{"value": 4, "lead": True}]})
+    comparison = compare(death, pagoda)
+    assert comparison.leads_apart and not comparison.joins
+    assert [e.weight for e in comparison.evidence if e.name == "same site tuek-thla"] == [1.4]  # 3.5 x 0.4
