@@ -168,7 +168,7 @@ def place_weight(place: dict[str, Any]) -> float:
     name = place.get("name") or ""
     if place.get("kind") == "country" or (not place.get("admin1") and _is_country(name)):
         return 0.0
-    if name in GENERIC_PLACES:
+    if name in GENERIC_PLACES or not place.get("country"):  # no country: a region or river across borders
         return 0.3
     if place.get("kind") in ("admin1", "province") or (name == place.get("admin1") and not place.get("geonameid")):
         return 0.6  # a province (a city of the same name has a gazetteer id: Kampot, Busan)
@@ -353,6 +353,7 @@ def _compare_when(a: Incident, b: Incident, c: Comparison) -> None:
 _Days = dict[date, bool]
 _Months = dict[tuple[int, int], bool]
 DATES_APART = timedelta(days=31)
+UNDATED_REACH = timedelta(days=92)  # how far back an undated report's bare "21일" may be the other's 21st
 
 
 def _dates_apart(a_days: _Days, a_months: _Months, b_days: _Days, b_months: _Months, c: Comparison) -> None:
@@ -370,14 +371,27 @@ def _dates_apart(a_days: _Days, a_months: _Months, b_days: _Days, b_months: _Mon
 
 def _dates_for_pair(a: Incident, b: Incident) -> tuple[_Days, _Months, _Days, _Months, bool]:
     """Each side's days and months; an undated report's mentions are read as if it were published when
-    the other was (weaker evidence, marked 'assumed')."""
+    the other was (weaker evidence, marked 'assumed'), and its bare days ("지난 21일", "on the 21st") as the
+    other's days of that number when it names one in the months before (a follow-up's "지난달 21일")."""
     if a.published is None and b.published is not None and a.undated:
-        days, months = resolve_dates(list(a.undated), b.published)
+        days, months = _read_undated(a.undated, b)
         return days, months, b.days, b.months, True
     if b.published is None and a.published is not None and b.undated:
-        days, months = resolve_dates(list(b.undated), a.published)
+        days, months = _read_undated(b.undated, a)
         return a.days, a.months, days, months, True
     return a.days, a.months, b.days, b.months, False
+
+
+def _read_undated(mentions: tuple[dict[str, Any], ...], dated: Incident) -> tuple[_Days, _Months]:
+    assert dated.published is not None
+    days, months = resolve_dates(list(mentions), dated.published)
+    for m in mentions:
+        if m.get("day") and not (m.get("month") or m.get("year") or m.get("month_offset") or m.get("weekday")):
+            for d in dated.days:
+                if d.day == m["day"] and timedelta(0) <= dated.published - d <= UNDATED_REACH:
+                    days[d] = days.get(d, False) or bool(m.get("lead"))
+                    months[(d.year, d.month)] = months.get((d.year, d.month), False) or bool(m.get("lead"))
+    return days, months
 
 
 def _months_before(month: tuple[int, int], pubs: set[date]) -> int:

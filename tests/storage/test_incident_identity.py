@@ -169,3 +169,20 @@ def test_what_one_lead_shares_with_the_body_of_a_report_about_another_case_weigh
     comparison = compare(death, pagoda)
     assert comparison.leads_apart and not comparison.joins
     assert [e.weight for e in comparison.evidence if e.name == "same site tuek-thla"] == [1.4]  # 3.5 x 0.4
+
+
+def test_an_undated_reports_bare_day_is_the_day_of_that_number_the_other_names() -> None:
+    # "지난 21일" in an undated wire copy; a follow-up a month later says "지난달 21일"
+    undated = _inc(1, day=None, identity={"dates": [{"day": 21, "lead": True}]})
+    follow_up = incident_from_extraction(2, {"identity": {"dates": [{"day": 21, "month_offset": -1, "lead": True}]}},
+                                         datetime(2025, 7, 22, tzinfo=UTC), "ko")
+    comparison = compare(undated, follow_up)
+    assert "same day 2025-06-21 (undated report read as of then)" in _names(comparison)
+    too_old = incident_from_extraction(3, {"identity": {"dates": [{"year": 2025, "month": 2, "day": 21, "lead": True}]}},
+                                       datetime(2025, 7, 22, tzinfo=UTC), "ko")
+    assert not any(n.startswith("same day") for n in _names(compare(undated, too_old)))
+
+
+def test_a_region_or_river_across_borders_weighs_like_a_capital() -> None:
+    assert place_weight({"name": "Southeast Asia", "country": None, "admin1": None}) == 0.3
+    assert place_weight({"name": "Mekong River", "country": None, "admin1": None}) == 0.3
