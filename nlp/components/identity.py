@@ -46,6 +46,16 @@ KO_DATES = [
     (re.compile(r"(?<![\d.년월])(\d{1,2})\s?월(?!\s?\d)(?!\s?(?:간|동안|여|째|만|부터\s?\d))"), "m"),
     (re.compile(r"(?<![\d.월])(\d{1,2})\s?일(?!\s?(?:간|동안|째|만에|이내|안에|씩))"), "d"),
 ]
+KM_MONTHS = {m: i for i, m in enumerate(("មករា", "កុម្ភៈ", "មីនា", "មេសា", "ឧសភា", "មិថុនា", "កក្កដា", "សីហា",
+                                           "កញ្ញា", "តុលា", "វិច្ឆិកា", "ធ្នូ"), start=1)}
+_KM_MON = "(" + "|".join(KM_MONTHS) + ")"
+KM_DATES = [  # ថ្ងៃទី២១ ខែវិច្ឆិកា ឆ្នាំ២០១៩: the 21st of November 2019 (digits made ASCII first)
+    (re.compile(rf"ថ្ងៃទី\s?(\d{{1,2}})\s?ខែ\s?{_KM_MON}\s?ឆ្នាំ\s?(\d{{4}})"), "dmy"),
+    (re.compile(rf"ថ្ងៃទី\s?(\d{{1,2}})\s?ខែ\s?{_KM_MON}"), "dm"),
+    (re.compile(rf"ខែ\s?{_KM_MON}\s?ឆ្នាំ\s?(\d{{4}})"), "my"),
+    (re.compile(rf"ខែ\s?{_KM_MON}()"), "my"),
+    (re.compile(r"ថ្ងៃទី\s?(\d{1,2})"), "d"),
+]
 _KO_SURNAME_AGE = re.compile(r"(?<![가-힣])([가-힣])\s?모\s?(?:씨|군|양)?\s?\((\d{1,2})")
 _KO_SURNAME = re.compile(r"(?<![가-힣])([가-힣])(?:\s?모\s?(?:씨|군|양)|씨(?=[은는이가을를의와과도에께]|[^가-힣]|$))")
 _KO_INITIAL = re.compile(r"(?<![A-Za-z])([A-Z])\s?씨(?:\s?\((\d{1,2}))?")
@@ -117,7 +127,7 @@ def find_dates(text: str, lang: str) -> list[dict[str, Any]]:
     text = to_ascii_digits(text)
     out: list[dict[str, Any]] = []
     taken: list[tuple[int, int]] = []
-    for pattern, shape in KO_DATES if lang == "ko" else EN_DATES:
+    for pattern, shape in KO_DATES if lang == "ko" else KM_DATES if lang == "km" else EN_DATES:
         for m in pattern.finditer(text):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
@@ -140,11 +150,11 @@ def _date_parts(groups: tuple[str | None, ...], shape: str) -> dict[str, Any] | 
     elif shape == "md" and g[0] and g[0].isdigit():
         mo, d = int(g[0]), int(g[1])  # type: ignore[arg-type]
     elif shape in ("md", "mdy"):
-        mo, d, y = MONTHS[g[0].lower()], int(g[1]), int(g[2]) if len(g) > 2 and g[2] else None  # type: ignore[union-attr,arg-type]
+        mo, d, y = _month(g[0]), int(g[1]), int(g[2]) if len(g) > 2 and g[2] else None  # type: ignore[union-attr,arg-type]
     elif shape in ("dm", "dmy"):
-        d, mo, y = int(g[0]), MONTHS[g[1].lower()], int(g[2]) if len(g) > 2 and g[2] else None  # type: ignore[union-attr,arg-type]
+        d, mo, y = int(g[0]), _month(g[1]), int(g[2]) if len(g) > 2 and g[2] else None  # type: ignore[union-attr,arg-type]
     elif shape == "my":
-        mo, y = MONTHS[g[0].lower()], int(g[1]) if g[1] else None  # type: ignore[union-attr]
+        mo, y = _month(g[0]), int(g[1]) if g[1] else None  # type: ignore[union-attr]
     elif shape == "m":
         mo = int(g[0])  # type: ignore[arg-type]
     elif shape in ("d", "last_month_d"):
@@ -156,6 +166,10 @@ def _date_parts(groups: tuple[str | None, ...], shape: str) -> dict[str, Any] | 
     if y is not None and not 1990 <= y <= 2100:
         return None
     return {"year": y, "month": mo, "day": d, "weekday": wd, "month_offset": offset}
+
+
+def _month(name: str | None) -> int:
+    return KM_MONTHS.get(name or "") or MONTHS[(name or "").lower()]
 
 
 def find_people(text: str, lang: str) -> list[dict[str, Any]]:

@@ -16,6 +16,9 @@ from nlp.components.identity_names import given_skeleton, ko_given_skeleton
     ("He was taken on July 17 near the border", "en", [(None, 7, 17, 0)]),
     ("She left in August for a job", "en", [(None, 8, None, 0)]),
     ("Published: 21 Oct. 2025", "en", [(2025, 10, 21, 0)]),
+    ("ប៉ូលិសបានជួយសង្គ្រោះនៅថ្ងៃទី១៧ ខែតុលា ឆ្នាំ២០២៥", "km", [(2025, 10, 17, 0)]),
+    ("គាត់ត្រូវបានចាប់ខ្លួនកាលពីថ្ងៃទី៣ ខែសីហា", "km", [(None, 8, 3, 0)]),
+    ("កាលពីខែកក្កដា", "km", [(None, 7, None, 0)]),
 ])
 def test_date_mentions(text: str, lang: str, expected: list[tuple]) -> None:  # type: ignore[type-arg]
     found = [(d["year"], d["month"], d["day"], d["month_offset"]) for d in find_dates(text, lang)]
