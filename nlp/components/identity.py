@@ -150,11 +150,11 @@ def _date_parts(groups: tuple[str | None, ...], shape: str) -> dict[str, Any] | 
     elif shape == "md" and g[0] and g[0].isdigit():
         mo, d = int(g[0]), int(g[1])  # type: ignore[arg-type]
     elif shape in ("md", "mdy"):
-        mo, d, y = _month(g[0]), int(g[1]), int(g[2]) if len(g) > 2 and g[2] else None  # type: ignore[union-attr,arg-type]
+        mo, d, y = _month(g[0]), int(g[1]), int(g[2]) if len(g) > 2 and g[2] else None  # type: ignore[arg-type]
     elif shape in ("dm", "dmy"):
-        d, mo, y = int(g[0]), _month(g[1]), int(g[2]) if len(g) > 2 and g[2] else None  # type: ignore[union-attr,arg-type]
+        d, mo, y = int(g[0]), _month(g[1]), int(g[2]) if len(g) > 2 and g[2] else None  # type: ignore[arg-type]
     elif shape == "my":
-        mo, y = _month(g[0]), int(g[1]) if g[1] else None  # type: ignore[union-attr]
+        mo, y = _month(g[0]), int(g[1]) if g[1] else None
     elif shape == "m":
         mo = int(g[0])  # type: ignore[arg-type]
     elif shape in ("d", "last_month_d"):
