@@ -58,7 +58,7 @@ KM_DATES = [  # ថ្ងៃទី២១ ខែវិច្ឆិកា ឆ្�
 ]
 _KO_SURNAME_AGE = re.compile(r"(?<![가-힣])([가-힣])\s?모\s?(?:씨|군|양)?\s?\((\d{1,2})")
 _KO_SURNAME = re.compile(r"(?<![가-힣])([가-힣])(?:\s?모\s?(?:씨|군|양)|씨(?=[은는이가을를의와과도에께]|[^가-힣]|$))")
-_KO_INITIAL = re.compile(r"(?<![A-Za-z])([A-Z])\s?씨(?:\s?\((\d{1,2}))?")
+_KO_INITIAL = re.compile(r"(?<![A-Za-z])([A-Z])(?:\s?씨(?:\s?\((\d{1,2}))?|\s?\((\d{1,2})[)·,세])")  # A씨(22), B(26)씨
 _KO_NAME_AGE = re.compile(r"(?<![가-힣])([가-힣]{3})\s?\((\d{1,2})[·,)세]")
 _EN_TITLE_INITIAL = re.compile(r"\b(?:Mr|Ms|Mrs|Miss)\.? ([A-Z])\b(?![.'\w])")
 _EN_AGE_INITIAL = re.compile(r"\b(\d{1,2})-year-old (?:[a-z]+ ){0,2}(?:surnamed |identified as |only as )?([A-Z])\b(?![.'\w])")
@@ -192,7 +192,7 @@ def find_people(text: str, lang: str) -> list[dict[str, Any]]:
             if m.group(1) in ko_keys and not _overlaps(out, m):
                 add(m, "surname", ko_keys[m.group(1)])
         for m in _KO_INITIAL.finditer(text):
-            add(m, "initial", m.group(1).lower(), m.group(2))
+            add(m, "initial", m.group(1).lower(), m.group(2) or m.group(3))
         for m in list(_KO_NAME_AGE.finditer(text)) + list(_ko_role_name().finditer(text)):
             name = m.group(1)
             if name[0] in ko_keys and name[-1] not in "당부청군" and not _overlaps(out, m):

@@ -38,6 +38,8 @@ def test_people_surnames_initials_and_names_in_both_scripts() -> None:
     ko = find_people("총책 최모(35)씨와 B씨(27), 그리고 윤모 씨가 검거됐다. 한동훈 경정이 밝혔다.", "ko")
     got = {(p["kind"], p["key"], p["age"]) for p in ko}
     assert {("surname", "choi", 35), ("initial", "b", 27), ("surname", "yoon", None)} <= got
+    later = find_people("경찰은 C(26)씨 등 17명을 검거했다", "ko")  # the initial before the age: C(26)씨
+    assert [(p["kind"], p["key"], p["age"]) for p in later] == [("initial", "c", 26)]
     assert any(p["kind"] == "name" and p["key"] == "han" for p in ko)
     en = find_people("The leader, Choi (34), and a 27-year-old identified only as B were held.", "en")
     assert {("surname", "choi", 34), ("initial", "b", 27)} <= {(p["kind"], p["key"], p["age"]) for p in en}
