@@ -93,6 +93,11 @@ def _site_patterns(lang: str) -> list[tuple[str, re.Pattern[str]]]:
 
 
 @cache
+def _site_aliases() -> frozenset[str]:
+    return frozenset(a.lower() for aliases in _data()["sites"].values() for a in aliases)
+
+
+@cache
 def _count_pattern(lang: str) -> re.Pattern[str]:
     nouns = "|".join(re.escape(n) for n in sorted(_data()["people"].get(lang, []), key=len, reverse=True))
     if lang == "en":
@@ -112,7 +117,7 @@ def _en_name_pattern() -> re.Pattern[str]:
 @cache
 def _ko_role_name() -> re.Pattern[str]:
     roles = "|".join(sorted(_data()["ko_roles"], key=len, reverse=True))
-    return re.compile(rf"(?<![가-힣])([가-힣]{{3}}) (?:[가-힣]{{1,8}} ){{0,2}}?[가-힣]{{0,3}}(?:{roles})")
+    return re.compile(rf"(?<![가-힣])([가-힣]{{3}}) (?:[가-힣]{{1,8}} ){{0,2}}?[가-힣]{{0,3}}(?:{roles})(?![관실])")
 
 
 @cache
@@ -195,12 +200,14 @@ def find_people(text: str, lang: str) -> list[dict[str, Any]]:
             add(m, "initial", m.group(1).lower(), m.group(2) or m.group(3))
         for m in list(_KO_NAME_AGE.finditer(text)) + list(_ko_role_name().finditer(text)):
             name = m.group(1)
-            if name[0] in ko_keys and name[-1] not in "당부청군" and not _overlaps(out, m):
+            if name[0] in ko_keys and _may_be_name(name, m) and not _overlaps(out, m):
                 age = m.group(2) if m.re is _KO_NAME_AGE else None
                 add(m, "name", ko_keys[name[0]], age, ko_given_skeleton(name[1:]))
         return out
     for m in _en_name_pattern().finditer(text):
         key = en_keys[m.group(1).lower()]
+        if m.group(4) and m.group(0).lower() in _site_aliases():  # Bang Lamung is a place, not Mr Bang
+            continue
         if m.group(4):
             add(m, "name", key, None, given_skeleton(m.group(4)))
         else:
@@ -214,6 +221,19 @@ def find_people(text: str, lang: str) -> list[dict[str, Any]]:
         if m.group(2) not in ("I",):
             add(m, "initial", m.group(2).lower(), m.group(1))
     return out
+
+
+# Endings of Korean words no given name has: verb and adjective forms (정확한, 석방된, 기다린, 도착해),
+# particles (이유로, 신문은), a team (전담팀). Some real names end in 한, 은, 인, 진 or 지: those endings are
+# refused only when other words stand between the word and the role ("정확한 사망 경위").
+_NEVER_NAME_END = frozenset("된던는을를로에서고게면며팀들당부청군")
+_APART_NAME_END = frozenset("한은인진지린해의도만")
+
+
+def _may_be_name(word: str, m: re.Match[str]) -> bool:
+    if word[-1] in _NEVER_NAME_END:
+        return False
+    return not (m.group(0).count(" ") > 1 and word[-1] in _APART_NAME_END)
 
 
 def _overlaps(found: list[dict[str, Any]], m: re.Match[str]) -> bool:

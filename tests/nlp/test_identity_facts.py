@@ -80,3 +80,19 @@ def test_every_extraction_carries_identity_even_below_the_relevance_gate() -> No
     assert result.identity is not None and not result.identity["incident_cue"] and result.identity["sites"] == []
     held = nlp.extract("Two South Koreans were held captive at KK Park on July 4.", "en")
     assert "kk-park" in {s["id"] for s in held.identity["sites"]} and held.identity["incident_cue"]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("경찰은 정확한 사망 경위를 조사하고 있다", "ko"),  # 'exact circumstances of death': no Mr Jeong, inspector
+    ("현지 경찰은 석방된 경위를 살펴볼 계획이다", "ko"),
+    ("근무시간 전이라는 이유로 대사관에 들어가지 못했다", "ko"),
+    ("공동조사팀은 사기 범죄 전담팀 단장과 면담했다", "ko"),
+    ("police raided a pool villa in the Bang Lamung area", "en"),  # a place, not Mr Bang
+])
+def test_common_words_and_places_are_no_people(text: str, lang: str) -> None:
+    assert [p for p in find_people(text, lang) if p["kind"] == "name"] == []
+
+
+def test_names_with_their_roles_stay_people() -> None:
+    found = find_people("김병주 더불어민주당 최고위원과 오영훈 수사과장이 밝혔다", "ko")
+    assert {(p["key"], p["given"]) for p in found if p["kind"] == "name"} == {("kim", "pnkc"), ("oh", "nkhn")}
