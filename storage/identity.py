@@ -40,6 +40,7 @@ class Incident:
     published: date | None = None
     types: frozenset[str] = frozenset()
     places: dict[str, tuple[str, float, bool]] = field(default_factory=dict)  # key -> (name, weight, in lead)
+    place_countries: dict[str, str] = field(default_factory=dict)  # key of `places` -> its country
     provinces: frozenset[str] = frozenset()  # country/admin1 of the specific places named
     lead_provinces: frozenset[str] = frozenset()  # country/admin1 of those named in the lead
     sites: dict[str, bool] = field(default_factory=dict)  # site id / kind:x -> in lead
@@ -64,8 +65,21 @@ class Incident:
     @cached_property
     def main_subject(self) -> frozenset[str]:
         """The specific places and named sites of the lead: what the report is mainly about."""
-        places = {name for name, w, lead in self.places.values() if lead and w >= 1.0}
-        return frozenset(places | {s for s, lead in self.sites.items() if lead and not s.startswith("kind:")})
+        return frozenset(name for names in self.subject_places.values() for name in names)
+
+    @cached_property
+    def subject_places(self) -> dict[str, frozenset[str]]:
+        """The lead's specific places at home (Korea: hometowns, police agencies) and abroad (towns and named
+        sites): a hometown and a site abroad tell of one case together; two hometowns, or two places
+        abroad, of two cases."""
+        out: dict[str, set[str]] = {}
+        for key, (name, w, lead) in self.places.items():
+            if lead and w >= 1.0:
+                out.setdefault("home" if self.place_countries.get(key) == "KR" else "abroad", set()).add(name)
+        sites = {s for s, lead in self.sites.items() if lead and not s.startswith("kind:")}
+        if sites:
+            out.setdefault("abroad", set()).update(sites)
+        return {k: frozenset(v) for k, v in out.items()}
 
     def identity_keys(self) -> set[str]:
         """Lookup keys for finding candidate stories without scanning the store."""
@@ -123,6 +137,7 @@ def incident_from_extraction(doc_id: int, extraction: dict[str, Any], published:
         doc_id=doc_id, lang=lang or extraction.get("lang") or "", published=pub,
         types=frozenset(extraction.get("incident_types") or []),
         places=_places(extraction.get("places") or [], lead),
+        place_countries={_place_key(p): p.get("country") or "" for p in extraction.get("places") or []},
         provinces=_provinces(extraction.get("places") or [], None),
         lead_provinces=_provinces(extraction.get("places") or [], lead),
         sites={s["id"]: bool(s.get("lead")) for s in ident.get("sites") or []},
@@ -149,10 +164,14 @@ def _places(places: list[dict[str, Any]], lead: int) -> dict[str, tuple[str, flo
         weight = place_weight(p)
         if not name or weight <= 0:
             continue
-        key = f"g{p['geonameid']}" if p.get("geonameid") else f"{p.get('country') or ''}/{name}".lower()
+        key = _place_key(p)
         in_lead = p.get("start") is None or int(p["start"]) < lead or out.get(key, ("", 0, False))[2]
         out[key] = (name, weight, in_lead)
     return out
+
+
+def _place_key(p: dict[str, Any]) -> str:
+    return f"g{p['geonameid']}" if p.get("geonameid") else f"{p.get('country') or ''}/{p.get('name') or ''}".lower()
 
 
 def _provinces(places: list[dict[str, Any]], lead: int | None) -> frozenset[str]:
@@ -209,7 +228,8 @@ def compare(a: Incident, b: Incident) -> Comparison:
 def _compare_leads(a: Incident, b: Incident, c: Comparison) -> None:
     """Leads about different specific places or sites, or different people: two subjects. Each report may
     mention the other's case in passing; what one lead shares only with the other's body then weighs little."""
-    if a.main_subject and b.main_subject and not (a.main_subject & b.main_subject) and not (
+    comparable = set(a.subject_places) & set(b.subject_places)  # both at home, or both abroad
+    if comparable and not (a.main_subject & b.main_subject) and not (
             a.lead_provinces & b.lead_provinces):  # a town and its province ("Yecheon", "경북"): one subject
         c.conflicts.append(Evidence(f"leads about {'/'.join(sorted(a.main_subject))} vs "
                                     f"{'/'.join(sorted(b.main_subject))}", 2.0))
@@ -336,7 +356,7 @@ def _compare_when(a: Incident, b: Incident, c: Comparison) -> None:
             day_weight += w
             c.evidence.append(Evidence(f"same day {d.isoformat()}" + (" (undated report read as of then)"
                                                                       if assumed else ""), w))
-    _dates_apart(a_days, a_months, b_days, b_months, c)
+    _dates_apart(_occurrence_days(a_days, a.published), a_months, _occurrence_days(b_days, b.published), b_months, c)
     old = [m for m in sorted(set(a_months) & set(b_months)) if _months_before(m, pubs) >= 2]
     if old and not shared_days:
         m = old[0]
@@ -353,7 +373,16 @@ def _compare_when(a: Incident, b: Incident, c: Comparison) -> None:
 _Days = dict[date, bool]
 _Months = dict[tuple[int, int], bool]
 DATES_APART = timedelta(days=31)
+ANNOUNCED_WITHIN = 2  # days before publication that date an announcement rather than what happened
 UNDATED_REACH = timedelta(days=92)  # how far back an undated report's bare "21일" may be the other's 21st
+
+
+def _occurrence_days(days: _Days, published: date | None) -> _Days:
+    """The days a report dates what happened, not when it was announced: those at least two days before
+    its publication ("police said on Monday" about a case weeks old is no date of the case)."""
+    if published is None:
+        return days
+    return {d: lead for d, lead in days.items() if (published - d).days >= ANNOUNCED_WITHIN}
 
 
 def _dates_apart(a_days: _Days, a_months: _Months, b_days: _Days, b_months: _Months, c: Comparison) -> None:

@@ -186,3 +186,23 @@ def test_an_undated_reports_bare_day_is_the_day_of_that_number_the_other_names()
 def test_a_region_or_river_across_borders_weighs_like_a_capital() -> None:
     assert place_weight({"name": "Southeast Asia", "country": None, "admin1": None}) == 0.3
     assert place_weight({"name": "Mekong River", "country": None, "admin1": None}) == 0.3
+
+
+def test_a_follow_up_months_later_is_not_apart_on_the_day_its_news_was_announced() -> None:
+    # police described the ring "on Monday" (the day before publication); the leaders' repatriation in
+    # January is dated the day of its report: announcements, not the occurrence
+    october = _inc(1, day=21, places=[ULSAN], identity={"dates": [{"weekday": 0, "lead": True}]})
+    january = incident_from_extraction(2, {"places": [ULSAN], "identity": {"dates": [{"day": 22, "lead": True}]}},
+                                       datetime(2026, 1, 22, tzinfo=UTC), "ko")
+    assert not any(c.name.startswith("happened months apart") for c in compare(october, january).conflicts)
+
+
+def test_a_hometown_and_a_site_abroad_are_one_subject_two_hometowns_are_two() -> None:
+    namyangju = {"name": "Namyangju", "country": "KR", "admin1": "Gyeonggi-do", "geonameid": 1897122, "start": 5}
+    hometown = _inc(1, places=[namyangju])
+    site = _inc(2, identity={"sites": [{"id": "kk-park", "lead": True}]})
+    assert not compare(hometown, site).conflicts
+    other_town = _inc(3, places=[SANGJU])
+    assert compare(hometown, other_town).conflicts[0].name == "leads about Namyangju vs Sangju"
+    other_site = _inc(4, identity={"sites": [{"id": "tuek-thla", "lead": True}]})
+    assert compare(site, other_site).conflicts[0].name == "leads about kk-park vs tuek-thla"
