@@ -8,14 +8,18 @@ least JOIN_SCORE with no conflict with the story's founding report. See docs/STO
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
 from storage.identity_dates import resolve_dates
+from storage.identity_evidence import JOIN_SCORE, Comparison, Evidence, lead_factor
 from storage.identity_people import People, lead_conflict, people_from, recall_conflict
+from storage.identity_when import compare_when
 
-JOIN_SCORE = 3.25
+__all__ = ["JOIN_SCORE", "Comparison", "Evidence", "Incident", "compare", "compare_with_story", "incident_from_extraction",
+           "place_weight"]
+
 NEAR_AGE = 1  # 31 and 32: the same person a birthday later (or counted the Korean way)
 RANSOM_TOLERANCE = 0.25  # a won figure converted at another day's rate, or rounded ("2억 원"), is the same
 GENERIC_PLACES = frozenset({  # capitals and hubs named in most coverage: weak evidence
@@ -94,32 +98,6 @@ class Incident:
         out |= {f"age:{x}" for x in self.ages} | {f"ages:{lo}-{hi}" for lo, hi in self.age_ranges}
         out |= {f"surname:{key}" for kind, key, _, _ in self.people if kind != "initial"}
         return out
-
-
-@dataclass
-class Evidence:
-    name: str  # what is shared or conflicting, in words ("same site tuek-thla")
-    weight: float
-
-
-@dataclass
-class Comparison:
-    evidence: list[Evidence] = field(default_factory=list)
-    conflicts: list[Evidence] = field(default_factory=list)
-    leads_apart: bool = False  # the two leads are about different places, sites or people
-
-    @property
-    def score(self) -> float:
-        return round(sum(e.weight for e in self.evidence) - sum(c.weight for c in self.conflicts), 3)
-
-    @property
-    def joins(self) -> bool:
-        return self.score >= JOIN_SCORE
-
-    def explain(self) -> str:
-        parts = [f"{e.name} (+{e.weight:g})" for e in self.evidence]
-        parts += [f"{c.name} (-{c.weight:g})" for c in self.conflicts]
-        return f"score {self.score:g}: " + ("; ".join(parts) if parts else "nothing shared")
 
 
 def incident_from_extraction(doc_id: int, extraction: dict[str, Any], published: datetime | None,
@@ -217,7 +195,7 @@ def compare(a: Incident, b: Incident) -> Comparison:
     _compare_leads(a, b, c)
     _compare_where(a, b, c)
     _compare_who(a, b, c)
-    _compare_when(a, b, c)
+    compare_when(a, b, c)
     _compare_how_much(a, b, c)
     shared = sorted((a.types & b.types) & PEOPLE_TYPES)
     if shared:
@@ -239,19 +217,12 @@ def _compare_leads(a: Incident, b: Incident, c: Comparison) -> None:
     c.leads_apart = bool(c.conflicts)
 
 
-def _lead_factor(x: bool, y: bool, apart: bool = False) -> float:
-    """A fact in the lead (title, first lines) of both reports counts fully; in one lead 0.75; a fact
-    both mention only in passing (background, another case recalled) 0.4. When the two leads are
-    about different subjects, a fact in one lead only is the other report's background: 0.4."""
-    return 1.0 if (x and y) else 0.75 if (x or y) and not apart else 0.4
-
-
 def _compare_where(a: Incident, b: Incident, c: Comparison) -> None:
     shared = sorted(set(a.places) & set(b.places), key=lambda k: -a.places[k][1])
     total = 0.0
     for key in shared:
         name, weight, lead_a = a.places[key]
-        w = weight * _lead_factor(lead_a, b.places[key][2], c.leads_apart)
+        w = weight * lead_factor(lead_a, b.places[key][2], c.leads_apart)
         if total + w > 4.0:
             break
         total += w
@@ -262,7 +233,7 @@ def _compare_where(a: Incident, b: Incident, c: Comparison) -> None:
             c.evidence.append(Evidence(f"same province {provinces[0].split('/', 1)[1]}", 0.6))
     kinds = 0.0
     for site in sorted(set(a.sites) & set(b.sites)):
-        factor = _lead_factor(a.sites[site], b.sites[site], c.leads_apart)
+        factor = lead_factor(a.sites[site], b.sites[site], c.leads_apart)
         if not site.startswith("kind:"):
             c.evidence.append(Evidence(f"same site {site}", round(3.5 * factor, 2)))
         elif site not in WEAK_SITE_KINDS and kinds < 1.0:
@@ -280,7 +251,7 @@ def _compare_who(a: Incident, b: Incident, c: Comparison) -> None:
         if n < 3 or counted >= 3.0:
             continue
         base = 0.75 if n < 5 else 1.0 if (n % 10 == 0 and n <= 100) else 1.5 if n < 20 else 2.5
-        w = round(base * _lead_factor(a.counts[n], b.counts[n], c.leads_apart), 2)
+        w = round(base * lead_factor(a.counts[n], b.counts[n], c.leads_apart), 2)
         counted += w
         c.evidence.append(Evidence(f"same number of people {n}", w))
     _compare_people(a, b, c)
@@ -344,100 +315,14 @@ def _compare_people(a: Incident, b: Incident, c: Comparison) -> None:
                 c.evidence.append(Evidence(label, w))
 
 
-def _compare_when(a: Incident, b: Incident, c: Comparison) -> None:
-    a_days, a_months, b_days, b_months, assumed = _dates_for_pair(a, b)
-    pubs = {d for d in (a.published, b.published) if d}
-    day_weight = 0.0
-    shared_days = sorted(set(a_days) & set(b_days))
-    for d in shared_days:
-        base = 0.5 if d in pubs else 1.0 if d + timedelta(days=1) in pubs else 2.0
-        w = round(base * _lead_factor(a_days[d], b_days[d], c.leads_apart) * (0.5 if assumed else 1.0), 2)
-        if day_weight + w <= 3.0:
-            day_weight += w
-            c.evidence.append(Evidence(f"same day {d.isoformat()}" + (" (undated report read as of then)"
-                                                                      if assumed else ""), w))
-    _dates_apart(_occurrence_days(a_days, a.published), a_months, _occurrence_days(b_days, b.published), b_months, c)
-    old = [m for m in sorted(set(a_months) & set(b_months)) if _months_before(m, pubs) >= 2]
-    if old and not shared_days:
-        m = old[0]
-        w = round(2.0 * _lead_factor(a_months[m], b_months[m], c.leads_apart), 2)
-        c.evidence.append(Evidence(f"same earlier month {m[0]}-{m[1]:02d}", w))
-    if a.published and b.published:
-        gap = abs((a.published - b.published).days)
-        if gap <= 2:
-            c.evidence.append(Evidence("published within 2 days" if gap else "published the same day", 0.5))
-        elif gap <= 7:
-            c.evidence.append(Evidence(f"published {gap} days apart", 0.25))
-
-
-_Days = dict[date, bool]
-_Months = dict[tuple[int, int], bool]
-DATES_APART = timedelta(days=31)
-ANNOUNCED_WITHIN = 2  # days before publication that date an announcement rather than what happened
-UNDATED_REACH = timedelta(days=92)  # how far back an undated report's bare "21일" may be the other's 21st
-
-
-def _occurrence_days(days: _Days, published: date | None) -> _Days:
-    """The days a report dates what happened, not when it was announced: those at least two days before
-    its publication ("police said on Monday" about a case weeks old is no date of the case)."""
-    if published is None:
-        return days
-    return {d: lead for d, lead in days.items() if (published - d).days >= ANNOUNCED_WITHIN}
-
-
-def _dates_apart(a_days: _Days, a_months: _Months, b_days: _Days, b_months: _Months, c: Comparison) -> None:
-    """Both leads date what happened, months apart, and neither report names a month of the other's:
-    two occurrences (a raid in September, another in the same district in March), not a follow-up,
-    which recalls the date it follows up."""
-    lead_a = [d for d, lead in a_days.items() if lead]
-    lead_b = [d for d, lead in b_days.items() if lead]
-    if not lead_a or not lead_b or set(a_months) & set(b_months):
-        return
-    if all(abs(x - y) > DATES_APART for x in lead_a for y in lead_b):
-        c.conflicts.append(Evidence(f"happened months apart {min(lead_a).isoformat()} vs {min(lead_b).isoformat()}",
-                                    1.5))
-
-
-def _dates_for_pair(a: Incident, b: Incident) -> tuple[_Days, _Months, _Days, _Months, bool]:
-    """Each side's days and months; an undated report's mentions are read as if it were published when
-    the other was (weaker evidence, marked 'assumed'), and its bare days ("지난 21일", "on the 21st") as the
-    other's days of that number when it names one in the months before (a follow-up's "지난달 21일")."""
-    if a.published is None and b.published is not None and a.undated:
-        days, months = _read_undated(a.undated, b)
-        return days, months, b.days, b.months, True
-    if b.published is None and a.published is not None and b.undated:
-        days, months = _read_undated(b.undated, a)
-        return a.days, a.months, days, months, True
-    return a.days, a.months, b.days, b.months, False
-
-
-def _read_undated(mentions: tuple[dict[str, Any], ...], dated: Incident) -> tuple[_Days, _Months]:
-    assert dated.published is not None
-    days, months = resolve_dates(list(mentions), dated.published)
-    for m in mentions:
-        if m.get("day") and not (m.get("month") or m.get("year") or m.get("month_offset") or m.get("weekday")):
-            for d in dated.days:
-                if d.day == m["day"] and timedelta(0) <= dated.published - d <= UNDATED_REACH:
-                    days[d] = days.get(d, False) or bool(m.get("lead"))
-                    months[(d.year, d.month)] = months.get((d.year, d.month), False) or bool(m.get("lead"))
-    return days, months
-
-
-def _months_before(month: tuple[int, int], pubs: set[date]) -> int:
-    if not pubs:
-        return 0
-    first = min(pubs)
-    return (first.year - month[0]) * 12 + first.month - month[1]
-
-
 def _compare_how_much(a: Incident, b: Incident, c: Comparison) -> None:
     sums = sorted(((x, y) for x in a.sums_krw for y in b.sums_krw if abs(x - y) <= RANSOM_TOLERANCE * max(x, y)),
-                  key=lambda xy: (-_lead_factor(xy[0] in a.lead_sums, xy[1] in b.lead_sums, c.leads_apart), -xy[0]))
+                  key=lambda xy: (-lead_factor(xy[0] in a.lead_sums, xy[1] in b.lead_sums, c.leads_apart), -xy[0]))
     if sums:
         x, y = sums[0]
         weight = 2.5 if x >= 1e10 else 2.0 if x >= 1e9 else 1.0  # the larger, the rarer
         amount = f"{x / 1e9:.1f} billion" if x >= 1e9 else f"{x / 1e6:.0f} million"
-        factor = _lead_factor(x in a.lead_sums, y in b.lead_sums, c.leads_apart)  # a sum in the lead is what the report is about
+        factor = lead_factor(x in a.lead_sums, y in b.lead_sums, c.leads_apart)  # a sum in the lead is what the report is about
         c.evidence.append(Evidence(f"same sum ~{amount} won", round(weight * factor, 2)))
     if not (a.ransoms and b.ransoms):
         return
