@@ -60,11 +60,12 @@ class Incident:
     lead_countries: frozenset[str] = frozenset()  # countries named in the lead
     sums_krw: tuple[float, ...] = ()  # sums of money named (damages, scam takings), in won
     lead_people: frozenset[tuple[str, str, str, int | None]] = frozenset()  # those of `people` named in the lead
+    victim_ages: frozenset[int] = frozenset()  # every victim age nlp read, recalled people's too
     lead_sums: frozenset[float] = frozenset()  # those of `sums_krw` named in the lead
 
     @cached_property
     def persons(self) -> People:
-        return People(self.people, self.lead_people)
+        return People(self.people, self.lead_people, self.victim_ages)
 
     @cached_property
     def main_subject(self) -> frozenset[str]:
@@ -108,7 +109,8 @@ def incident_from_extraction(doc_id: int, extraction: dict[str, Any], published:
     pub = published.date() if published else None
     mentions = ident.get("dates") or []
     days, months = resolve_dates(mentions, pub)
-    persons = people_from(ident.get("people") or [])
+    victim_ages = frozenset(int(a["value"]) for a in extraction.get("victim_ages") or [] if a.get("value") is not None)
+    persons = people_from(ident.get("people") or [], victim_ages)
     recalled_ages = {p[3] for p in persons.recalled} - {p[3] for p in persons.subjects}
     sums = [x for x in ident.get("sums") or [] if x.get("krw")]
     return Incident(
@@ -125,7 +127,7 @@ def incident_from_extraction(doc_id: int, extraction: dict[str, Any], published:
                              if r.get("low") is not None and r.get("high") is not None),
         ransoms=tuple(sorted({round(float(r["usd"]), 2) for r in extraction.get("ransoms") or [] if r.get("usd")})),
         counts=_counts(ident.get("counts") or [], extraction.get("victim_count")),
-        people=persons.named, lead_people=persons.lead,
+        people=persons.named, lead_people=persons.lead, victim_ages=victim_ages,
         days=days, months=months, undated=tuple(mentions) if pub is None else (),
         sex=frozenset(ident.get("sex") or []),
         sums_krw=tuple(sorted({float(x["krw"]) for x in sums})),

@@ -16,6 +16,10 @@ class People:
 
     named: tuple[Person, ...] = ()
     lead: frozenset[Person] = frozenset()
+    victim_ages: frozenset[int] = frozenset()  # the ages nlp reads as victims' (not suspects', officials')
+
+    def is_victim(self, p: Person) -> bool:
+        return p[3] is not None and p[3] in self.victim_ages
 
     @property
     def subjects(self) -> frozenset[Person]:
@@ -24,11 +28,12 @@ class People:
 
     @property
     def recalled(self) -> frozenset[Person]:
-        """People named only outside a lead that is about somebody else."""
+        """People named only outside a lead that is about somebody else (a victim named further down in a
+        report whose lead names the suspect is this report's victim, not a recalled one)."""
         subjects = self.subjects
         if not subjects:
             return frozenset()
-        return frozenset(p for p in self.named if p not in self.lead and p[0] != "name"
+        return frozenset(p for p in self.named if p not in self.lead and p[0] != "name" and not self.is_victim(p)
                          and not any(_same_key(p, s) for s in subjects))
 
     @property
@@ -38,13 +43,13 @@ class People:
         return tuple(p for p in self.named if p not in recalled)
 
 
-def people_from(found: list[dict[str, Any]]) -> People:
-    """From nlp's people hits ({"kind", "key", "given", "age", "lead"})."""
+def people_from(found: list[dict[str, Any]], victim_ages: frozenset[int] = frozenset()) -> People:
+    """From nlp's people hits ({"kind", "key", "given", "age", "lead"}) and victim ages."""
     named: dict[Person, bool] = {}
     for p in found:
         person: Person = (p["kind"], p["key"], p.get("given") or "", p.get("age"))
         named[person] = named.get(person, False) or bool(p.get("lead"))
-    return People(tuple(sorted(named, key=str)), frozenset(p for p, lead in named.items() if lead))
+    return People(tuple(sorted(named, key=str)), frozenset(p for p, lead in named.items() if lead), victim_ages)
 
 
 def _same_key(p: Person, q: Person) -> bool:
@@ -65,12 +70,15 @@ def label(people: frozenset[Person] | tuple[Person, ...]) -> str:
 
 
 def lead_conflict(a: People, b: People) -> tuple[str, float] | None:
-    """Leads about different people: both leads name people with ages, and none of one's can be one of
-    the other's (different surnames, initials or ages)."""
-    sa, sb = a.subjects, b.subjects
-    if not sa or not sb or any(could_be_one(p, q) for p in sa for q in sb):
-        return None
-    return f"leads about different people {label(sa)} vs {label(sb)}", 2.0
+    """Leads about different people: both leads name victims (or both others: suspects, officials) with
+    ages, and none of one's can be one of the other's (different surnames, initials or ages). A suspect
+    in one lead and the victim in the other are one case told from two sides."""
+    for victims in (True, False):
+        sa = frozenset(p for p in a.subjects if a.is_victim(p) == victims)
+        sb = frozenset(p for p in b.subjects if b.is_victim(p) == victims)
+        if sa and sb and not any(could_be_one(p, q) for p in a.subjects for q in b.subjects):
+            return f"leads about different people {label(sa)} vs {label(sb)}", 2.0
+    return None
 
 
 def recall_conflict(a: People, b: People) -> tuple[str, float] | None:
