@@ -107,3 +107,8 @@ def test_raids_in_one_district_months_apart_stay_apart_and_khmer_dates_count(inv
 
 def test_an_undated_wire_copy_meets_the_follow_up_that_dates_it(invented) -> None:  # type: ignore[no-untyped-def]
     assert _together(invented, "j-ko-1", "j-ko-2")  # 지난 14일 (no date) and 지난달 14일 (a month later)
+
+
+def test_a_suspects_arrest_weeks_later_joins_the_victims_case_and_another_victim_stays_apart(invented) -> None:  # type: ignore[no-untyped-def]
+    assert _together(invented, "h-ko-1", "h-ko-2")  # the arrest's lead names the suspect, its body the victim
+    assert invented.story_of["h-ko-1"] != invented.story_of["h-ko-3"]  # same town, another victim
