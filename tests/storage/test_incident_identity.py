@@ -217,3 +217,13 @@ def test_a_suspects_arrest_whose_lead_names_the_suspect_still_meets_the_victims_
                   identity={"people": [_person("initial", "a", 40, True), _person("surname", "park", 24, False)]})
     comparison = compare(kidnapping, arrest)
     assert comparison.conflicts == [] and "same person park (24)" in _names(comparison) and comparison.joins
+
+
+def test_a_revised_count_is_half_an_exact_one_and_small_counts_are_not_revised() -> None:
+    first = _inc(1, identity={"counts": [{"value": 20, "lead": True}]})
+    later = _inc(2, identity={"counts": [{"value": 19, "lead": True}]})
+    assert [(e.name, e.weight) for e in compare(first, later).evidence
+            if "number" in e.name] == [("about the same number of people 20/19", 0.5)]
+    three, four = _inc(3, identity={"counts": [{"value": 3, "lead": True}]}), _inc(4, identity={"counts": [
+        {"value": 4, "lead": True}]})
+    assert not any("number" in e.name for e in compare(three, four).evidence)
