@@ -125,10 +125,10 @@ def _recheck(s: Session, story: Story, incident: Incident, cache: dict[int, Inci
     shows two incidents, the newer one is split out, recorded as a correction by "system"."""
     from storage.story_corrections import split_automatically
 
-    ids = list(s.scalars(select(Document.id).where(Document.story_id == story.id, Document.id != incident.doc_id)
-                        .order_by(Document.id)))
-    if len(ids) > RECHECK_MEMBERS:  # the first report and the most recent ones
-        ids = ids[:1] + ids[-(RECHECK_MEMBERS - 1):]
+    mine = (Document.story_id == story.id) & (Document.id != incident.doc_id)  # first report, most recent ones
+    first = s.scalars(select(Document.id).where(mine).order_by(Document.id).limit(1)).all()
+    last = s.scalars(select(Document.id).where(mine).order_by(Document.id.desc()).limit(RECHECK_MEMBERS - 1)).all()
+    ids = list(dict.fromkeys([*first, *reversed(last)]))
     members = [m for m in read_incidents(s, ids, cache) if m is not None]
     pinned = frozenset(s.scalars(select(Document.id).where(Document.story_id == story.id,
                                                            Document.story_pinned.is_(True))))
