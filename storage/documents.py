@@ -171,10 +171,12 @@ def _upsert_batch(session: Session, keyed: Sequence[tuple[dict[str, Any], str, s
     by_item, by_hash = _stored_slots(session, {doc["item_id"] for doc, _, _ in keyed}, {h for _, h, _ in keyed})
     planned, inserts, updates = _plan_batch(keyed, by_item, by_hash)
     if inserts:
-        stmt = insert(Document).returning(Document.id, sort_by_parameter_order=True)
-        new_ids = session.scalars(stmt, [row for _, row in inserts])
-        for (slot, _), new_id in zip(inserts, new_ids, strict=True):
-            slot.id = new_id
+        # Ids matched back by item id (unique): asking RETURNING for the rows' order makes SQLAlchemy insert
+        # them one statement each on SQLite.
+        stmt = insert(Document).returning(Document.item_id, Document.id)
+        new_ids = dict(session.execute(stmt, [row for _, row in inserts]).tuples().all())
+        for slot, row in inserts:
+            slot.id = new_ids[row["item_id"]]
     if updates:
         session.execute(update(Document), updates)
     return [UpsertResult(_known_id(slot), created=created, changed=changed) for slot, created, changed in planned]
