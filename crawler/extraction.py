@@ -7,6 +7,7 @@ starts a fresh pool, so a crawl never hangs on a lost worker."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import multiprocessing
 from collections.abc import Sequence
@@ -56,7 +57,7 @@ def extract_pages(pages: Sequence[tuple[str, str]]) -> list[PageText | str]:
 
 class PageExtractor:
     """One crawl's door to the shared pool: `await extract(html, url)` gives the page's PageText or raises
-    ExtractionFailed. At most workers + 1 chunks are out at once (one queued behind each busy worker)."""
+    ExtractionFailed. One chunk per worker is out at a time; the pages that come meanwhile form the next."""
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
@@ -67,12 +68,12 @@ class PageExtractor:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[PageText] = loop.create_future()
         self.waiting.append((page_html, url, done))
-        if self.chunks_out <= self.workers:
+        if self.chunks_out < self.workers:
             self._hand_over(loop)
         return await done
 
     def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
-        while self.waiting and self.chunks_out <= self.workers:
+        while self.waiting and self.chunks_out < self.workers:
             chunk, self.waiting = self.waiting[:MAX_CHUNK_PAGES], self.waiting[MAX_CHUNK_PAGES:]
             pool = shared_pool(self.workers)
             try:
@@ -82,7 +83,12 @@ class PageExtractor:
                 self._fail(chunk, exc)
                 continue
             self.chunks_out += 1
-            future.add_done_callback(lambda f, c=chunk, p=pool: loop.call_soon_threadsafe(self._settle, loop, c, f, p))
+            future.add_done_callback(functools.partial(self._on_done, loop, chunk, pool))
+
+    def _on_done(self, loop: asyncio.AbstractEventLoop, chunk: list[tuple[str, str, asyncio.Future[PageText]]],
+                 pool: ProcessPoolExecutor, future: Future[list[PageText | str]]) -> None:
+        """In the pool's thread: settle the chunk on the event loop."""
+        loop.call_soon_threadsafe(self._settle, loop, chunk, future, pool)
 
     def _settle(self, loop: asyncio.AbstractEventLoop, chunk: list[tuple[str, str, asyncio.Future[PageText]]],
                 future: Future[list[PageText | str]], pool: ProcessPoolExecutor) -> None:

@@ -310,7 +310,8 @@ class SourceSpider(scrapy.Spider):
 
     def pick_date(self, entry: FeedEntry, page: PageText, url: str) -> datetime | None:
         """Feed date, then the page's structured metadata, then htmldate's guess; implausible ones rejected."""
-        candidates = [parse_date(entry.published, self.zone)] + [parse_date(d, self.zone) for d in page.dates]
+        # Parsed lazily: the page's dates are read only when the feed's is missing or implausible.
+        candidates = (parse_date(d, self.zone) for d in (entry.published, *page.dates))
         chosen, rejected = first_plausible(candidates, founded=self.founded, now=datetime.now(UTC))
         for bad in rejected:
             self.crawler.stats.inc_value("deskwatch/dates_rejected")

@@ -55,5 +55,7 @@ def test_a_lost_worker_fails_its_pages_and_the_next_pages_get_a_new_pool() -> No
         return lost, again
 
     lost, again = asyncio.run(asyncio.wait_for(crawl(), 120))
-    assert all(isinstance(r, ExtractionFailed) for r in lost), lost
+    assert isinstance(lost[0], ExtractionFailed) and "BrokenProcessPool" in str(lost[0])  # type: ignore[index]
+    # A page handed over after the loss goes to the new pool.
+    assert isinstance(lost[1], ExtractionFailed) or "Report number 2 " in lost[1].body  # type: ignore[index]
     assert "Report number 3 " in again.body  # type: ignore[attr-defined]
