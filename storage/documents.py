@@ -1,6 +1,6 @@
 """Documents (one article each) and their extractions: upserts keyed on the stable item id or the
-canonical URL hash (a batch in one transaction, a few statements whatever its size), the crawler's seen-set, the batches
-waiting for extraction, and the work a crash left half done."""
+canonical URL hash (a batch in one transaction, a few statements whatever its size), the crawler's
+seen-set, the batches waiting for extraction, and the work a crash left half done."""
 from __future__ import annotations
 
 import logging
