@@ -2,11 +2,15 @@
 own process), then in one run measure raw Scrapy fetching of those pages (feed + pages, nothing done with
 them) and the full ingest (the real feed spider: fetch, trafilatura, dedup, store into a fresh SQLite).
 Both crawls use the same settings (politeness delays off on loopback). Prints one JSON line:
-{"pages", "raw_pages_per_s", "ingest_pages_per_s", "ratio", "peak_rss_mb"}."""
+{"pages", "raw_pages_per_s", "ingest_pages_per_s", "ratio", "peak_rss_mb"}. With --profile, the crawling process
+(the reactor thread) is profiled with cProfile during the ingest crawls only and a summary goes to stderr."""
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
+import pstats
 import random
 import resource
 import subprocess
@@ -91,7 +95,8 @@ class RawFetchSpider(scrapy.Spider):
         return None
 
 
-def alternate_crawls(root: Path, start_url: str, pages: int, repeat: int) -> tuple[dict[str, float], dict[str, int]]:
+def alternate_crawls(root: Path, start_url: str, pages: int, repeat: int,
+                     profiler: cProfile.Profile | None = None) -> tuple[dict[str, float], dict[str, int]]:
     """raw, ingest, raw, ingest…: the best time of each (a shared machine is noisy); every ingest starts from
     an empty database, so it really fetches, extracts and stores every page."""
     from scrapy.crawler import CrawlerRunner
@@ -124,8 +129,13 @@ def alternate_crawls(root: Path, start_url: str, pages: int, repeat: int) -> tup
             for label, spidercls, kwargs in (("raw", RawFetchSpider, {"start_url": start_url}),
                                              ("ingest", FeedSpider, {"source": entry, "crawl_store": door})):
                 crawler = runner.create_crawler(spidercls)
+                profiling = profiler is not None and label == "ingest"
+                if profiling:
+                    profiler.enable()
                 began = time.perf_counter()
                 yield runner.crawl(crawler, **kwargs)
+                if profiling:
+                    profiler.disable()
                 timings[label] = min(timings.get(label, float("inf")), time.perf_counter() - began)
                 stats = crawler.stats.get_stats()
                 counts[label] = int(stats.get("response_received_count", 0)) - 2  # minus robots.txt and the feed
@@ -138,13 +148,13 @@ def alternate_crawls(root: Path, start_url: str, pages: int, repeat: int) -> tup
     return timings, counts
 
 
-def run(pages: int, repeat: int = 2) -> dict[str, Any]:
+def run(pages: int, repeat: int = 2, profiler: cProfile.Profile | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         generate_site(root / "sites", pages)
         server, start_url = start_server(root / "sites")
         try:
-            timings, counts = alternate_crawls(root, start_url, pages, repeat)
+            timings, counts = alternate_crawls(root, start_url, pages, repeat, profiler)
         finally:
             server.terminate()
             server.wait()
@@ -167,8 +177,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=2, help="alternating rounds; the best of each is kept")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the ingest crawls (reactor thread); the top functions go to stderr")
+    parser.add_argument("--profile-top", type=int, default=45, help="how many functions the summary lists")
     args = parser.parse_args()
-    print(json.dumps(run(args.pages, args.repeat)))
+    profiler = cProfile.Profile() if args.profile else None
+    print(json.dumps(run(args.pages, args.repeat, profiler)), flush=True)
+    if profiler is not None:
+        print(profile_summary(profiler, args.profile_top), file=sys.stderr)
+
+
+def profile_summary(profiler: cProfile.Profile, top: int) -> str:
+    """The `top` functions by cumulative time, then by own time (the ingest crawls of every round)."""
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    return out.getvalue()
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The crawler's one door to storage. The runner opens a CrawlStore, records the crawled sources once and
-hands it to every crawl; the item pipeline writes through it (runs, articles, advisories). Spiders and
+hands it to every crawl; the item pipeline writes through it (runs, articles, advisories), articles on the
+door's one writer thread (`write_later`) so the reactor never waits on the database. Spiders and
 middlewares only ask it what a crawl decides with — is this article stored, what were this listing's
 validators, which advice is in force — and keep a listing's new validators. No other crawler module
 holds a storage.Store.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +31,7 @@ class CrawlStore:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._writer: ThreadPoolExecutor | None = None
 
     @classmethod
     def open(cls, db_url: str | None) -> CrawlStore:
@@ -40,6 +43,10 @@ class CrawlStore:
         return self._store.url
 
     def close(self) -> None:
+        """Finish the batches still queued for the writer thread, then close the store."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
         self._store.close()
 
     # ---- set-up and run health (the runner, the item pipeline) ------------------------------------
@@ -57,6 +64,13 @@ class CrawlStore:
     def upsert_articles(self, articles: Sequence[dict[str, Any]]) -> list[UpsertResult]:
         """Upsert a batch of ArticleItem dicts in one transaction."""
         return upsert_documents(self._store, articles)
+
+    def write_later(self, articles: Sequence[dict[str, Any]]) -> Future[list[UpsertResult]]:
+        """Queue a batch for the writer thread (batches are written one at a time, in order); the future
+        holds its results, or the exception that kept it from being stored, for the caller to report."""
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deskwatch-store-writer")
+        return self._writer.submit(self.upsert_articles, list(articles))
 
     def upsert_advisory(self, advisory: dict[str, Any]) -> UpsertResult:
         return upsert_advisory(self._store, advisory)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,9 @@ ZONE_ABBREVIATIONS = {
     "AEDT": "+1100", "AEST": "+1000", "EDT": "-0400", "EST": "-0500",
 }
 COLON_OFFSET_RE = re.compile(r"([+-]\d{2}):(\d{2})\s*$")
+ZONE_ABBREVIATION_RE = re.compile(rf"\s({'|'.join(ZONE_ABBREVIATIONS)})$")
+RFC822_START_RE = re.compile(r"^(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}")
+RFC822_ZONED_RE = re.compile(r"[+-]\d{4}$|\s[A-Z]{2,4}$")
 KOREAN_STAMP_RE = re.compile(
     r"(?P<y>(?:19|20)\d{2})[.\-/년]\s*(?P<m>\d{1,2})[.\-/월]\s*(?P<d>\d{1,2})[.일]?"
     r"(?:\s*(?:\([^)]*\))?\s*(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
@@ -53,11 +57,10 @@ def _aware(value: datetime, tz: ZoneInfo) -> datetime:
 
 
 def _parse_rfc822(text: str, tz: ZoneInfo) -> datetime | None:
-    if not re.match(r"^(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}", text):
+    if not RFC822_START_RE.match(text):
         return None
     fixed = COLON_OFFSET_RE.sub(r"\1\2", text)  # Korea Herald: "+09:00"
-    for abbrev, offset in ZONE_ABBREVIATIONS.items():
-        fixed = re.sub(rf"\s{abbrev}$", f" {offset}", fixed)
+    fixed = ZONE_ABBREVIATION_RE.sub(lambda m: f" {ZONE_ABBREVIATIONS[m.group(1)]}", fixed)
     try:
         parsed = email.utils.parsedate_tz(fixed)
     except (TypeError, ValueError):
@@ -66,7 +69,7 @@ def _parse_rfc822(text: str, tz: ZoneInfo) -> datetime | None:
         return _parse_rfc822_date_only(fixed, tz)
     naive = datetime(*parsed[:6])
     zone_offset_s = parsed[9]
-    if zone_offset_s is not None and re.search(r"[+-]\d{4}$|\s[A-Z]{2,4}$", fixed):
+    if zone_offset_s is not None and RFC822_ZONED_RE.search(fixed):
         return (naive - timedelta(seconds=zone_offset_s)).replace(tzinfo=UTC)
     return _aware(naive, tz)
 
@@ -113,9 +116,10 @@ def plausible(value: datetime | None, *, founded: datetime | None = None, now: d
 
 
 def first_plausible(
-    candidates: list[datetime | None], *, founded: datetime | None = None, now: datetime | None = None
+    candidates: Iterable[datetime | None], *, founded: datetime | None = None, now: datetime | None = None
 ) -> tuple[datetime | None, list[datetime]]:
-    """The first plausible date of `candidates` (in order of trust) and the rejected ones."""
+    """The first plausible date of `candidates` (in order of trust; a lazy iterable is read only that far)
+    and the rejected ones before it."""
     rejected: list[datetime] = []
     for value in candidates:
         if value is None:

@@ -24,7 +24,10 @@ class ArticleItem:
     quality_flags: list[str] = field(default_factory=list)  # fragment | paywall | cookie_wall
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields as a dict (a shallow copy: asdict's deep copy costs more than the rest of the item)."""
+        d = dict(self.__dict__)
+        d["quality_flags"] = list(self.quality_flags)
+        return d
 
 
 @dataclass

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMS = {"section", "input", "fbclid", "gclid", "ocid", "cmpid", "rss", "from", "ref", "plink"}
@@ -10,8 +11,10 @@ TRACKING_PREFIXES = ("utm_",)
 YONHAP_ID_RE = re.compile(r"\b(A[A-Z]{2}\d{17})\b")  # Yonhap AEN/AKR/ACK... + YYYYMMDD + 9 digits
 WORDPRESS_GUID_RE = re.compile(r"[?&]p=(\d+)\b")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+REPEATED_SLASHES_RE = re.compile(r"/{2,}")
 
 
+@lru_cache(maxsize=16384)  # a crawl asks for each article's twice or more (seen-set, item id, item)
 def canonical_url(url: str) -> str:
     """Fold scheme (https), host case, a leading www. and default ports; drop fragments and tracking
     parameters (utm_*, Yonhap's section/input...); sort the rest; trim a trailing slash."""
@@ -25,7 +28,7 @@ def canonical_url(url: str) -> str:
     if port and port not in DEFAULT_PORTS.values():
         host = f"{host}:{port}"
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
-    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    path = REPEATED_SLASHES_RE.sub("/", parts.path or "/")
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/")
     return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))

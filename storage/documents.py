@@ -1,14 +1,15 @@
 """Documents (one article each) and their extractions: upserts keyed on the stable item id or the
-canonical URL hash (one at a time or a batch in one transaction), the crawler's seen-set, the batches
-waiting for extraction, and the work a crash left half done."""
+canonical URL hash (a batch in one transaction, a few statements whatever its size), the crawler's
+seen-set, the batches waiting for extraction, and the work a crash left half done."""
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Document, DocumentFacet, Extraction
@@ -43,15 +44,8 @@ def seen_documents(store: Store, hashes: Sequence[str]) -> dict[str, datetime | 
 
 
 def upsert_document(store: Store, doc: dict[str, Any]) -> UpsertResult:
-    """Insert or update one article, keyed on its stable item id or canonical URL hash.
-    An unchanged article is left alone; a changed one is queued for re-extraction. Safe with
-    concurrent writers: losing an insert race to another process retries as an update."""
-    return retry_on_conflict(lambda: _upsert_document_once(store, doc))
-
-
-def _upsert_document_once(store: Store, doc: dict[str, Any]) -> UpsertResult:
-    with store.write() as s:
-        return upsert_document_row(s, doc)
+    """Insert or update one article (upsert_documents with a batch of one)."""
+    return upsert_documents(store, [doc])[0]
 
 
 def get_document(store: Store, doc_id: int) -> dict[str, Any] | None:
@@ -113,31 +107,6 @@ def _save_extraction_once(store: Store, doc_id: int, data: dict[str, Any], versi
         s.add_all(DocumentFacet(document_id=doc_id, facet=f, value=v) for f, v in sorted(facet_values(data)))
 
 
-def upsert_document_row(session: Session, doc: dict[str, Any]) -> UpsertResult:
-    """Insert or update one article inside `session`, keyed on its stable item id, else its canonical URL
-    hash; unchanged content is left alone, changed content is queued for re-extraction."""
-    h = url_hash(doc["canonical_url"])
-    chash = content_hash(doc.get("title"), doc.get("body"))
-    now = utcnow()
-    row = session.scalar(select(Document).where(Document.item_id == doc["item_id"]))
-    if row is None:
-        row = session.scalar(select(Document).where(Document.url_hash == h))
-    if row is not None and row.content_hash == chash:
-        return UpsertResult(row.id, created=False, changed=False)
-    created = row is None
-    if row is None:
-        row = Document(item_id=doc["item_id"], url_hash=h, fetched_at=now)
-        session.add(row)
-    for field in DOCUMENT_FIELDS:
-        if field in doc:
-            setattr(row, field, doc[field])
-    row.quality_flags = list(doc.get("quality_flags") or [])
-    row.content_hash, row.updated_at, row.extraction_version = chash, now, None
-    row.fetched_at = now
-    session.flush()
-    return UpsertResult(row.id, created=created, changed=True)
-
-
 def facet_values(data: dict[str, Any]) -> set[tuple[str, str]]:
     """The (facet, value) rows search filters and counts on: incident types, places, has_ransom."""
     values = {("incident_type", t) for t in data.get("incident_types", [])}
@@ -166,15 +135,102 @@ def document_dict(r: Document, *, with_extraction: bool = False) -> dict[str, An
 
 
 def upsert_documents(store: Store, docs: Sequence[dict[str, Any]]) -> list[UpsertResult]:
-    """Upsert `docs` in one transaction (retried whole on a concurrent writer's conflict); results in order."""
+    """Insert or update articles in one transaction, keyed on the stable item id, else the canonical URL
+    hash: one query finds the stored rows, then one multi-row INSERT and one executemany UPDATE. Unchanged
+    content (same content hash) is left alone; changed content is queued for re-extraction. The batch
+    behaves as if its articles were upserted one after another (a later one sees an earlier one). Safe
+    with concurrent writers: losing an insert race retries the whole batch, which then sees the other's
+    rows. Results in the order of `docs`."""
     if not docs:
         return []
+    keyed = [(doc, url_hash(doc["canonical_url"]), content_hash(doc.get("title"), doc.get("body"))) for doc in docs]
 
     def unit() -> list[UpsertResult]:
         with store.write() as session:
-            return [upsert_document_row(session, doc) for doc in docs]
+            return _upsert_batch(session, keyed)
 
     return retry_on_conflict(unit)
+
+
+# A new row's value for a field its article does not carry (the model's defaults).
+_NEW_ROW_DEFAULTS: dict[str, Any] = {"title": "", "body": "", "summary": "", "country": ""}
+_LOOKUP_CHUNK = 400  # keys per IN (...) list, well under every backend's bound-parameter limit
+
+
+@dataclass
+class _Slot:
+    """One documents row as the batch sees it: stored (id known) or about to be inserted (row)."""
+
+    content_hash: str
+    id: int | None = None
+    insert: dict[str, Any] | None = None
+    update: dict[str, Any] | None = None
+
+
+def _upsert_batch(session: Session, keyed: Sequence[tuple[dict[str, Any], str, str]]) -> list[UpsertResult]:
+    by_item, by_hash = _stored_slots(session, {doc["item_id"] for doc, _, _ in keyed}, {h for _, h, _ in keyed})
+    planned, inserts, updates = _plan_batch(keyed, by_item, by_hash)
+    if inserts:
+        # Ids matched back by item id (unique): asking RETURNING for the rows' order makes SQLAlchemy insert
+        # them one statement each on SQLite.
+        stmt = insert(Document).returning(Document.item_id, Document.id)
+        new_ids = dict(session.execute(stmt, [row for _, row in inserts]).tuples().all())
+        for slot, row in inserts:
+            slot.id = new_ids[row["item_id"]]
+    if updates:
+        session.execute(update(Document), updates)
+    return [UpsertResult(_known_id(slot), created=created, changed=changed) for slot, created, changed in planned]
+
+
+def _plan_batch(keyed: Sequence[tuple[dict[str, Any], str, str]], by_item: dict[str, _Slot], by_hash: dict[str, _Slot],
+                ) -> tuple[list[tuple[_Slot, bool, bool]], list[tuple[_Slot, dict[str, Any]]], list[dict[str, Any]]]:
+    """Walk the batch in order against the stored rows: per article (its row, created, changed), the rows
+    to insert and the updates by primary key (a row changed twice in one batch is written once)."""
+    now = utcnow()
+    planned: list[tuple[_Slot, bool, bool]] = []
+    inserts: list[tuple[_Slot, dict[str, Any]]] = []
+    updates: list[dict[str, Any]] = []
+    for doc, h, chash in keyed:
+        slot = by_item.get(doc["item_id"]) or by_hash.get(h)
+        if slot is not None and slot.content_hash == chash:
+            planned.append((slot, False, False))
+            continue
+        changes = {field: doc[field] for field in DOCUMENT_FIELDS if field in doc}
+        changes.update(quality_flags=list(doc.get("quality_flags") or []), content_hash=chash, updated_at=now,
+                       fetched_at=now, extraction_version=None)
+        created = slot is None
+        if slot is None:
+            row = {field: _NEW_ROW_DEFAULTS.get(field) for field in DOCUMENT_FIELDS}
+            row.update(item_id=doc["item_id"], url_hash=h)
+            slot = _Slot(chash, insert=row)
+            by_item[doc["item_id"]], by_hash[h] = slot, slot
+            inserts.append((slot, row))
+        elif slot.insert is None and slot.update is None:
+            slot.update = {"id": slot.id}
+            updates.append(slot.update)
+        slot.content_hash = chash
+        (slot.insert if slot.insert is not None else slot.update or {}).update(changes)
+        planned.append((slot, created, True))
+    return planned, inserts, updates
+
+
+def _known_id(slot: _Slot) -> int:
+    assert slot.id is not None  # every inserted row's id came back from RETURNING
+    return slot.id
+
+
+def _stored_slots(session: Session, item_ids: set[str], hashes: set[str]) -> tuple[dict[str, _Slot], dict[str, _Slot]]:
+    """The stored rows matching any of `item_ids` or `hashes`, indexed both ways (one row, one slot)."""
+    by_item: dict[str, _Slot] = {}
+    by_hash: dict[str, _Slot] = {}
+    items, urls = sorted(item_ids), sorted(hashes)
+    for i in range(0, max(len(items), len(urls)), _LOOKUP_CHUNK):
+        q = select(Document.id, Document.item_id, Document.url_hash, Document.content_hash).where(
+            or_(Document.item_id.in_(items[i : i + _LOOKUP_CHUNK]), Document.url_hash.in_(urls[i : i + _LOOKUP_CHUNK])))
+        for row_id, item, h, chash in session.execute(q):
+            slot = by_item.get(item) or by_hash.get(h) or _Slot(chash, id=row_id)
+            by_item[item], by_hash[h] = slot, slot
+    return by_item, by_hash
 
 
 def unplaced_relevant_documents(store: Store, *, limit: int = 500, after_id: int = 0) -> list[int]:

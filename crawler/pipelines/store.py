@@ -1,13 +1,18 @@
 """The item pipeline: it writes a crawl's items through the CrawlStore the runner handed over (crawler/
-crawl_store.py): ArticleItems in batches (one transaction per batch), AdvisoryItems one by one. It also
-opens and closes the run's health row (crawl_runs) for the source."""
+crawl_store.py): ArticleItems in batches (one transaction per batch, on the door's writer thread, so
+fetching goes on while a batch is written), AdvisoryItems one by one. It also opens and closes the run's
+health row (crawl_runs) for the source, once every batch is written."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections import deque
+from concurrent.futures import Future
 from typing import Any
 
 from scrapy.crawler import Crawler
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.crawl_store import CrawlStore
 from crawler.items import AdvisoryItem, ArticleItem
@@ -15,11 +20,14 @@ from crawler.items import AdvisoryItem, ArticleItem
 log = logging.getLogger(__name__)
 
 MAX_SUMMARY_ERRORS = 20
+MAX_BATCHES_IN_FLIGHT = 4
 
 
 class StorePipeline:
     """Upserts items through the crawl's CrawlStore and records the run: pages, items, new items, errors,
-    status. Articles wait in a buffer until DESKWATCH_STORE_BATCH of them (or DESKWATCH_STORE_FLUSH_S seconds)."""
+    status. Articles wait in a buffer until DESKWATCH_STORE_BATCH of them (or DESKWATCH_STORE_FLUSH_S seconds),
+    then go to the door's writer thread as one batch; at most MAX_BATCHES_IN_FLIGHT wait there before
+    process_item waits too (so a slow database holds the crawl back instead of filling memory)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -27,6 +35,7 @@ class StorePipeline:
         self.flush_after_s = crawler.settings.getfloat("DESKWATCH_STORE_FLUSH_S")
         self.pending: list[dict[str, Any]] = []
         self.oldest_pending: float | None = None
+        self.in_flight: deque[tuple[Future[list[Any]], int]] = deque()
         self.door: CrawlStore | None = None
 
     @classmethod
@@ -53,21 +62,43 @@ class StorePipeline:
             self.oldest_pending = self.oldest_pending or time.monotonic()
             if len(self.pending) >= self.batch_size or time.monotonic() - self.oldest_pending >= self.flush_after_s:
                 self.flush()
+            self.collect_written()
+            while len(self.in_flight) > MAX_BATCHES_IN_FLIGHT:
+                await self.wait_written(1)
         elif isinstance(item, AdvisoryItem):
             self._count([self.door.upsert_advisory(item.to_dict())])
         return item
 
     def flush(self) -> None:
-        """Write the buffered articles in one transaction."""
+        """Hand the buffered articles to the writer thread as one batch (one transaction)."""
         if not self.pending or self.door is None:
             return
-        from sqlalchemy.exc import SQLAlchemyError
-
         batch, self.pending, self.oldest_pending = self.pending, [], None
-        try:
-            self._count(self.door.upsert_articles(batch))
-        except SQLAlchemyError as exc:  # the run goes on; these articles stay unseen, so the next run takes them
-            self.spider.record_error("store", f"{len(batch)} articles not stored ({type(exc).__name__}: {exc})"[:500])
+        self.in_flight.append((self.door.write_later(batch), len(batch)))
+
+    def collect_written(self) -> None:
+        """Count the batches the writer has finished, in order (their errors become the run's errors)."""
+        while self.in_flight and self.in_flight[0][0].done():
+            self._settle(*self.in_flight.popleft())
+
+    async def wait_written(self, batches: int | None = None) -> None:
+        """Wait for the oldest `batches` batches (None: all) to be written, and count them."""
+        left = len(self.in_flight) if batches is None else batches
+        while self.in_flight and left > 0:
+            future, size = self.in_flight.popleft()
+            await asyncio.wait([asyncio.wrap_future(future)])
+            self._settle(future, size)
+            left -= 1
+
+    def _settle(self, future: Future[list[Any]], size: int) -> None:
+        error = future.exception()
+        if error is None:
+            self._count(future.result())
+            return
+        # The run goes on; these articles stay unseen, so the next run takes them.
+        if not isinstance(error, SQLAlchemyError):
+            log.error("storing %d articles failed", size, exc_info=error)
+        self.spider.record_error("store", f"{size} articles not stored ({type(error).__name__}: {error})"[:500])
 
     def _count(self, results: list[Any]) -> None:
         stats = self.crawler.stats
@@ -78,11 +109,12 @@ class StorePipeline:
             if result.created:
                 stats.inc_value("deskwatch/created_items")
 
-    def close_spider(self) -> None:
+    async def close_spider(self) -> None:
         spider = self.spider
         if self.door is None:
             return
         self.flush()
+        await self.wait_written()
         if getattr(spider, "run_id", None) is None:
             return
         health = run_health(self.crawler.stats.get_stats(), spider.errors, spider.start_failed)

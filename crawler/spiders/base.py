@@ -11,12 +11,9 @@ too: set `name` to the registry key and yield AdvisoryItem from `parse_start`.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
-import multiprocessing
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +28,7 @@ from twisted.python.failure import Failure
 
 from crawler.crawl_store import CrawlStore
 from crawler.dates import first_plausible, parse_date, zone_for
+from crawler.extraction import ExtractionFailed, PageExtractor
 from crawler.items import ArticleItem
 from crawler.sources import SourceEntry, registry_by_key
 from crawler.text import PageText, extract_page, html_to_text, quality_flags
@@ -56,18 +54,6 @@ class FeedEntry:
     guid: str | None = None
     native_id: str | None = None  # the outlet's id when the listing gives one (WordPress post id)
     author: str | None = None
-
-
-_extract_pool: ProcessPoolExecutor | None = None
-
-
-def extract_pool(workers: int) -> ProcessPoolExecutor:
-    """This process's pool of page-extraction workers (started once, on the first big crawl), so trafilatura
-    runs beside the reactor instead of stalling it."""
-    global _extract_pool
-    if _extract_pool is None:
-        _extract_pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-    return _extract_pool
 
 
 def expire_shared_keys(settings: Any, spider_name: str) -> None:
@@ -134,7 +120,7 @@ class SourceSpider(scrapy.Spider):
         self.shared_queue = bool(settings.get("DESKWATCH_REDIS_URL"))
         self.extract_workers = settings.getint("DESKWATCH_EXTRACT_WORKERS")
         self.extract_pool_min = settings.getint("DESKWATCH_EXTRACT_POOL_MIN_PAGES")
-        self.use_pool = False
+        self.extractor: PageExtractor | None = None  # pages read in worker processes (a big crawl)
         crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
         crawler.signals.connect(self._on_activity, signal=signals.response_received)
         crawler.signals.connect(self._on_closed, signal=signals.spider_closed)
@@ -242,7 +228,7 @@ class SourceSpider(scrapy.Spider):
         seen = self.crawl_store.last_stored([e.url for e in entries])
         budget = self.max_articles
         if self.fetch_articles and self.extract_workers > 0 and len(entries) - len(seen) >= self.extract_pool_min:
-            self.use_pool = True
+            self.extractor = self.extractor or PageExtractor(self.extract_workers)
         for entry in entries:
             if entry.url in seen and not self._changed_since(entry, seen[entry.url]):
                 self.crawler.stats.inc_value("deskwatch/skipped_seen")
@@ -277,22 +263,25 @@ class SourceSpider(scrapy.Spider):
         updated = parse_date(entry.updated, self.zone) if entry.updated else None
         return bool(updated and stored_at and updated > stored_at)
 
-    async def parse_article(self, response: Response, entry: FeedEntry) -> AsyncIterator[ArticleItem]:
+    async def parse_article(self, response: Response, entry: FeedEntry) -> list[ArticleItem]:
+        """The page's item (none when it cannot be read). A coroutine returning a list, not an async
+        generator: Scrapy takes a list through its spider middlewares at a fraction of the cost."""
         if not hasattr(response, "text"):
             self.record_error("parse", f"{response.url}: not a text page")
-            return
+            return []
         try:
-            if self.use_pool:
-                pool = extract_pool(self.extract_workers)
-                page = await asyncio.get_running_loop().run_in_executor(pool, extract_page, response.text, response.url)
+            if self.extractor is not None:
+                page = await self.extractor.extract(response.text, response.url)
             else:
                 page = extract_page(response.text, response.url)
+        except ExtractionFailed as exc:  # raised in a worker, or the worker was lost
+            self.record_error("parse", f"{response.url}: extraction failed ({exc})")
+            return []
         except Exception as exc:  # noqa: BLE001 (one unreadable page must not end the run)
             self.record_error("parse", f"{response.url}: extraction failed ({type(exc).__name__}: {exc})")
-            return
+            return []
         item = self.build_item(entry, page, response.url)
-        if item is not None:
-            yield item
+        return [item] if item is not None else []
 
     def build_item(self, entry: FeedEntry, page: PageText | None, url: str) -> ArticleItem | None:
         """One ArticleItem from what the listing and the page said; flagged when the page is no article."""
@@ -322,7 +311,8 @@ class SourceSpider(scrapy.Spider):
 
     def pick_date(self, entry: FeedEntry, page: PageText, url: str) -> datetime | None:
         """Feed date, then the page's structured metadata, then htmldate's guess; implausible ones rejected."""
-        candidates = [parse_date(entry.published, self.zone)] + [parse_date(d, self.zone) for d in page.dates]
+        # Parsed lazily: the page's dates are read only when the feed's is missing or implausible.
+        candidates = (parse_date(d, self.zone) for d in (entry.published, *page.dates))
         chosen, rejected = first_plausible(candidates, founded=self.founded, now=datetime.now(UTC))
         for bad in rejected:
             self.crawler.stats.inc_value("deskwatch/dates_rejected")

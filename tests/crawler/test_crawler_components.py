@@ -52,7 +52,7 @@ def test_store_pipeline_upserts_and_records_the_run(store) -> None:  # type: ign
     asyncio.run(pipeline.process_item(advisory))
     asyncio.run(pipeline.process_item(advisory))
     crawler.spider.record_error("fetch", "https://en.yna.co.kr/view/x: HTTP 500")
-    pipeline.close_spider()
+    asyncio.run(pipeline.close_spider())
     run = recent_runs(store, "yonhap-en")[0]
     assert (run["items"], run["new_items"], run["errors"], run["status"]) == (6, 4, 1, "partial")
     assert "HTTP 500" in run["error_summary"]
@@ -141,7 +141,7 @@ def test_a_failed_batch_is_counted_and_the_run_goes_on(store, monkeypatch) -> No
     pipeline = StorePipeline.from_crawler(crawler)
     pipeline.open_spider()
     real = crawl_store.upsert_documents
-    calls = iter([OperationalError("INSERT", {}, Exception("database is locked")), None])
+    calls = iter([OperationalError("INSERT", {}, Exception("database is locked")), None, ValueError("bad row")])
 
     def flaky(target, docs):  # type: ignore[no-untyped-def]
         error = next(calls)
@@ -150,9 +150,11 @@ def test_a_failed_batch_is_counted_and_the_run_goes_on(store, monkeypatch) -> No
         return real(target, docs)
 
     monkeypatch.setattr(crawl_store, "upsert_documents", flaky)
-    for n in (1, 2, 3, 4):
+    for n in (1, 2, 3, 4, 5, 6):
         asyncio.run(pipeline.process_item(_article(n)))
-    pipeline.close_spider()
+    asyncio.run(pipeline.close_spider())  # waits for the writer thread: every batch is counted or reported
     run = recent_runs(store, "yonhap-en")[0]
-    assert (run["items"], run["errors"], run["status"]) == (2, 1, "partial")
-    assert "2 articles not stored" in run["error_summary"] and table_counts(store)["documents"] == 2
+    assert (run["items"], run["errors"], run["status"]) == (2, 2, "partial")
+    assert "2 articles not stored (OperationalError" in run["error_summary"]
+    assert "2 articles not stored (ValueError: bad row)" in run["error_summary"]
+    assert table_counts(store)["documents"] == 2

@@ -3,7 +3,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from storage.advisories import advisory_history, current_advisories, upsert_advisory
-from storage.documents import documents_to_extract, get_document, save_extraction, upsert_document
+from storage.documents import (
+    documents_to_extract,
+    get_document,
+    save_extraction,
+    upsert_document,
+    upsert_documents,
+)
 from storage.repository import table_counts
 from storage.sources import finish_run, list_sources, recent_runs, start_run, sync_sources
 
@@ -36,6 +42,38 @@ def test_changed_document_is_queued_for_extraction_again(store) -> None:  # type
     assert [d["id"] for d in documents_to_extract(store, "2.0", reprocess=True)] == [doc_id]
     upsert_document(store, _doc(body="changed"))
     assert [d["id"] for d in documents_to_extract(store, "1.0")] == [doc_id]
+
+
+def _art(n: int, **over):  # type: ignore[no-untyped-def]
+    return _doc(**{"item_id": f"s/{n}", "canonical_url": f"https://e.test/a/{n}", "url": f"https://e.test/a/{n}",
+                   "title": f"Title {n}", "body": f"Body {n}.", **over})
+
+
+def test_a_batch_upserts_as_if_one_by_one(store) -> None:  # type: ignore[no-untyped-def]
+    """New, repeated, changed-twice and URL-matched articles in one batch: the same results, rows and
+    versions as upserting them one after another (both backends: the batch is a few set statements)."""
+    stored = upsert_document(store, _art(0))
+    save_extraction(store, stored.id, {"relevant": False, "incident_types": [], "ransoms": []}, "1.0")
+    batch = [
+        _art(1), _art(2), _art(1),  # new, new, the first again (unchanged)
+        _art(2, body="Body 2, corrected."), _art(2, body="Body 2, corrected twice."),  # changed twice in the batch
+        _art(0, item_id="other-feed/0"),  # another id for a stored URL with the same text: unchanged
+        _art(0, body="Body 0, updated."),  # the stored row changed: queued for extraction again
+    ]
+    results = upsert_documents(store, batch)
+    flags = [(r.created, r.changed) for r in results]
+    assert flags == [(True, True), (True, True), (False, False), (False, True), (False, True), (False, False),
+                     (False, True)]
+    ids = [r.id for r in results]
+    assert ids[0] == ids[2] and ids[1] == ids[3] == ids[4] and ids[5] == ids[6] == stored.id and ids[0] < ids[1]
+    assert table_counts(store)["documents"] == 3
+    assert get_document(store, ids[1])["body"] == "Body 2, corrected twice."
+    assert get_document(store, stored.id)["body"] == "Body 0, updated."
+    assert get_document(store, stored.id)["item_id"] == "s/0"
+    assert [d["id"] for d in documents_to_extract(store, "1.0")] == sorted(set(ids))
+    again = upsert_documents(store, [_art(2, body="Body 2, corrected twice."), _art(3), _art(0, body="Body 0, updated.")])
+    assert [(r.created, r.changed) for r in again] == [(False, False), (True, True), (False, False)]
+    assert upsert_documents(store, []) == []
 
 
 def test_advisory_rows_only_on_change(store) -> None:  # type: ignore[no-untyped-def]
