@@ -73,11 +73,20 @@ def surname_keys() -> tuple[dict[str, str], dict[str, str]]:
 
 @cache
 def _site_patterns(lang: str) -> list[tuple[str, re.Pattern[str]]]:
-    ko_en = "ko" if lang == "ko" else "en"
-    named = [(sid, compile_terms([re.escape(a) for a in aliases], ko_en)) for sid, aliases in _data()["sites"].items()]
-    kinds = [(f"kind:{k}", compile_terms([re.escape(a) for a in words], ko_en)) for k, words in
-             _data()["site_kinds"].items()]
-    return named + kinds
+    named = [(sid, [re.escape(a) for a in aliases]) for sid, aliases in _data()["sites"].items()]
+    kinds = [(f"kind:{k}", [re.escape(a) for a in words]) for k, words in _data()["site_kinds"].items()]
+    return [(site_id, compile_terms(terms, _site_lang(lang))) for site_id, terms in named + kinds]
+
+
+@cache
+def _any_site(lang: str) -> re.Pattern[str]:
+    """Every site's terms in one alternation: it matches where, and only where, some site's pattern does."""
+    terms = [re.escape(a) for table in (_data()["sites"], _data()["site_kinds"]) for names in table.values() for a in names]
+    return compile_terms(terms, _site_lang(lang))
+
+
+def _site_lang(lang: str) -> str:
+    return "ko" if lang == "ko" else "en"
 
 
 @cache
@@ -206,12 +215,18 @@ def _overlaps(found: list[dict[str, Any]], m: re.Match[str]) -> bool:
 
 def find_sites(text: str, lang: str) -> list[dict[str, Any]]:
     """Named sites ({"id": "kk-park"}) and kinds of site ({"id": "kind:hotel"}) the text mentions."""
-    out = []
-    for site_id, pattern in _site_patterns(lang):
-        m = pattern.search(text)
-        if m:
-            out.append({"id": site_id, "text": m.group(0), "start": m.start(), "end": m.end()})
-    return out
+    patterns = _site_patterns(lang)
+    first: dict[str, re.Match[str]] = {}
+    any_site, pos = _any_site(lang), 0
+    # One scan for all sites: each position where some site matches is tried for every site not yet
+    # found, so each site's first match is the one its own search would return.
+    while len(first) < len(patterns) and (hit := any_site.search(text, pos)):
+        for site_id, pattern in patterns:
+            if site_id not in first and (m := pattern.match(text, hit.start())):
+                first[site_id] = m
+        pos = hit.start() + 1
+    return [{"id": site_id, "text": m.group(0), "start": m.start(), "end": m.end()}
+            for site_id, pattern in patterns if (m := first.get(site_id))]
 
 
 def find_counts(text: str, lang: str) -> list[dict[str, Any]]:

@@ -11,7 +11,15 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp.components import places
-from nlp.context import compile_terms, doc_text, load_toml, nearest_cue, sentence_bounds, to_ascii_digits
+from nlp.context import (
+    AnyTerm,
+    compile_terms,
+    doc_text,
+    load_toml,
+    nearest_cue,
+    sentence_bounds,
+    to_ascii_digits,
+)
 from nlp.vocabulary import INCIDENT_TYPES, LANGUAGES
 
 for _name in ("relevant", "incident_types", "victim_nationality", "victim_count"):
@@ -49,7 +57,7 @@ def _tables(lang: str) -> dict[str, Any]:
         "count_re": _count_regex(lang, nouns, count["en_numbers"]),
         "singular": re.compile(count.get(f"singular_{lang}", r"(?!)")),
         "numbers": count["en_numbers"],
-        "any_type": compile_terms([t for v in kw["types"].values() for t in v[lang]], lang),
+        "any_type": AnyTerm([t for v in kw["types"].values() for t in v[lang]], lang),
     }
 
 
@@ -66,8 +74,8 @@ def _count_regex(lang: str, nouns: str, numbers: dict[str, int]) -> re.Pattern[s
 def korean_sentence_cue(sentence: str) -> bool:
     """Does a Korean sentence deserve full morphological analysis? (see KoreanTokenizer)"""
     tables = _tables("ko")
-    return bool(tables["core"].search(sentence) or tables["any_type"].search(sentence)
-                or places.has_korean_place_candidate(sentence))
+    return bool(tables["core"].search(sentence) or places.has_korean_place_candidate(sentence)
+                or tables["any_type"].search(sentence))
 
 
 def is_relevant(text: str, lang: str, title: str | None = None) -> bool:
