@@ -36,17 +36,56 @@ class AnyTerm:
 
     Python's regex engine skips ahead to the possible first characters of an alternation only when
     every alternative starts with a literal; one term that starts with a group or a look-behind makes
-    it try every position. Such terms are searched apart, so the literal ones keep the fast scan.
+    it try every position, so such terms are searched apart. English is case-insensitive, which gets
+    no skipping at all: there the terms that start with a letter are grouped by that letter
+    (kidnap|Korea → k(?:idnap|orea)), so each word start tries one group, not every term. Only a
+    yes/no is asked, so neither split nor grouping can change the answer.
     """
 
     def __init__(self, terms: Iterable[str], lang: str) -> None:
         terms = list(terms)
-        literal = [t for t in terms if lang != "en" and _LITERAL_START.match(t)]
-        rest = [t for t in terms if t not in literal]
-        self.patterns = [compile_terms(group, lang) for group in (literal, rest) if group]
+        if lang == "en":
+            groups: dict[str, list[str]] = {}
+            for term in terms:
+                if _first_letter_splits(term):
+                    groups.setdefault(term[0].lower(), []).append(term[1:])
+            rest = [t for t in terms if not _first_letter_splits(t)]
+            grouped = [f"{letter}(?:{'|'.join(f'(?:{t})' for t in tails)})" for letter, tails in groups.items()]
+            self.patterns = [compile_terms(group, lang) for group in (grouped, rest) if group]
+        else:
+            literal = [t for t in terms if _LITERAL_START.match(t)]
+            rest = [t for t in terms if t not in literal]
+            self.patterns = [compile_terms(group, lang) for group in (literal, rest) if group]
 
     def search(self, text: str) -> bool:
         return any(p.search(text) for p in self.patterns)
+
+
+def _first_letter_splits(term: str) -> bool:
+    """Is `term` an ASCII letter followed by the rest of one sequence (no quantifier on the letter,
+    no alternation at its top level), so that term == letter + term[1:]?"""
+    if not (term[:1].isascii() and term[:1].isalpha()) or term[1:2] in ("?", "*", "+", "{"):
+        return False
+    depth, i, in_class = 0, 0, False
+    while i < len(term):
+        ch = term[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if term[i + 1:i + 2] == "]":  # a ']' first in a class is a literal
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return False
+        i += 1
+    return True
 
 
 @lru_cache(maxsize=16)

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from nlp.components.identity_names import given_skeleton, ko_given_skeleton
-from nlp.context import compile_terms, load_toml, to_ascii_digits
+from nlp.context import AnyTerm, compile_terms, load_toml, to_ascii_digits
 
 MONTHS = {m: i for i, ms in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
@@ -241,11 +241,11 @@ def find_counts(text: str, lang: str) -> list[dict[str, Any]]:
 
 
 @cache
-def _cue_patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _cue_patterns(lang: str) -> tuple[AnyTerm, AnyTerm]:
     cues = _data()["incident_cues"]
     code = lang if f"{lang}_people" in cues else "en"
-    return (compile_terms([re.escape(w) for w in cues[f"{code}_people"]], "en" if code == "en" else code),
-            compile_terms([re.escape(w) for w in cues[f"{code}_events"]], "en" if code == "en" else code))
+    return (AnyTerm([re.escape(w) for w in cues[f"{code}_people"]], "en" if code == "en" else code),
+            AnyTerm([re.escape(w) for w in cues[f"{code}_events"]], "en" if code == "en" else code))
 
 
 def has_incident_cue(text: str, lang: str) -> bool:

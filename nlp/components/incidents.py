@@ -35,6 +35,8 @@ def _tables(lang: str) -> dict[str, Any]:
     return {
         "core": compile_terms(kw["relevance"]["core"][lang], lang),
         "context": compile_terms(kw["relevance"]["context"][lang], lang),
+        "core_test": AnyTerm(kw["relevance"]["core"][lang], lang),
+        "context_test": AnyTerm(kw["relevance"]["context"][lang], lang),
         "types": {t: compile_terms(kw["types"][t][lang], lang) for t in INCIDENT_TYPES},
         "hedged": compile_terms(kw["types_hedged"][lang], lang),
         "negated": compile_terms(kw["types_negated"][lang], lang),
@@ -82,7 +84,7 @@ def is_relevant(text: str, lang: str, title: str | None = None) -> bool:
     """Cheap gate: an incident cue and a cross-border/compound context cue somewhere in the text."""
     tables = _tables(lang)
     full = f"{title}\n{text}" if title else text
-    return bool(tables["core"].search(full)) and bool(tables["context"].search(full))
+    return bool(tables["core_test"].search(full) and tables["context_test"].search(full))
 
 
 FICTION_MIN_CUES = 2  # distinct fiction words that make a text a review or synopsis of a story
@@ -242,7 +244,8 @@ def _first_count(norm: str, tables: dict[str, Any]) -> int | None:
 class IncidentClassifier:
     """Sets Doc._.relevant, ._.incident_types, ._.victim_nationality, ._.victim_count.
 
-    The title, when the caller has one, is read from ``doc.user_data['title']``.
+    The title, when the caller has one, is read from ``doc.user_data['title']``; the gate's answer from
+    ``doc.user_data['relevant']`` when the caller has asked it already.
     """
 
     def __init__(self, nlp: Language, name: str, lang: str) -> None:
@@ -252,7 +255,8 @@ class IncidentClassifier:
 
     def __call__(self, doc: Doc) -> Doc:
         title, text = doc.user_data.get("title"), doc_text(doc)
-        doc._.relevant = is_relevant(text, self.lang, title)
+        known = doc.user_data.get("relevant")  # nlp.extract has run the gate already
+        doc._.relevant = is_relevant(text, self.lang, title) if known is None else known
         if not doc._.relevant:
             doc._.incident_types, doc._.victim_nationality, doc._.victim_count = [], None, None
             return doc
