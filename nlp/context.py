@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -59,6 +59,45 @@ class AnyTerm:
 
     def search(self, text: str) -> bool:
         return any(p.search(text) for p in self.patterns)
+
+
+class MatchScan:
+    """Each pattern's matches, as its own ``finditer`` gives them, from one pass over the text.
+
+    `finders` together match wherever any of `patterns` does (an alternation of them all, or an
+    AnyTerm's patterns). The pass visits each such position once and tries there, anchored, each
+    pattern whose previous match has ended: a pattern's next match can start nowhere else. For patterns
+    that never match the empty string. A caller may add a pattern's index to `done` to stop its matches.
+    """
+
+    def __init__(self, patterns: list[re.Pattern[str]], finders: list[re.Pattern[str]]) -> None:
+        self.patterns, self.finders = patterns, finders
+
+    def matches(self, text: str, done: set[int] | None = None) -> Iterator[tuple[int, re.Match[str]]]:
+        done = set() if done is None else done
+        resume = [0] * len(self.patterns)
+        ahead: list[int | None] = [None] * len(self.finders)  # each finder's next match start (-1: none)
+        pos = 0
+        while len(done) < len(self.patterns):
+            at = self._next_start(text, pos, ahead)
+            if at < 0:
+                return
+            for i, pattern in enumerate(self.patterns):
+                if i not in done and at >= resume[i] and (m := pattern.match(text, at)):
+                    resume[i] = max(m.end(), at + 1)
+                    yield i, m
+            pos = at + 1
+
+    def _next_start(self, text: str, pos: int, ahead: list[int | None]) -> int:
+        best = -1
+        for k, finder in enumerate(self.finders):
+            start = ahead[k]
+            if start is None or 0 <= start < pos:
+                m = finder.search(text, pos)
+                start = ahead[k] = m.start() if m else -1
+            if start >= 0 and (best < 0 or start < best):
+                best = start
+        return best
 
 
 def _first_letter_splits(term: str) -> bool:

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from nlp.components.identity_names import given_skeleton, ko_given_skeleton
-from nlp.context import AnyTerm, compile_terms, load_toml, to_ascii_digits
+from nlp.context import AnyTerm, MatchScan, compile_terms, load_toml, to_ascii_digits
 
 MONTHS = {m: i for i, ms in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
@@ -124,8 +124,15 @@ def find_dates(text: str, lang: str) -> list[dict[str, Any]]:
     text = to_ascii_digits(text)
     out: list[dict[str, Any]] = []
     taken: list[tuple[int, int]] = []
-    for pattern, shape in KO_DATES if lang == "ko" else EN_DATES:
-        for m in pattern.finditer(text):
+    table = KO_DATES if lang == "ko" else EN_DATES
+    if lang == "ko":  # digit-led patterns: the regex engine skips ahead for each one alone
+        found = [list(p.finditer(text)) for p, _ in table]
+    else:
+        found = [[] for _ in table]
+        for i, m in _en_date_scan().matches(text):
+            found[i].append(m)
+    for (_, shape), matches in zip(table, found):
+        for m in matches:
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
             mention = _date_parts(m.groups(), shape)
@@ -134,6 +141,14 @@ def find_dates(text: str, lang: str) -> list[dict[str, Any]]:
             taken.append((m.start(), m.end()))
             out.append({"text": m.group(0), "start": m.start(), "end": m.end(), **mention})
     return sorted(out, key=lambda d: d["start"])
+
+
+@cache
+def _en_date_scan() -> MatchScan:
+    """The English date patterns' matches from one pass (one alternation finds where any of them matches)."""
+    patterns = [p for p, _ in EN_DATES]
+    # The ISO pattern has only digits and '-', which case cannot change: one case-insensitive finder serves.
+    return MatchScan(patterns, [re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)])
 
 
 def _date_parts(groups: tuple[str | None, ...], shape: str) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from spacy.tokens import Doc
 from nlp.components import places
 from nlp.context import (
     AnyTerm,
+    MatchScan,
     compile_terms,
     doc_text,
     load_toml,
@@ -32,7 +33,7 @@ def _tables(lang: str) -> dict[str, Any]:
     kw = load_toml("keywords.toml")
     count = kw["count"]
     nouns = count["en_nouns"] if lang == "en" else count["ko_nouns"] if lang == "ko" else "នាក់"
-    return {
+    tables: dict[str, Any] = {
         "core": compile_terms(kw["relevance"]["core"][lang], lang),
         "context": compile_terms(kw["relevance"]["context"][lang], lang),
         "core_test": AnyTerm(kw["relevance"]["core"][lang], lang),
@@ -61,6 +62,8 @@ def _tables(lang: str) -> dict[str, Any]:
         "numbers": count["en_numbers"],
         "any_type": AnyTerm([t for v in kw["types"].values() for t in v[lang]], lang),
     }
+    tables["type_scan"] = MatchScan(list(tables["types"].values()), tables["any_type"].patterns)
+    return tables
 
 
 def _count_regex(lang: str, nouns: str, numbers: dict[str, int]) -> re.Pattern[str]:
@@ -103,15 +106,16 @@ def incident_types(text: str, lang: str, title: str | None = None) -> list[str]:
         return []
     paid = bool(tables["paid_release"].search(full))
     found: set[str] = set()
-    for name, pattern in tables["types"].items():
-        for m in pattern.finditer(full):
-            s_start, s_end = sentence_bounds(full, m.start())
-            cue = Cue(name, m.start() - s_start, m.end() - s_start, lang)
-            label = _reported_type(cue, full[s_start:s_end], tables, paid)
-            if label:
-                found.add(label)
-                if label == name:
-                    break
+    names = list(tables["types"])
+    done: set[int] = set()  # types whose own cue has been reported: their later cues add nothing
+    for i, m in tables["type_scan"].matches(full, done):  # each type's cues, as its finditer gives them
+        s_start, s_end = sentence_bounds(full, m.start())
+        cue = Cue(names[i], m.start() - s_start, m.end() - s_start, lang)
+        label = _reported_type(cue, full[s_start:s_end], tables, paid)
+        if label:
+            found.add(label)
+            if label == names[i]:
+                done.add(i)
     return [t for t in INCIDENT_TYPES if t in found]
 
 
