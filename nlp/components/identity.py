@@ -125,12 +125,9 @@ def find_dates(text: str, lang: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     taken: list[tuple[int, int]] = []
     table = KO_DATES if lang == "ko" else EN_DATES
-    if lang == "ko":  # digit-led patterns: the regex engine skips ahead for each one alone
-        found = [list(p.finditer(text)) for p, _ in table]
-    else:
-        found = [[] for _ in table]
-        for i, m in _en_date_scan().matches(text):
-            found[i].append(m)
+    found: list[list[re.Match[str]]] = [[] for _ in table]
+    for i, m in _date_scan(lang).matches(text):
+        found[i].append(m)
     for (_, shape), matches in zip(table, found):
         for m in matches:
             if any(s < m.end() and m.start() < e for s, e in taken):
@@ -144,9 +141,13 @@ def find_dates(text: str, lang: str) -> list[dict[str, Any]]:
 
 
 @cache
-def _en_date_scan() -> MatchScan:
-    """The English date patterns' matches from one pass (one alternation finds where any of them matches)."""
-    patterns = [p for p, _ in EN_DATES]
+def _date_scan(lang: str) -> MatchScan:
+    """The date patterns' matches from one pass. Every Korean date starts at a digit or at 지난달, so
+    those are where to look; English ones are found by one alternation of them all."""
+    table = KO_DATES if lang == "ko" else EN_DATES
+    patterns = [p for p, _ in table]
+    if lang == "ko":
+        return MatchScan(patterns, [re.compile(r"\d"), re.compile("지난달")])
     # The ISO pattern has only digits and '-', which case cannot change: one case-insensitive finder serves.
     return MatchScan(patterns, [re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)])
 
