@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any, TypeVar, cast
@@ -83,10 +84,14 @@ def _merge(pieces: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 @lru_cache(maxsize=1)
 def get_kiwi() -> Any:
-    """One shared Kiwi analyser; typo and multi-word dictionaries off to save ~190 MB."""
+    """One shared Kiwi analyser; typo and multi-word dictionaries off to save ~190 MB. No worker threads
+    (num_workers=0): sentences are analysed in the calling thread, one at a time, with the same result;
+    handing each document's few sentences to a pool cost more than it saved on a busy machine."""
     from kiwipiepy import Kiwi
 
-    kiwi = Kiwi(load_typo_dict=False, load_multi_dict=False)
+    with warnings.catch_warnings():  # kiwipiepy notes that 0 meant "all cores" before 0.21: we mean none
+        warnings.simplefilter("ignore", DeprecationWarning)
+        kiwi = Kiwi(num_workers=0, load_typo_dict=False, load_multi_dict=False)
     kiwi.tokenize("캄보디아에서")  # the first call pays a one-off warm-up
     return kiwi
 
@@ -115,7 +120,8 @@ class KoreanTokenizer:
         sentences = [(m.start(), m.end()) for m in _KO_SENT.finditer(text)]
         wanted = [self._wants_kiwi(text[start:end]) for start, end in sentences]
         analysed = [text[start:end] for (start, end), want in zip(sentences, wanted) if want]
-        results = iter(get_kiwi().tokenize(analysed) if analysed else ())
+        kiwi = get_kiwi()
+        results = (kiwi.tokenize(sentence) for sentence in analysed)
         merged: list[tuple[int, int]] = []
         tags: dict[int, str] = {}
         for (base, end), want in zip(sentences, wanted):
