@@ -48,6 +48,8 @@ _KO_SURNAME_AGE = re.compile(r"(?<![가-힣])([가-힣])\s?모\s?(?:씨|군|양)
 _KO_SURNAME = re.compile(r"(?<![가-힣])([가-힣])(?:\s?모\s?(?:씨|군|양)|씨(?=[은는이가을를의와과도에께]|[^가-힣]|$))")
 _KO_INITIAL = re.compile(r"(?<![A-Za-z])([A-Z])\s?씨(?:\s?\((\d{1,2}))?")
 _KO_NAME_AGE = re.compile(r"(?<![가-힣])([가-힣]{3})\s?\((\d{1,2})[·,)세]")
+_BRACKETED_AGE = re.compile(r"\(\d")  # in every _KO_SURNAME_AGE and _KO_NAME_AGE match
+_SURNAME_MARK = re.compile("모|씨")  # in every _KO_SURNAME and _KO_SURNAME_AGE match
 _EN_TITLE_INITIAL = re.compile(r"\b(?:Mr|Ms|Mrs|Miss)\.? ([A-Z])\b(?![.'\w])")
 _EN_AGE_INITIAL = re.compile(r"\b(\d{1,2})-year-old (?:[a-z]+ ){0,2}(?:surnamed |identified as |only as )?([A-Z])\b(?![.'\w])")
 _EN_SURNAMED = re.compile(r"\bsurnamed ([A-Z][a-z]+)")
@@ -100,10 +102,22 @@ def _count_pattern(lang: str) -> re.Pattern[str]:
 
 
 @cache
-def _en_name_pattern() -> re.Pattern[str]:
+def _en_names() -> str:
     _, en = surname_keys()
-    names = "|".join(sorted((n.capitalize() for n in en if len(n) > 1), key=len, reverse=True))
+    return "|".join(sorted((n.capitalize() for n in en if len(n) > 1), key=len, reverse=True))
+
+
+@cache
+def _en_name_pattern() -> re.Pattern[str]:
+    names = _en_names()
     return re.compile(rf"(?<![A-Z]{{2}} )\b({names})(?: \((\d{{1,2}})\)|, (\d{{1,2}}),| ([A-Z][a-z]+(?:-[a-z]+)?)\b)")
+
+
+@cache
+def _en_name_scan() -> MatchScan:
+    """_en_name_pattern's matches; each starts with a surname, which a bare alternation of the names
+    finds with the regex engine's first-letter skipping (the look-behind in front stops it)."""
+    return MatchScan([_en_name_pattern()], [re.compile(_en_names())])
 
 
 @cache
@@ -191,24 +205,27 @@ def find_people(text: str, lang: str) -> list[dict[str, Any]]:
                     "given": given, "age": int(age) if age else None})
 
     if lang == "ko":
-        for m in _KO_SURNAME_AGE.finditer(text):
+        # Each pattern needs a literal the regex engine finds fast: look for it first (the same matches).
+        bracketed_age, marked = bool(_BRACKETED_AGE.search(text)), bool(_SURNAME_MARK.search(text))
+        for m in _KO_SURNAME_AGE.finditer(text) if bracketed_age and marked else ():
             if m.group(1) in ko_keys:
                 add(m, "surname", ko_keys[m.group(1)], m.group(2))
-        for m in _KO_SURNAME.finditer(text):
+        for m in _KO_SURNAME.finditer(text) if marked else ():
             if m.group(1) in ko_keys and not _overlaps(out, m):
                 add(m, "surname", ko_keys[m.group(1)])
         for m in _ko_surname_role().finditer(text):
             if m.group(1) in ko_keys and not _overlaps(out, m):
                 add(m, "surname", ko_keys[m.group(1)])
-        for m in _KO_INITIAL.finditer(text):
+        for m in _KO_INITIAL.finditer(text) if "씨" in text else ():
             add(m, "initial", m.group(1).lower(), m.group(2))
-        for m in list(_KO_NAME_AGE.finditer(text)) + list(_ko_role_name().finditer(text)):
+        name_ages = list(_KO_NAME_AGE.finditer(text)) if bracketed_age else []
+        for m in name_ages + list(_ko_role_name().finditer(text)):
             name = m.group(1)
             if name[0] in ko_keys and name[-1] not in "당부청군" and not _overlaps(out, m):
                 age = m.group(2) if m.re is _KO_NAME_AGE else None
                 add(m, "name", ko_keys[name[0]], age, ko_given_skeleton(name[1:]))
         return out
-    for m in _en_name_pattern().finditer(text):
+    for _, m in _en_name_scan().matches(text):
         key = en_keys[m.group(1).lower()]
         if m.group(4):
             add(m, "name", key, None, given_skeleton(m.group(4)))
