@@ -20,7 +20,8 @@ def detect_language(text: str) -> str:
     sample = text[:_SAMPLE]
     counts = {"ko": _count(_HANGUL, sample), "km": _count(_KHMER, sample)}
     native = max(("ko", "km"), key=counts.__getitem__)
-    if counts[native] and counts[native] * 3 >= _count(_LATIN, sample):
+    # The scripts do not overlap, so Latin letters are at most the rest of the sample: often no need to count.
+    if counts[native] and (counts[native] * 4 >= len(sample) or counts[native] * 3 >= _count(_LATIN, sample)):
         return native
     return "en"
 
