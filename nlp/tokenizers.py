@@ -158,9 +158,12 @@ def rule_pieces(sentence: str, base: int) -> list[tuple[int, int]]:
     """Cheap split: Hangul/Latin/number runs and punctuation; a trailing particle goes apart.
     Sorted, non-empty and disjoint, as _merge leaves pieces."""
     out: list[tuple[int, int]] = []
+    cuts = _PARTICLE_CUT
     for m in _KO_PIECE.finditer(sentence):
         start, end = m.span()
-        cut = _particle_length(m.group())
+        cut = cuts.get(m.group())
+        if cut is None:
+            cut = _particle_length(m.group())
         if cut:
             out.append((base + start, base + end - cut))
             out.append((base + end - cut, base + end))
