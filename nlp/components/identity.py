@@ -231,12 +231,13 @@ def find_people(text: str, lang: str) -> list[dict[str, Any]]:
             add(m, "name", key, None, given_skeleton(m.group(4)))
         else:
             add(m, "surname", key, m.group(2) or m.group(3))
-    for m in _EN_SURNAMED.finditer(text):
+    # The three patterns below need "surnamed ", "Mr"/"Ms"/"Miss" and "-year-old ": a substring test first.
+    for m in _EN_SURNAMED.finditer(text) if "surnamed " in text else ():
         if m.group(1).lower() in en_keys and not _overlaps(out, m):
             add(m, "surname", en_keys[m.group(1).lower()])
-    for m in _EN_TITLE_INITIAL.finditer(text):
+    for m in _EN_TITLE_INITIAL.finditer(text) if "Mr" in text or "Ms" in text or "Miss" in text else ():
         add(m, "initial", m.group(1).lower())
-    for m in _EN_AGE_INITIAL.finditer(text):
+    for m in _EN_AGE_INITIAL.finditer(text) if "-year-old " in text else ():
         if m.group(2) not in ("I",):
             add(m, "initial", m.group(2).lower(), m.group(1))
     return out

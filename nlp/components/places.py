@@ -25,6 +25,7 @@ _EN_CAP = re.compile(r"\b[A-Z][A-Za-z]*(?:['’.][A-Za-z]+)*\.?")
 _POSSESSIVE = re.compile(r"['’]s$")
 _KO_WORD = re.compile(r"[가-힣A-Za-z]+")
 _MEMO_SIZE = 200_000  # words a per-word memo keeps before it starts afresh
+_UNSEEN: list[str] = []  # a memo miss (None is a remembered "no candidates")
 
 if not Span.has_extension("place"):
     Span.set_extension("place", default=None)
@@ -72,17 +73,16 @@ def _find_en(text: str, gaz: Gazetteer) -> list[PlaceHit]:
     pos = 0
     firsts: dict[str, list[str] | None] = gaz.memo.setdefault("en_firsts", {})
     for m in _EN_CAP.finditer(text):
-        if m.start() < pos:
-            continue
         word = m.group()
-        if word in firsts:
-            candidates = firsts[word]
-        else:
+        candidates = firsts.get(word, _UNSEEN)
+        if candidates is _UNSEEN:
             candidates = gaz.en_by_first.get(_POSSESSIVE.sub("", word).rstrip("."))
             if len(firsts) >= _MEMO_SIZE:
                 firsts.clear()
             firsts[word] = candidates
-        hit = _match_en(text, m.start(), candidates, gaz) if candidates else None
+        if not candidates or m.start() < pos:
+            continue
+        hit = _match_en(text, m.start(), candidates, gaz)
         if hit is None or _after_title(text, hit.start):
             continue
         if blocked is None:
@@ -227,7 +227,12 @@ def has_korean_place_candidate(text: str) -> bool:
     """True if some word starts with a Korean alias that the suffix rules alone cannot settle
     (an ambiguous name, or an unknown ending) — the words kiwi's POS tags are needed for."""
     gaz = load_gazetteer()
-    return any(_ko_word_scan(word, gaz).needs_tags for word in _KO_WORD.findall(text))
+    memo: dict[str, KoWordScan] = gaz.memo.setdefault("ko_words", {})
+    for word in _KO_WORD.findall(text):
+        scan = memo.get(word) or _ko_word_scan(word, gaz)
+        if scan.needs_tags:
+            return True
+    return False
 
 
 def _ko_prefix_hit(word: str, orig: str, base: int, off: int, gaz: Gazetteer,
