@@ -8,13 +8,18 @@ least JOIN_SCORE with no conflict with the story's founding report. See docs/STO
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
 from storage.identity_dates import resolve_dates
+from storage.identity_evidence import JOIN_SCORE, Comparison, Evidence, lead_factor
+from storage.identity_people import People, lead_conflict, people_from, recall_conflict
+from storage.identity_when import compare_when
 
-JOIN_SCORE = 3.25
+__all__ = ["JOIN_SCORE", "Comparison", "Evidence", "Incident", "compare", "compare_with_story", "incident_from_extraction",
+           "place_weight"]
+
 NEAR_AGE = 1  # 31 and 32: the same person a birthday later (or counted the Korean way)
 RANSOM_TOLERANCE = 0.25  # a won figure converted at another day's rate, or rounded ("2억 원"), is the same
 GENERIC_PLACES = frozenset({  # capitals and hubs named in most coverage: weak evidence
@@ -39,6 +44,7 @@ class Incident:
     published: date | None = None
     types: frozenset[str] = frozenset()
     places: dict[str, tuple[str, float, bool]] = field(default_factory=dict)  # key -> (name, weight, in lead)
+    place_countries: dict[str, str] = field(default_factory=dict)  # key of `places` -> its country
     provinces: frozenset[str] = frozenset()  # country/admin1 of the specific places named
     lead_provinces: frozenset[str] = frozenset()  # country/admin1 of those named in the lead
     sites: dict[str, bool] = field(default_factory=dict)  # site id / kind:x -> in lead
@@ -53,12 +59,32 @@ class Incident:
     sex: frozenset[str] = frozenset()  # female / male, as the lead tells
     lead_countries: frozenset[str] = frozenset()  # countries named in the lead
     sums_krw: tuple[float, ...] = ()  # sums of money named (damages, scam takings), in won
+    lead_people: frozenset[tuple[str, str, str, int | None]] = frozenset()  # those of `people` named in the lead
+    victim_ages: frozenset[int] = frozenset()  # every victim age nlp read, recalled people's too
+    lead_sums: frozenset[float] = frozenset()  # those of `sums_krw` named in the lead
+
+    @cached_property
+    def persons(self) -> People:
+        return People(self.people, self.lead_people, self.victim_ages)
 
     @cached_property
     def main_subject(self) -> frozenset[str]:
         """The specific places and named sites of the lead: what the report is mainly about."""
-        places = {name for name, w, lead in self.places.values() if lead and w >= 1.0}
-        return frozenset(places | {s for s, lead in self.sites.items() if lead and not s.startswith("kind:")})
+        return frozenset(name for names in self.subject_places.values() for name in names)
+
+    @cached_property
+    def subject_places(self) -> dict[str, frozenset[str]]:
+        """The lead's specific places at home (Korea: hometowns, police agencies) and abroad (towns and named
+        sites): a hometown and a site abroad tell of one case together; two hometowns, or two places
+        abroad, of two cases."""
+        out: dict[str, set[str]] = {}
+        for key, (name, w, lead) in self.places.items():
+            if lead and w >= 1.0:
+                out.setdefault("home" if self.place_countries.get(key) == "KR" else "abroad", set()).add(name)
+        sites = {s for s, lead in self.sites.items() if lead and not s.startswith("kind:")}
+        if sites:
+            out.setdefault("abroad", set()).update(sites)
+        return {k: frozenset(v) for k, v in out.items()}
 
     def identity_keys(self) -> set[str]:
         """Lookup keys for finding candidate stories without scanning the store."""
@@ -75,31 +101,6 @@ class Incident:
         return out
 
 
-@dataclass
-class Evidence:
-    name: str  # what is shared or conflicting, in words ("same site tuek-thla")
-    weight: float
-
-
-@dataclass
-class Comparison:
-    evidence: list[Evidence] = field(default_factory=list)
-    conflicts: list[Evidence] = field(default_factory=list)
-
-    @property
-    def score(self) -> float:
-        return round(sum(e.weight for e in self.evidence) - sum(c.weight for c in self.conflicts), 3)
-
-    @property
-    def joins(self) -> bool:
-        return self.score >= JOIN_SCORE
-
-    def explain(self) -> str:
-        parts = [f"{e.name} (+{e.weight:g})" for e in self.evidence]
-        parts += [f"{c.name} (-{c.weight:g})" for c in self.conflicts]
-        return f"score {self.score:g}: " + ("; ".join(parts) if parts else "nothing shared")
-
-
 def incident_from_extraction(doc_id: int, extraction: dict[str, Any], published: datetime | None,
                              lang: str = "") -> Incident:
     """Reduce nlp's extraction dict of one report (and its publication time) to its identity facts."""
@@ -108,23 +109,29 @@ def incident_from_extraction(doc_id: int, extraction: dict[str, Any], published:
     pub = published.date() if published else None
     mentions = ident.get("dates") or []
     days, months = resolve_dates(mentions, pub)
+    victim_ages = frozenset(int(a["value"]) for a in extraction.get("victim_ages") or [] if a.get("value") is not None)
+    persons = people_from(ident.get("people") or [], victim_ages)
+    recalled_ages = {p[3] for p in persons.recalled} - {p[3] for p in persons.subjects}
+    sums = [x for x in ident.get("sums") or [] if x.get("krw")]
     return Incident(
         doc_id=doc_id, lang=lang or extraction.get("lang") or "", published=pub,
         types=frozenset(extraction.get("incident_types") or []),
         places=_places(extraction.get("places") or [], lead),
+        place_countries={_place_key(p): p.get("country") or "" for p in extraction.get("places") or []},
         provinces=_provinces(extraction.get("places") or [], None),
         lead_provinces=_provinces(extraction.get("places") or [], lead),
         sites={s["id"]: bool(s.get("lead")) for s in ident.get("sites") or []},
-        ages=frozenset(int(a["value"]) for a in extraction.get("victim_ages") or [] if a.get("value") is not None),
+        ages=frozenset(int(a["value"]) for a in extraction.get("victim_ages") or []
+                       if a.get("value") is not None and int(a["value"]) not in recalled_ages),
         age_ranges=frozenset((int(r["low"]), int(r["high"])) for r in extraction.get("victim_age_ranges") or []
                              if r.get("low") is not None and r.get("high") is not None),
         ransoms=tuple(sorted({round(float(r["usd"]), 2) for r in extraction.get("ransoms") or [] if r.get("usd")})),
         counts=_counts(ident.get("counts") or [], extraction.get("victim_count")),
-        people=tuple(sorted({(p["kind"], p["key"], p.get("given") or "", p.get("age")) for p in ident.get("people") or []},
-                            key=str)),
+        people=persons.named, lead_people=persons.lead, victim_ages=victim_ages,
         days=days, months=months, undated=tuple(mentions) if pub is None else (),
         sex=frozenset(ident.get("sex") or []),
-        sums_krw=tuple(sorted({float(x["krw"]) for x in ident.get("sums") or [] if x.get("krw")})),
+        sums_krw=tuple(sorted({float(x["krw"]) for x in sums})),
+        lead_sums=frozenset(float(x["krw"]) for x in sums if x.get("lead")),
         lead_countries=frozenset(p["country"] for p in extraction.get("places") or []
                                  if p.get("country") and p.get("start") is not None and int(p["start"]) < lead),
     )
@@ -137,10 +144,14 @@ def _places(places: list[dict[str, Any]], lead: int) -> dict[str, tuple[str, flo
         weight = place_weight(p)
         if not name or weight <= 0:
             continue
-        key = f"g{p['geonameid']}" if p.get("geonameid") else f"{p.get('country') or ''}/{name}".lower()
+        key = _place_key(p)
         in_lead = p.get("start") is None or int(p["start"]) < lead or out.get(key, ("", 0, False))[2]
         out[key] = (name, weight, in_lead)
     return out
+
+
+def _place_key(p: dict[str, Any]) -> str:
+    return f"g{p['geonameid']}" if p.get("geonameid") else f"{p.get('country') or ''}/{p.get('name') or ''}".lower()
 
 
 def _provinces(places: list[dict[str, Any]], lead: int | None) -> frozenset[str]:
@@ -156,7 +167,7 @@ def place_weight(place: dict[str, Any]) -> float:
     name = place.get("name") or ""
     if place.get("kind") == "country" or (not place.get("admin1") and _is_country(name)):
         return 0.0
-    if name in GENERIC_PLACES:
+    if name in GENERIC_PLACES or not place.get("country"):  # no country: a region or river across borders
         return 0.3
     if place.get("kind") in ("admin1", "province") or (name == place.get("admin1") and not place.get("geonameid")):
         return 0.6  # a province (a city of the same name has a gazetteer id: Kampot, Busan)
@@ -183,13 +194,10 @@ def _counts(counts: list[dict[str, Any]], victim_count: int | None) -> dict[int,
 def compare(a: Incident, b: Incident) -> Comparison:
     """Everything two reports share or contradict, each a named piece of evidence with its weight."""
     c = Comparison()
-    if a.main_subject and b.main_subject and not (a.main_subject & b.main_subject) and not (
-            a.lead_provinces & b.lead_provinces):  # a town and its province ("Yecheon", "경북"): one subject
-        c.conflicts.append(Evidence(f"leads about {'/'.join(sorted(a.main_subject))} vs "
-                                    f"{'/'.join(sorted(b.main_subject))}", 2.0))
+    _compare_leads(a, b, c)
     _compare_where(a, b, c)
     _compare_who(a, b, c)
-    _compare_when(a, b, c)
+    compare_when(a, b, c)
     _compare_how_much(a, b, c)
     shared = sorted((a.types & b.types) & PEOPLE_TYPES)
     if shared:
@@ -197,10 +205,18 @@ def compare(a: Incident, b: Incident) -> Comparison:
     return c
 
 
-def _lead_factor(x: bool, y: bool) -> float:
-    """A fact in the lead (title, first lines) of both reports counts fully; in one lead 0.75; a fact
-    both mention only in passing (background, another case recalled) 0.4."""
-    return 1.0 if (x and y) else 0.75 if (x or y) else 0.4
+def _compare_leads(a: Incident, b: Incident, c: Comparison) -> None:
+    """Leads about different specific places or sites, or different people: two subjects. Each report may
+    mention the other's case in passing; what one lead shares only with the other's body then weighs little."""
+    comparable = set(a.subject_places) & set(b.subject_places)  # both at home, or both abroad
+    if comparable and not (a.main_subject & b.main_subject) and not (
+            a.lead_provinces & b.lead_provinces):  # a town and its province ("Yecheon", "경북"): one subject
+        c.conflicts.append(Evidence(f"leads about {'/'.join(sorted(a.main_subject))} vs "
+                                    f"{'/'.join(sorted(b.main_subject))}", 2.0))
+    people = lead_conflict(a.persons, b.persons)
+    if people:
+        c.conflicts.append(Evidence(*people))
+    c.leads_apart = bool(c.conflicts)
 
 
 def _compare_where(a: Incident, b: Incident, c: Comparison) -> None:
@@ -208,7 +224,7 @@ def _compare_where(a: Incident, b: Incident, c: Comparison) -> None:
     total = 0.0
     for key in shared:
         name, weight, lead_a = a.places[key]
-        w = weight * _lead_factor(lead_a, b.places[key][2])
+        w = weight * lead_factor(lead_a, b.places[key][2], c.leads_apart)
         if total + w > 4.0:
             break
         total += w
@@ -219,7 +235,7 @@ def _compare_where(a: Incident, b: Incident, c: Comparison) -> None:
             c.evidence.append(Evidence(f"same province {provinces[0].split('/', 1)[1]}", 0.6))
     kinds = 0.0
     for site in sorted(set(a.sites) & set(b.sites)):
-        factor = _lead_factor(a.sites[site], b.sites[site])
+        factor = lead_factor(a.sites[site], b.sites[site], c.leads_apart)
         if not site.startswith("kind:"):
             c.evidence.append(Evidence(f"same site {site}", round(3.5 * factor, 2)))
         elif site not in WEAK_SITE_KINDS and kinds < 1.0:
@@ -237,14 +253,27 @@ def _compare_who(a: Incident, b: Incident, c: Comparison) -> None:
         if n < 3 or counted >= 3.0:
             continue
         base = 0.75 if n < 5 else 1.0 if (n % 10 == 0 and n <= 100) else 1.5 if n < 20 else 2.5
-        w = round(base * _lead_factor(a.counts[n], b.counts[n]), 2)
+        w = round(base * lead_factor(a.counts[n], b.counts[n], c.leads_apart), 2)
         counted += w
         c.evidence.append(Evidence(f"same number of people {n}", w))
+    if not counted:
+        _compare_revised_counts(a, b, c)
     _compare_people(a, b, c)
     if len(a.sex) == 1 and a.sex == b.sex:
         c.evidence.append(Evidence(f"both {next(iter(a.sex))}", 1.0 if "female" in a.sex else 0.3))
     elif len(a.sex) == 1 and len(b.sex) == 1:
         c.conflicts.append(Evidence(f"{next(iter(a.sex))} vs {next(iter(b.sex))}", 1.5))
+
+
+def _compare_revised_counts(a: Incident, b: Incident, c: Comparison) -> None:
+    """Counts a report revised (20 arrested, then 19 questioned; 63 then 64 repatriated): large numbers a
+    few apart, in a lead, weigh half an exact match."""
+    near = [(n, m) for n in a.counts for m in b.counts if min(n, m) >= 10 and n != m
+            and abs(n - m) <= max(1, round(0.05 * max(n, m))) and (a.counts[n] or b.counts[m])]
+    if near:
+        n, m = max(near)
+        w = round(0.5 * lead_factor(a.counts[n], b.counts[m], c.leads_apart), 2)
+        c.evidence.append(Evidence(f"about the same number of people {n}/{m}", w))
 
 
 def _compare_ages(a: Incident, b: Incident, c: Comparison) -> None:
@@ -272,12 +301,16 @@ def _ages_text(spans: list[tuple[int, int]]) -> str:
 
 
 def _compare_people(a: Incident, b: Incident, c: Comparison) -> None:
-    surnames = {k for kind, k, _, _ in a.people if kind != "initial"} & {k for kind, k, _, _ in b.people if kind != "initial"}
+    recalled = recall_conflict(a.persons, b.persons)
+    if recalled:
+        c.conflicts.append(Evidence(*recalled))
+    people_a, people_b = a.persons.counted, b.persons.counted  # people recalled from another case say nothing
+    surnames = {k for kind, k, _, _ in people_a if kind != "initial"} & {k for kind, k, _, _ in people_b if kind != "initial"}
     surname_weight = 1.5 if len(surnames) >= 2 else 0.75  # two people of the same surnames: a pair, not a name
     seen: set[str] = set()
     total = 0.0
-    for kind, key, given, age in a.people:
-        for kind2, key2, given2, age2 in b.people:
+    for kind, key, given, age in people_a:
+        for kind2, key2, given2, age2 in people_b:
             if key != key2 or total >= 4.5:
                 continue
             aged = age is not None and age2 is not None and abs(age - age2) <= NEAR_AGE
@@ -297,60 +330,15 @@ def _compare_people(a: Incident, b: Incident, c: Comparison) -> None:
                 c.evidence.append(Evidence(label, w))
 
 
-def _compare_when(a: Incident, b: Incident, c: Comparison) -> None:
-    a_days, a_months, b_days, b_months, assumed = _dates_for_pair(a, b)
-    pubs = {d for d in (a.published, b.published) if d}
-    day_weight = 0.0
-    shared_days = sorted(set(a_days) & set(b_days))
-    for d in shared_days:
-        base = 0.5 if d in pubs else 1.0 if d + timedelta(days=1) in pubs else 2.0
-        w = round(base * _lead_factor(a_days[d], b_days[d]) * (0.5 if assumed else 1.0), 2)
-        if day_weight + w <= 3.0:
-            day_weight += w
-            c.evidence.append(Evidence(f"same day {d.isoformat()}" + (" (undated report read as of then)"
-                                                                      if assumed else ""), w))
-    old = [m for m in sorted(set(a_months) & set(b_months)) if _months_before(m, pubs) >= 2]
-    if old and not shared_days:
-        m = old[0]
-        w = round(2.0 * _lead_factor(a_months[m], b_months[m]), 2)
-        c.evidence.append(Evidence(f"same earlier month {m[0]}-{m[1]:02d}", w))
-    if a.published and b.published:
-        gap = abs((a.published - b.published).days)
-        if gap <= 2:
-            c.evidence.append(Evidence("published within 2 days" if gap else "published the same day", 0.5))
-        elif gap <= 7:
-            c.evidence.append(Evidence(f"published {gap} days apart", 0.25))
-
-
-_Days = dict[date, bool]
-_Months = dict[tuple[int, int], bool]
-
-
-def _dates_for_pair(a: Incident, b: Incident) -> tuple[_Days, _Months, _Days, _Months, bool]:
-    """Each side's days and months; an undated report's mentions are read as if it were published when
-    the other was (weaker evidence, marked 'assumed')."""
-    if a.published is None and b.published is not None and a.undated:
-        days, months = resolve_dates(list(a.undated), b.published)
-        return days, months, b.days, b.months, True
-    if b.published is None and a.published is not None and b.undated:
-        days, months = resolve_dates(list(b.undated), a.published)
-        return a.days, a.months, days, months, True
-    return a.days, a.months, b.days, b.months, False
-
-
-def _months_before(month: tuple[int, int], pubs: set[date]) -> int:
-    if not pubs:
-        return 0
-    first = min(pubs)
-    return (first.year - month[0]) * 12 + first.month - month[1]
-
-
 def _compare_how_much(a: Incident, b: Incident, c: Comparison) -> None:
-    sums = [x for x in a.sums_krw for y in b.sums_krw if abs(x - y) <= RANSOM_TOLERANCE * max(x, y)]
+    sums = sorted(((x, y) for x in a.sums_krw for y in b.sums_krw if abs(x - y) <= RANSOM_TOLERANCE * max(x, y)),
+                  key=lambda xy: (-lead_factor(xy[0] in a.lead_sums, xy[1] in b.lead_sums, c.leads_apart), -xy[0]))
     if sums:
-        weight = 2.5 if sums[0] >= 1e10 else 2.0 if sums[0] >= 1e9 else 1.0  # the larger, the rarer
-        amount = f"{sums[0] / 1e9:.1f} billion" if sums[0] >= 1e9 else f"{sums[0] / 1e6:.0f} million"
-        c.evidence.append(Evidence(f"same sum ~{amount} won", weight))
+        x, y = sums[0]
+        weight = 2.5 if x >= 1e10 else 2.0 if x >= 1e9 else 1.0  # the larger, the rarer
+        amount = f"{x / 1e9:.1f} billion" if x >= 1e9 else f"{x / 1e6:.0f} million"
+        factor = lead_factor(x in a.lead_sums, y in b.lead_sums, c.leads_apart)  # a sum in the lead is what the report is about
+        c.evidence.append(Evidence(f"same sum ~{amount} won", round(weight * factor, 2)))
     if not (a.ransoms and b.ransoms):
         return
     same = [(x, y) for x in a.ransoms for y in b.ransoms if abs(x - y) <= RANSOM_TOLERANCE * max(x, y)]

@@ -20,7 +20,9 @@ NUMBER_WORDS = {w: i for i, w in enumerate(
     ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
 NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "dozen": 12, "a dozen": 12})
 MAX_COUNT = 100_000
-LEAD_CHARS = {"ko": 220, "km": 260}  # the lead: what a report is mainly about (English: 400 characters)
+# the lead: what a report is mainly about (title and first lines; English takes ~2.3 times Korean's characters
+# to tell as much, and its wire copy often opens with a dateline and a headline of 100 characters)
+LEAD_CHARS = {"ko": 220, "km": 260, "en": 500}
 
 _MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
@@ -44,11 +46,21 @@ KO_DATES = [
     (re.compile(r"(?<![\d.년월])(\d{1,2})\s?월(?!\s?\d)(?!\s?(?:간|동안|여|째|만|부터\s?\d))"), "m"),
     (re.compile(r"(?<![\d.월])(\d{1,2})\s?일(?!\s?(?:간|동안|째|만에|이내|안에|씩))"), "d"),
 ]
+KM_MONTHS = {m: i for i, m in enumerate(("មករា", "កុម្ភៈ", "មីនា", "មេសា", "ឧសភា", "មិថុនា", "កក្កដា", "សីហា",
+                                           "កញ្ញា", "តុលា", "វិច្ឆិកា", "ធ្នូ"), start=1)}
+_KM_MON = "(" + "|".join(KM_MONTHS) + ")"
+KM_DATES = [  # ថ្ងៃទី២១ ខែវិច្ឆិកា ឆ្នាំ២០១៩: the 21st of November 2019 (digits made ASCII first)
+    (re.compile(rf"ថ្ងៃទី\s?(\d{{1,2}})\s?ខែ\s?{_KM_MON}\s?ឆ្នាំ\s?(\d{{4}})"), "dmy"),
+    (re.compile(rf"ថ្ងៃទី\s?(\d{{1,2}})\s?ខែ\s?{_KM_MON}"), "dm"),
+    (re.compile(rf"ខែ\s?{_KM_MON}\s?ឆ្នាំ\s?(\d{{4}})"), "my"),
+    (re.compile(rf"ខែ\s?{_KM_MON}()"), "my"),
+    (re.compile(r"ថ្ងៃទី\s?(\d{1,2})"), "d"),
+]
 _KO_SURNAME_AGE = re.compile(r"(?<![가-힣])([가-힣])\s?모\s?(?:씨|군|양)?\s?\((\d{1,2})")
 _KO_SURNAME = re.compile(r"(?<![가-힣])([가-힣])(?:\s?모\s?(?:씨|군|양)|씨(?=[은는이가을를의와과도에께]|[^가-힣]|$))")
-_KO_INITIAL = re.compile(r"(?<![A-Za-z])([A-Z])\s?씨(?:\s?\((\d{1,2}))?")
+_KO_INITIAL = re.compile(r"(?<![A-Za-z])([A-Z])(?:\s?씨(?:\s?\((\d{1,2}))?|\s?\((\d{1,2})[)·,세])")  # A씨(22), B(26)씨
 _KO_NAME_AGE = re.compile(r"(?<![가-힣])([가-힣]{3})\s?\((\d{1,2})[·,)세]")
-_BRACKETED_AGE = re.compile(r"\(\d")  # in every _KO_SURNAME_AGE and _KO_NAME_AGE match
+_BRACKETED_AGE = re.compile(r"\(\d")  # in every _KO_SURNAME_AGE and _KO_NAME_AGE match, and _KO_INITIAL without 씨
 _SURNAME_MARK = re.compile("모|씨")  # in every _KO_SURNAME and _KO_SURNAME_AGE match
 _EN_TITLE_INITIAL = re.compile(r"\b(?:Mr|Ms|Mrs|Miss)\.? ([A-Z])\b(?![.'\w])")
 _EN_AGE_INITIAL = re.compile(r"\b(\d{1,2})-year-old (?:[a-z]+ ){0,2}(?:surnamed |identified as |only as )?([A-Z])\b(?![.'\w])")
@@ -92,6 +104,11 @@ def _site_lang(lang: str) -> str:
 
 
 @cache
+def _site_aliases() -> frozenset[str]:
+    return frozenset(a.lower() for aliases in _data()["sites"].values() for a in aliases)
+
+
+@cache
 def _count_pattern(lang: str) -> re.Pattern[str]:
     nouns = "|".join(re.escape(n) for n in sorted(_data()["people"].get(lang, []), key=len, reverse=True))
     if lang == "en":
@@ -123,7 +140,7 @@ def _en_name_scan() -> MatchScan:
 @cache
 def _ko_role_name() -> re.Pattern[str]:
     roles = "|".join(sorted(_data()["ko_roles"], key=len, reverse=True))
-    return re.compile(rf"(?<![가-힣])([가-힣]{{3}}) (?:[가-힣]{{1,8}} ){{0,2}}?[가-힣]{{0,3}}(?:{roles})")
+    return re.compile(rf"(?<![가-힣])([가-힣]{{3}}) (?:[가-힣]{{1,8}} ){{0,2}}?[가-힣]{{0,3}}(?:{roles})(?![관실])")
 
 
 @cache
@@ -138,10 +155,13 @@ def find_dates(text: str, lang: str) -> list[dict[str, Any]]:
     text = to_ascii_digits(text)
     out: list[dict[str, Any]] = []
     taken: list[tuple[int, int]] = []
-    table = KO_DATES if lang == "ko" else EN_DATES
-    found: list[list[re.Match[str]]] = [[] for _ in table]
-    for i, m in _date_scan(lang).matches(text):
-        found[i].append(m)
+    table = KO_DATES if lang == "ko" else KM_DATES if lang == "km" else EN_DATES
+    if lang == "km":
+        found = [list(p.finditer(text)) for p, _ in table]
+    else:
+        found = [[] for _ in table]
+        for i, m in _date_scan(lang).matches(text):
+            found[i].append(m)
     for (_, shape), matches in zip(table, found):
         for m in matches:
             if any(s < m.end() and m.start() < e for s, e in taken):
@@ -156,8 +176,8 @@ def find_dates(text: str, lang: str) -> list[dict[str, Any]]:
 
 @cache
 def _date_scan(lang: str) -> MatchScan:
-    """The date patterns' matches from one pass. Every Korean date starts at a digit or at 지난달, so
-    those are where to look; English ones are found by one alternation of them all."""
+    """The Korean or English date patterns' matches from one pass. Every Korean date starts at a digit or
+    at 지난달, so those are where to look; English ones are found by one alternation of them all."""
     table = KO_DATES if lang == "ko" else EN_DATES
     patterns = [p for p, _ in table]
     if lang == "ko":
@@ -177,11 +197,11 @@ def _date_parts(groups: tuple[str | None, ...], shape: str) -> dict[str, Any] | 
     elif shape == "md" and g[0] and g[0].isdigit():
         mo, d = int(g[0]), int(g[1])  # type: ignore[arg-type]
     elif shape in ("md", "mdy"):
-        mo, d, y = MONTHS[g[0].lower()], int(g[1]), int(g[2]) if len(g) > 2 and g[2] else None  # type: ignore[union-attr,arg-type]
+        mo, d, y = _month(g[0]), int(g[1]), int(g[2]) if len(g) > 2 and g[2] else None  # type: ignore[arg-type]
     elif shape in ("dm", "dmy"):
-        d, mo, y = int(g[0]), MONTHS[g[1].lower()], int(g[2]) if len(g) > 2 and g[2] else None  # type: ignore[union-attr,arg-type]
+        d, mo, y = int(g[0]), _month(g[1]), int(g[2]) if len(g) > 2 and g[2] else None  # type: ignore[arg-type]
     elif shape == "my":
-        mo, y = MONTHS[g[0].lower()], int(g[1]) if g[1] else None  # type: ignore[union-attr]
+        mo, y = _month(g[0]), int(g[1]) if g[1] else None
     elif shape == "m":
         mo = int(g[0])  # type: ignore[arg-type]
     elif shape in ("d", "last_month_d"):
@@ -193,6 +213,10 @@ def _date_parts(groups: tuple[str | None, ...], shape: str) -> dict[str, Any] | 
     if y is not None and not 1990 <= y <= 2100:
         return None
     return {"year": y, "month": mo, "day": d, "weekday": wd, "month_offset": offset}
+
+
+def _month(name: str | None) -> int:
+    return KM_MONTHS.get(name or "") or MONTHS[(name or "").lower()]
 
 
 def find_people(text: str, lang: str) -> list[dict[str, Any]]:
@@ -216,17 +240,19 @@ def find_people(text: str, lang: str) -> list[dict[str, Any]]:
         for m in _ko_surname_role().finditer(text):
             if m.group(1) in ko_keys and not _overlaps(out, m):
                 add(m, "surname", ko_keys[m.group(1)])
-        for m in _KO_INITIAL.finditer(text) if "씨" in text else ():
-            add(m, "initial", m.group(1).lower(), m.group(2))
+        for m in _KO_INITIAL.finditer(text) if "씨" in text or bracketed_age else ():
+            add(m, "initial", m.group(1).lower(), m.group(2) or m.group(3))
         name_ages = list(_KO_NAME_AGE.finditer(text)) if bracketed_age else []
         for m in name_ages + list(_ko_role_name().finditer(text)):
             name = m.group(1)
-            if name[0] in ko_keys and name[-1] not in "당부청군" and not _overlaps(out, m):
+            if name[0] in ko_keys and _may_be_name(name, m) and not _overlaps(out, m):
                 age = m.group(2) if m.re is _KO_NAME_AGE else None
                 add(m, "name", ko_keys[name[0]], age, ko_given_skeleton(name[1:]))
         return out
     for _, m in _en_name_scan().matches(text):
         key = en_keys[m.group(1).lower()]
+        if m.group(4) and m.group(0).lower() in _site_aliases():  # Bang Lamung is a place, not Mr Bang
+            continue
         if m.group(4):
             add(m, "name", key, None, given_skeleton(m.group(4)))
         else:
@@ -241,6 +267,19 @@ def find_people(text: str, lang: str) -> list[dict[str, Any]]:
         if m.group(2) not in ("I",):
             add(m, "initial", m.group(2).lower(), m.group(1))
     return out
+
+
+# Endings of Korean words no given name has: verb and adjective forms (정확한, 석방된, 기다린, 도착해),
+# particles (이유로, 신문은), a team (전담팀). Some real names end in 한, 은, 인, 진 or 지: those endings are
+# refused only when other words stand between the word and the role ("정확한 사망 경위").
+_NEVER_NAME_END = frozenset("된던는을를로에서고게면며팀들당부청군")
+_APART_NAME_END = frozenset("한은인진지린해의도만")
+
+
+def _may_be_name(word: str, m: re.Match[str]) -> bool:
+    if word[-1] in _NEVER_NAME_END:
+        return False
+    return not (m.group(0).count(" ") > 1 and word[-1] in _APART_NAME_END)
 
 
 def _overlaps(found: list[dict[str, Any]], m: re.Match[str]) -> bool:
@@ -329,7 +368,7 @@ def find_sums(text: str, lang: str) -> list[dict[str, Any]]:
 def no_identity(lang: str) -> dict[str, Any]:
     """The identity of a report that can join no story (no incident cue, not relevant): no facts to look for."""
     return {"dates": [], "people": [], "sites": [], "counts": [], "sums": [], "incident_cue": False,
-            "lead_chars": LEAD_CHARS.get(lang, 400), "sex": []}
+            "lead_chars": LEAD_CHARS.get(lang, LEAD_CHARS["en"]), "sex": []}
 
 
 def find_identity(text: str, lang: str, title: str | None = None) -> dict[str, Any]:

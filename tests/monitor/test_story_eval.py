@@ -91,3 +91,24 @@ def test_real_dev_set_stays_above_the_pinned_floors() -> None:
     assert len(s.mixed_stories) <= floors["max_stories_mixing_events"], report
     for pair, floor in floors["lang_pair_f1"].items():
         assert s.by_lang_pair[pair].f1 + 1e-9 >= floor, f"{pair}\n{report}"
+
+
+def test_people_recalled_from_another_occurrence_do_not_join_it(invented) -> None:  # type: ignore[no-untyped-def]
+    # the ring's leaders arrested abroad; its launderers arrested at home weeks later, naming the leaders
+    # only in a closing paragraph: one ring, two occurrences
+    assert _together(invented, "g-ko-1", "g-en-1") and _together(invented, "g-en-2", "g-ko-2")
+    assert invented.story_of["g-ko-1"] != invented.story_of["g-ko-2"]
+
+
+def test_raids_in_one_district_months_apart_stay_apart_and_khmer_dates_count(invented) -> None:  # type: ignore[no-untyped-def]
+    assert _together(invented, "i-ko-1", "i-km-1")  # 지난 18일 and ថ្ងៃទី១៨ ខែកញ្ញា
+    assert invented.story_of["i-ko-1"] != invented.story_of["i-en-2"]
+
+
+def test_an_undated_wire_copy_meets_the_follow_up_that_dates_it(invented) -> None:  # type: ignore[no-untyped-def]
+    assert _together(invented, "j-ko-1", "j-ko-2")  # 지난 14일 (no date) and 지난달 14일 (a month later)
+
+
+def test_a_suspects_arrest_weeks_later_joins_the_victims_case_and_another_victim_stays_apart(invented) -> None:  # type: ignore[no-untyped-def]
+    assert _together(invented, "h-ko-1", "h-ko-2")  # the arrest's lead names the suspect, its body the victim
+    assert invented.story_of["h-ko-1"] != invented.story_of["h-ko-3"]  # same town, another victim

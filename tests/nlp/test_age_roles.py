@@ -28,6 +28,7 @@ KIDNAP_KO = "캄보디아에서 한국인이 납치됐다. "
     (KIDNAP_EN + "The singer, 31, entered a police station in Seoul for questioning.", "en", []),
     (KIDNAP_EN + "A 45-year-old Korean man went on trial on charges of running the compound.", "en", []),
     (KIDNAP_EN + "The court sentenced C, 31, and D, 30, to five years in prison.", "en", []),
+    (KIDNAP_EN + "The ring's masterminds, a couple identified as Seo (36) and Ha (33), remain at large.", "en", []),
     (KIDNAP_KO + "경찰은 피해자들을 현지로 보낸 알선책 정모(33)씨를 구속했다.", "ko", []),
     (KIDNAP_KO + "범행을 주도한 혐의로 기소된 박모(45)씨는 혐의를 부인했다.", "ko", []),
     (KIDNAP_EN + "The plant was built on what was, in this case, 3, 400 hectares of farmland.", "en", []),

@@ -16,6 +16,9 @@ from nlp.components.identity_names import given_skeleton, ko_given_skeleton
     ("He was taken on July 17 near the border", "en", [(None, 7, 17, 0)]),
     ("She left in August for a job", "en", [(None, 8, None, 0)]),
     ("Published: 21 Oct. 2025", "en", [(2025, 10, 21, 0)]),
+    ("ប៉ូលិសបានជួយសង្គ្រោះនៅថ្ងៃទី១៧ ខែតុលា ឆ្នាំ២០២៥", "km", [(2025, 10, 17, 0)]),
+    ("គាត់ត្រូវបានចាប់ខ្លួនកាលពីថ្ងៃទី៣ ខែសីហា", "km", [(None, 8, 3, 0)]),
+    ("កាលពីខែកក្កដា", "km", [(None, 7, None, 0)]),
 ])
 def test_date_mentions(text: str, lang: str, expected: list[tuple]) -> None:  # type: ignore[type-arg]
     found = [(d["year"], d["month"], d["day"], d["month_offset"]) for d in find_dates(text, lang)]
@@ -35,6 +38,8 @@ def test_people_surnames_initials_and_names_in_both_scripts() -> None:
     ko = find_people("총책 최모(35)씨와 B씨(27), 그리고 윤모 씨가 검거됐다. 한동훈 경정이 밝혔다.", "ko")
     got = {(p["kind"], p["key"], p["age"]) for p in ko}
     assert {("surname", "choi", 35), ("initial", "b", 27), ("surname", "yoon", None)} <= got
+    later = find_people("경찰은 C(26)씨 등 17명을 검거했다", "ko")  # the initial before the age: C(26)씨
+    assert [(p["kind"], p["key"], p["age"]) for p in later] == [("initial", "c", 26)]
     assert any(p["kind"] == "name" and p["key"] == "han" for p in ko)
     en = find_people("The leader, Choi (34), and a 27-year-old identified only as B were held.", "en")
     assert {("surname", "choi", 34), ("initial", "b", 27)} <= {(p["kind"], p["key"], p["age"]) for p in en}
@@ -75,3 +80,19 @@ def test_every_extraction_carries_identity_even_below_the_relevance_gate() -> No
     assert result.identity is not None and not result.identity["incident_cue"] and result.identity["sites"] == []
     held = nlp.extract("Two South Koreans were held captive at KK Park on July 4.", "en")
     assert "kk-park" in {s["id"] for s in held.identity["sites"]} and held.identity["incident_cue"]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("경찰은 정확한 사망 경위를 조사하고 있다", "ko"),  # 'exact circumstances of death': no Mr Jeong, inspector
+    ("현지 경찰은 석방된 경위를 살펴볼 계획이다", "ko"),
+    ("근무시간 전이라는 이유로 대사관에 들어가지 못했다", "ko"),
+    ("공동조사팀은 사기 범죄 전담팀 단장과 면담했다", "ko"),
+    ("police raided a pool villa in the Bang Lamung area", "en"),  # a place, not Mr Bang
+])
+def test_common_words_and_places_are_no_people(text: str, lang: str) -> None:
+    assert [p for p in find_people(text, lang) if p["kind"] == "name"] == []
+
+
+def test_names_with_their_roles_stay_people() -> None:
+    found = find_people("김병주 더불어민주당 최고위원과 오영훈 수사과장이 밝혔다", "ko")
+    assert {(p["key"], p["given"]) for p in found if p["kind"] == "name"} == {("kim", "pnkc"), ("oh", "nkhn")}
