@@ -88,6 +88,7 @@ class Gazetteer:
         for group in self.en_by_first.values():
             group.sort(key=len, reverse=True)
         self.ko_heads = {a[:2] for a in self.ko_folded} | {a for a in self.ko_folded if len(a) == 1}
+        self.memo: dict[str, Any] = {}  # look-up results the place scan keeps per word (nlp.components.places)
 
     def lookup(self, lang: str, alias: str) -> list[Place]:
         if lang == "ko":

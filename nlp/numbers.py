@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from nlp.context import parse_number, to_ascii_digits
+from nlp.context import MatchScan, parse_number, to_ascii_digits
 
 # A number starts where no digit, comma or point precedes it (so a long digit run is read once, not at
 # every offset); thousands groups of three, or a last group of two that lost a digit ('100,00').
@@ -103,10 +103,20 @@ def english_number(raw: str, scale: str | None) -> float | None:
     return None if value is None else round(value * _SCALE_EN.get((scale or "").lower(), 1.0), 2)
 
 
+# Where the amount patterns can start: a symbol, a currency code or a digit. One pass finds those places
+# (the regex engine skips ahead to them) and each pattern is tried there, rather than at every character.
+_EN_PATTERNS = (EN_SYMBOL, EN_CODE, EN_WORD)
+_EN_SCAN = MatchScan(list(_EN_PATTERNS), [re.compile(rf"U\.S\.|US\$|[$₩฿₱€£¥]|{_CODES}|\d")])
+_DIGIT_SCAN = {pattern: MatchScan([pattern], [re.compile(r"\d")]) for pattern in (KO_AMOUNT, KM_AMOUNT)}
+
+
 def _en_hits(text: str) -> list[MoneyHit]:
     hits = []
-    for pattern in (EN_SYMBOL, EN_CODE, EN_WORD):
-        for m in pattern.finditer(text):
+    found: list[list[re.Match[str]]] = [[] for _ in _EN_PATTERNS]
+    for i, m in _EN_SCAN.matches(text):
+        found[i].append(m)
+    for pattern, matches in zip(_EN_PATTERNS, found):
+        for m in matches:
             value = english_number(m.group("num"), m.group("scale") or m.group("abbr"))
             cur = m.group("cur")
             code = _SYMBOLS.get(cur.replace(" ", ""), _SYMBOLS.get(cur)) if pattern is EN_SYMBOL else \
@@ -118,7 +128,7 @@ def _en_hits(text: str) -> list[MoneyHit]:
 
 def _unit_hits(text: str, pattern: re.Pattern[str], reader, currencies: dict[str, str]) -> list[MoneyHit]:  # type: ignore[no-untyped-def]
     hits = []
-    for m in pattern.finditer(text):
+    for _, m in _DIGIT_SCAN[pattern].matches(text):
         value = reader(m.group("num"))
         if value:
             hits.append(MoneyHit(m.start("num"), m.end(), value, currencies[m.group("cur")]))

@@ -101,6 +101,7 @@ def extract(text: str, lang: str | None = None, *, title: str | None = None) -> 
     doc = nlp.make_doc(text)
     doc.user_data["title"] = title
     doc.user_data["deskwatch_text"] = text
+    doc.user_data["relevant"] = relevant
     for _, proc in nlp.pipeline:
         doc = proc(doc)
     extraction = doc_to_extraction(doc, code)

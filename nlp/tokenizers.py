@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any, TypeVar, cast
@@ -26,41 +27,48 @@ def doc_from_offsets(vocab: Vocab, text: str, pieces: Iterable[tuple[int, int]],
     `tags` (char offset → POS) are set on the tokens starting there, and kept in
     ``doc.user_data['ko_tags']`` as {start: (end, tag)} so components need not walk the tokens.
     """
+    return _doc_from_merged(vocab, text, _merge(pieces), tags)
+
+
+def _doc_from_merged(vocab: Vocab, text: str, merged: list[tuple[int, int]], tags: dict[int, str] | None) -> Doc:
+    """doc_from_offsets for pieces already sorted, non-empty and merged."""
     words: list[str] = []
-    starts: list[int] = []
     spaces: list[bool] = []
+    tagged: list[tuple[int, int, int, str]] = []  # token index, start, end, tag
     cursor = 0
-
-    def add_gap(gap: str) -> None:
-        for m in _WS.finditer(gap):
-            chunk = m.group()
-            if chunk.isspace() and chunk.startswith(" ") and words and not spaces[-1]:
-                spaces[-1] = True
-                chunk = chunk[1:]
-                if not chunk:
-                    continue
-            words.append(chunk)
-            spaces.append(False)
-            starts.append(-1)
-
-    for start, end in _merge(pieces):
+    for start, end in merged:
         if start > cursor:
-            add_gap(text[cursor:start])
+            if start - cursor == 1 and text[cursor] == " " and words and not spaces[-1]:
+                spaces[-1] = True  # the common gap, one space after a token: add_gap's first case
+            else:
+                _add_gap(text[cursor:start], words, spaces)
+        if tags and start in tags:
+            tagged.append((len(words), start, end, tags[start]))
         words.append(text[start:end])
         spaces.append(False)
-        starts.append(start)
         cursor = end
     if cursor < len(text):
-        add_gap(text[cursor:])
+        _add_gap(text[cursor:], words, spaces)
     doc = Doc(vocab, words=words, spaces=spaces)
     if tags:
-        found = {}
-        for i, start in enumerate(starts):
-            if start in tags:
-                doc[i].tag_ = tags[start]
-                found[start] = (start + len(words[i]), tags[start])
-        doc.user_data["ko_tags"] = found
+        for i, start, end, tag in tagged:
+            doc[i].tag_ = tag
+        doc.user_data["ko_tags"] = {start: (end, tag) for _, start, end, tag in tagged}
     return doc
+
+
+def _add_gap(gap: str, words: list[str], spaces: list[bool]) -> None:
+    """Text between pieces becomes whitespace and non-space tokens; a leading space is the previous
+    token's trailing space."""
+    for m in _WS.finditer(gap):
+        chunk = m.group()
+        if chunk.isspace() and chunk.startswith(" ") and words and not spaces[-1]:
+            spaces[-1] = True
+            chunk = chunk[1:]
+            if not chunk:
+                continue
+        words.append(chunk)
+        spaces.append(False)
 
 
 def _merge(pieces: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -76,16 +84,21 @@ def _merge(pieces: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 @lru_cache(maxsize=1)
 def get_kiwi() -> Any:
-    """One shared Kiwi analyser; typo and multi-word dictionaries off to save ~190 MB."""
+    """One shared Kiwi analyser; typo and multi-word dictionaries off to save ~190 MB. No worker threads
+    (num_workers=0): sentences are analysed in the calling thread, one at a time, with the same result;
+    handing each document's few sentences to a pool cost more than it saved on a busy machine."""
     from kiwipiepy import Kiwi
 
-    kiwi = Kiwi(load_typo_dict=False, load_multi_dict=False)
+    with warnings.catch_warnings():  # kiwipiepy notes that 0 meant "all cores" before 0.21: we mean none
+        warnings.simplefilter("ignore", DeprecationWarning)
+        kiwi = Kiwi(num_workers=0, load_typo_dict=False, load_multi_dict=False)
     kiwi.tokenize("캄보디아에서")  # the first call pays a one-off warm-up
     return kiwi
 
 
 _KO_SENT = re.compile(r"[^.!?\n]+[.!?]*[\"'”’)]*|\n+")
 _KO_PIECE = re.compile(r"[가-힣]+|[A-Za-z]+|\d+(?:[.,]\d+)*|[^\s가-힣A-Za-z\d]")
+_MEMO_SIZE = 200_000  # words remembered by the per-word memos before they start afresh
 _PARTICLES = frozenset(["에서", "에게", "으로", "부터", "까지", "에는", "에도", "에서는", "과", "와", "을", "를", "은", "는", "이", "가", "의", "에", "로", "도", "만"])
 
 
@@ -104,20 +117,24 @@ class KoreanTokenizer:
         self.vocab, self.morphology, self.cue = vocab, morphology, cue
 
     def __call__(self, text: str) -> Doc:
-        pieces: list[tuple[int, int]] = []
+        sentences = [(m.start(), m.end()) for m in _KO_SENT.finditer(text)]
+        wanted = [self._wants_kiwi(text[start:end]) for start, end in sentences]
+        analysed = [text[start:end] for (start, end), want in zip(sentences, wanted) if want]
+        kiwi = get_kiwi()
+        results = (kiwi.tokenize(sentence) for sentence in analysed)
+        merged: list[tuple[int, int]] = []
         tags: dict[int, str] = {}
-        analysed = [(m.start(), m.group()) for m in _KO_SENT.finditer(text) if self._wants_kiwi(m.group())]
-        results = get_kiwi().tokenize([sent for _, sent in analysed]) if analysed else []
-        done = set()
-        for (base, _), tokens in zip(analysed, results):
-            done.add(base)
-            for t in tokens:
-                pieces.append((base + t.start, base + t.start + t.len))
-                tags.setdefault(base + t.start, str(t.tag))
-        for m in _KO_SENT.finditer(text):
-            if m.start() not in done:
-                pieces.extend(rule_pieces(m.group(), m.start()))
-        return doc_from_offsets(self.vocab, text, pieces, tags)
+        for (base, end), want in zip(sentences, wanted):
+            if want:  # sentences are disjoint and in order: merging each one alone is merging all
+                pieces = []
+                for t in next(results):
+                    start = base + t.start
+                    pieces.append((start, start + t.len))
+                    tags.setdefault(start, str(t.tag))
+                merged.extend(_merge(pieces))
+            else:
+                merged.extend(rule_pieces(text[base:end], base))
+        return _doc_from_merged(self.vocab, text, merged, tags)
 
     def _wants_kiwi(self, sentence: str) -> bool:
         if not sentence.strip():
@@ -138,18 +155,37 @@ class KoreanTokenizer:
 
 
 def rule_pieces(sentence: str, base: int) -> list[tuple[int, int]]:
-    """Cheap split: Hangul/Latin/number runs and punctuation; a trailing particle goes apart."""
+    """Cheap split: Hangul/Latin/number runs and punctuation; a trailing particle goes apart.
+    Sorted, non-empty and disjoint, as _merge leaves pieces."""
     out: list[tuple[int, int]] = []
+    cuts = _PARTICLE_CUT
     for m in _KO_PIECE.finditer(sentence):
-        start, end, word = base + m.start(), base + m.end(), m.group()
-        particle = None
-        if "\uac00" <= word[0] <= "\ud7a3":
-            particle = next((word[-k:] for k in (3, 2, 1) if len(word) > k + 1 and word[-k:] in _PARTICLES), None)
-        if particle:
-            out.extend([(start, end - len(particle)), (end - len(particle), end)])
+        start, end = m.span()
+        cut = cuts.get(m.group())
+        if cut is None:
+            cut = _particle_length(m.group())
+        if cut:
+            out.append((base + start, base + end - cut))
+            out.append((base + end - cut, base + end))
         else:
-            out.append((start, end))
+            out.append((base + start, base + end))
     return out
+
+
+_PARTICLE_CUT: dict[str, int] = {}
+
+
+def _particle_length(word: str) -> int:
+    """Length of the particle a Hangul word ends in (longest first), 0 if none; memoised per word."""
+    cut = _PARTICLE_CUT.get(word)
+    if cut is None:
+        cut = 0
+        if "\uac00" <= word[0] <= "\ud7a3":
+            cut = next((k for k in (3, 2, 1) if len(word) > k + 1 and word[-k:] in _PARTICLES), 0)
+        if len(_PARTICLE_CUT) >= _MEMO_SIZE:
+            _PARTICLE_CUT.clear()
+        _PARTICLE_CUT[word] = cut
+    return cut
 
 
 class KhmerTokenizer:

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from nlp.components.identity_names import given_skeleton, ko_given_skeleton
-from nlp.context import compile_terms, load_toml, to_ascii_digits
+from nlp.context import AnyTerm, MatchScan, compile_terms, load_toml, to_ascii_digits
 
 MONTHS = {m: i for i, ms in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
@@ -60,6 +60,8 @@ _KO_SURNAME_AGE = re.compile(r"(?<![가-힣])([가-힣])\s?모\s?(?:씨|군|양)
 _KO_SURNAME = re.compile(r"(?<![가-힣])([가-힣])(?:\s?모\s?(?:씨|군|양)|씨(?=[은는이가을를의와과도에께]|[^가-힣]|$))")
 _KO_INITIAL = re.compile(r"(?<![A-Za-z])([A-Z])(?:\s?씨(?:\s?\((\d{1,2}))?|\s?\((\d{1,2})[)·,세])")  # A씨(22), B(26)씨
 _KO_NAME_AGE = re.compile(r"(?<![가-힣])([가-힣]{3})\s?\((\d{1,2})[·,)세]")
+_BRACKETED_AGE = re.compile(r"\(\d")  # in every _KO_SURNAME_AGE and _KO_NAME_AGE match, and _KO_INITIAL without 씨
+_SURNAME_MARK = re.compile("모|씨")  # in every _KO_SURNAME and _KO_SURNAME_AGE match
 _EN_TITLE_INITIAL = re.compile(r"\b(?:Mr|Ms|Mrs|Miss)\.? ([A-Z])\b(?![.'\w])")
 _EN_AGE_INITIAL = re.compile(r"\b(\d{1,2})-year-old (?:[a-z]+ ){0,2}(?:surnamed |identified as |only as )?([A-Z])\b(?![.'\w])")
 _EN_SURNAMED = re.compile(r"\bsurnamed ([A-Z][a-z]+)")
@@ -85,11 +87,20 @@ def surname_keys() -> tuple[dict[str, str], dict[str, str]]:
 
 @cache
 def _site_patterns(lang: str) -> list[tuple[str, re.Pattern[str]]]:
-    ko_en = "ko" if lang == "ko" else "en"
-    named = [(sid, compile_terms([re.escape(a) for a in aliases], ko_en)) for sid, aliases in _data()["sites"].items()]
-    kinds = [(f"kind:{k}", compile_terms([re.escape(a) for a in words], ko_en)) for k, words in
-             _data()["site_kinds"].items()]
-    return named + kinds
+    named = [(sid, [re.escape(a) for a in aliases]) for sid, aliases in _data()["sites"].items()]
+    kinds = [(f"kind:{k}", [re.escape(a) for a in words]) for k, words in _data()["site_kinds"].items()]
+    return [(site_id, compile_terms(terms, _site_lang(lang))) for site_id, terms in named + kinds]
+
+
+@cache
+def _any_site(lang: str) -> re.Pattern[str]:
+    """Every site's terms in one alternation: it matches where, and only where, some site's pattern does."""
+    terms = [re.escape(a) for table in (_data()["sites"], _data()["site_kinds"]) for names in table.values() for a in names]
+    return compile_terms(terms, _site_lang(lang))
+
+
+def _site_lang(lang: str) -> str:
+    return "ko" if lang == "ko" else "en"
 
 
 @cache
@@ -108,10 +119,22 @@ def _count_pattern(lang: str) -> re.Pattern[str]:
 
 
 @cache
-def _en_name_pattern() -> re.Pattern[str]:
+def _en_names() -> str:
     _, en = surname_keys()
-    names = "|".join(sorted((n.capitalize() for n in en if len(n) > 1), key=len, reverse=True))
+    return "|".join(sorted((n.capitalize() for n in en if len(n) > 1), key=len, reverse=True))
+
+
+@cache
+def _en_name_pattern() -> re.Pattern[str]:
+    names = _en_names()
     return re.compile(rf"(?<![A-Z]{{2}} )\b({names})(?: \((\d{{1,2}})\)|, (\d{{1,2}}),| ([A-Z][a-z]+(?:-[a-z]+)?)\b)")
+
+
+@cache
+def _en_name_scan() -> MatchScan:
+    """_en_name_pattern's matches; each starts with a surname, which a bare alternation of the names
+    finds with the regex engine's first-letter skipping (the look-behind in front stops it)."""
+    return MatchScan([_en_name_pattern()], [re.compile(_en_names())])
 
 
 @cache
@@ -132,8 +155,15 @@ def find_dates(text: str, lang: str) -> list[dict[str, Any]]:
     text = to_ascii_digits(text)
     out: list[dict[str, Any]] = []
     taken: list[tuple[int, int]] = []
-    for pattern, shape in KO_DATES if lang == "ko" else KM_DATES if lang == "km" else EN_DATES:
-        for m in pattern.finditer(text):
+    table = KO_DATES if lang == "ko" else KM_DATES if lang == "km" else EN_DATES
+    if lang == "km":
+        found = [list(p.finditer(text)) for p, _ in table]
+    else:
+        found = [[] for _ in table]
+        for i, m in _date_scan(lang).matches(text):
+            found[i].append(m)
+    for (_, shape), matches in zip(table, found):
+        for m in matches:
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
             mention = _date_parts(m.groups(), shape)
@@ -142,6 +172,18 @@ def find_dates(text: str, lang: str) -> list[dict[str, Any]]:
             taken.append((m.start(), m.end()))
             out.append({"text": m.group(0), "start": m.start(), "end": m.end(), **mention})
     return sorted(out, key=lambda d: d["start"])
+
+
+@cache
+def _date_scan(lang: str) -> MatchScan:
+    """The Korean or English date patterns' matches from one pass. Every Korean date starts at a digit or
+    at 지난달, so those are where to look; English ones are found by one alternation of them all."""
+    table = KO_DATES if lang == "ko" else EN_DATES
+    patterns = [p for p, _ in table]
+    if lang == "ko":
+        return MatchScan(patterns, [re.compile(r"\d"), re.compile("지난달")])
+    # The ISO pattern has only digits and '-', which case cannot change: one case-insensitive finder serves.
+    return MatchScan(patterns, [re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)])
 
 
 def _date_parts(groups: tuple[str | None, ...], shape: str) -> dict[str, Any] | None:
@@ -187,24 +229,27 @@ def find_people(text: str, lang: str) -> list[dict[str, Any]]:
                     "given": given, "age": int(age) if age else None})
 
     if lang == "ko":
-        for m in _KO_SURNAME_AGE.finditer(text):
+        # Each pattern needs a literal the regex engine finds fast: look for it first (the same matches).
+        bracketed_age, marked = bool(_BRACKETED_AGE.search(text)), bool(_SURNAME_MARK.search(text))
+        for m in _KO_SURNAME_AGE.finditer(text) if bracketed_age and marked else ():
             if m.group(1) in ko_keys:
                 add(m, "surname", ko_keys[m.group(1)], m.group(2))
-        for m in _KO_SURNAME.finditer(text):
+        for m in _KO_SURNAME.finditer(text) if marked else ():
             if m.group(1) in ko_keys and not _overlaps(out, m):
                 add(m, "surname", ko_keys[m.group(1)])
         for m in _ko_surname_role().finditer(text):
             if m.group(1) in ko_keys and not _overlaps(out, m):
                 add(m, "surname", ko_keys[m.group(1)])
-        for m in _KO_INITIAL.finditer(text):
+        for m in _KO_INITIAL.finditer(text) if "씨" in text or bracketed_age else ():
             add(m, "initial", m.group(1).lower(), m.group(2) or m.group(3))
-        for m in list(_KO_NAME_AGE.finditer(text)) + list(_ko_role_name().finditer(text)):
+        name_ages = list(_KO_NAME_AGE.finditer(text)) if bracketed_age else []
+        for m in name_ages + list(_ko_role_name().finditer(text)):
             name = m.group(1)
             if name[0] in ko_keys and _may_be_name(name, m) and not _overlaps(out, m):
                 age = m.group(2) if m.re is _KO_NAME_AGE else None
                 add(m, "name", ko_keys[name[0]], age, ko_given_skeleton(name[1:]))
         return out
-    for m in _en_name_pattern().finditer(text):
+    for _, m in _en_name_scan().matches(text):
         key = en_keys[m.group(1).lower()]
         if m.group(4) and m.group(0).lower() in _site_aliases():  # Bang Lamung is a place, not Mr Bang
             continue
@@ -212,12 +257,13 @@ def find_people(text: str, lang: str) -> list[dict[str, Any]]:
             add(m, "name", key, None, given_skeleton(m.group(4)))
         else:
             add(m, "surname", key, m.group(2) or m.group(3))
-    for m in _EN_SURNAMED.finditer(text):
+    # The three patterns below need "surnamed ", "Mr"/"Ms"/"Miss" and "-year-old ": a substring test first.
+    for m in _EN_SURNAMED.finditer(text) if "surnamed " in text else ():
         if m.group(1).lower() in en_keys and not _overlaps(out, m):
             add(m, "surname", en_keys[m.group(1).lower()])
-    for m in _EN_TITLE_INITIAL.finditer(text):
+    for m in _EN_TITLE_INITIAL.finditer(text) if "Mr" in text or "Ms" in text or "Miss" in text else ():
         add(m, "initial", m.group(1).lower())
-    for m in _EN_AGE_INITIAL.finditer(text):
+    for m in _EN_AGE_INITIAL.finditer(text) if "-year-old " in text else ():
         if m.group(2) not in ("I",):
             add(m, "initial", m.group(2).lower(), m.group(1))
     return out
@@ -242,12 +288,18 @@ def _overlaps(found: list[dict[str, Any]], m: re.Match[str]) -> bool:
 
 def find_sites(text: str, lang: str) -> list[dict[str, Any]]:
     """Named sites ({"id": "kk-park"}) and kinds of site ({"id": "kind:hotel"}) the text mentions."""
-    out = []
-    for site_id, pattern in _site_patterns(lang):
-        m = pattern.search(text)
-        if m:
-            out.append({"id": site_id, "text": m.group(0), "start": m.start(), "end": m.end()})
-    return out
+    patterns = _site_patterns(lang)
+    first: dict[str, re.Match[str]] = {}
+    any_site, pos = _any_site(lang), 0
+    # One scan for all sites: each position where some site matches is tried for every site not yet
+    # found, so each site's first match is the one its own search would return.
+    while len(first) < len(patterns) and (hit := any_site.search(text, pos)):
+        for site_id, pattern in patterns:
+            if site_id not in first and (m := pattern.match(text, hit.start())):
+                first[site_id] = m
+        pos = hit.start() + 1
+    return [{"id": site_id, "text": m.group(0), "start": m.start(), "end": m.end()}
+            for site_id, pattern in patterns if (m := first.get(site_id))]
 
 
 def find_counts(text: str, lang: str) -> list[dict[str, Any]]:
@@ -262,11 +314,11 @@ def find_counts(text: str, lang: str) -> list[dict[str, Any]]:
 
 
 @cache
-def _cue_patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _cue_patterns(lang: str) -> tuple[AnyTerm, AnyTerm]:
     cues = _data()["incident_cues"]
     code = lang if f"{lang}_people" in cues else "en"
-    return (compile_terms([re.escape(w) for w in cues[f"{code}_people"]], "en" if code == "en" else code),
-            compile_terms([re.escape(w) for w in cues[f"{code}_events"]], "en" if code == "en" else code))
+    return (AnyTerm([re.escape(w) for w in cues[f"{code}_people"]], "en" if code == "en" else code),
+            AnyTerm([re.escape(w) for w in cues[f"{code}_events"]], "en" if code == "en" else code))
 
 
 def has_incident_cue(text: str, lang: str) -> bool:

@@ -11,7 +11,16 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp.components import places
-from nlp.context import compile_terms, doc_text, load_toml, nearest_cue, sentence_bounds, to_ascii_digits
+from nlp.context import (
+    AnyTerm,
+    MatchScan,
+    compile_terms,
+    doc_text,
+    load_toml,
+    nearest_cue,
+    sentence_bounds,
+    to_ascii_digits,
+)
 from nlp.vocabulary import INCIDENT_TYPES, LANGUAGES
 
 for _name in ("relevant", "incident_types", "victim_nationality", "victim_count"):
@@ -24,9 +33,11 @@ def _tables(lang: str) -> dict[str, Any]:
     kw = load_toml("keywords.toml")
     count = kw["count"]
     nouns = count["en_nouns"] if lang == "en" else count["ko_nouns"] if lang == "ko" else "នាក់"
-    return {
+    tables: dict[str, Any] = {
         "core": compile_terms(kw["relevance"]["core"][lang], lang),
         "context": compile_terms(kw["relevance"]["context"][lang], lang),
+        "core_test": AnyTerm(kw["relevance"]["core"][lang], lang),
+        "context_test": AnyTerm(kw["relevance"]["context"][lang], lang),
         "types": {t: compile_terms(kw["types"][t][lang], lang) for t in INCIDENT_TYPES},
         "hedged": compile_terms(kw["types_hedged"][lang], lang),
         "negated": compile_terms(kw["types_negated"][lang], lang),
@@ -49,8 +60,10 @@ def _tables(lang: str) -> dict[str, Any]:
         "count_re": _count_regex(lang, nouns, count["en_numbers"]),
         "singular": re.compile(count.get(f"singular_{lang}", r"(?!)")),
         "numbers": count["en_numbers"],
-        "any_type": compile_terms([t for v in kw["types"].values() for t in v[lang]], lang),
+        "any_type": AnyTerm([t for v in kw["types"].values() for t in v[lang]], lang),
     }
+    tables["type_scan"] = MatchScan(list(tables["types"].values()), tables["any_type"].patterns)
+    return tables
 
 
 def _count_regex(lang: str, nouns: str, numbers: dict[str, int]) -> re.Pattern[str]:
@@ -66,15 +79,15 @@ def _count_regex(lang: str, nouns: str, numbers: dict[str, int]) -> re.Pattern[s
 def korean_sentence_cue(sentence: str) -> bool:
     """Does a Korean sentence deserve full morphological analysis? (see KoreanTokenizer)"""
     tables = _tables("ko")
-    return bool(tables["core"].search(sentence) or tables["any_type"].search(sentence)
-                or places.has_korean_place_candidate(sentence))
+    return bool(tables["core"].search(sentence) or places.has_korean_place_candidate(sentence)
+                or tables["any_type"].search(sentence))
 
 
 def is_relevant(text: str, lang: str, title: str | None = None) -> bool:
     """Cheap gate: an incident cue and a cross-border/compound context cue somewhere in the text."""
     tables = _tables(lang)
     full = f"{title}\n{text}" if title else text
-    return bool(tables["core"].search(full)) and bool(tables["context"].search(full))
+    return bool(tables["core_test"].search(full) and tables["context_test"].search(full))
 
 
 FICTION_MIN_CUES = 2  # distinct fiction words that make a text a review or synopsis of a story
@@ -93,15 +106,16 @@ def incident_types(text: str, lang: str, title: str | None = None) -> list[str]:
         return []
     paid = bool(tables["paid_release"].search(full))
     found: set[str] = set()
-    for name, pattern in tables["types"].items():
-        for m in pattern.finditer(full):
-            s_start, s_end = sentence_bounds(full, m.start())
-            cue = Cue(name, m.start() - s_start, m.end() - s_start, lang)
-            label = _reported_type(cue, full[s_start:s_end], tables, paid)
-            if label:
-                found.add(label)
-                if label == name:
-                    break
+    names = list(tables["types"])
+    done: set[int] = set()  # types whose own cue has been reported: their later cues add nothing
+    for i, m in tables["type_scan"].matches(full, done):  # each type's cues, as its finditer gives them
+        s_start, s_end = sentence_bounds(full, m.start())
+        cue = Cue(names[i], m.start() - s_start, m.end() - s_start, lang)
+        label = _reported_type(cue, full[s_start:s_end], tables, paid)
+        if label:
+            found.add(label)
+            if label == names[i]:
+                done.add(i)
     return [t for t in INCIDENT_TYPES if t in found]
 
 
@@ -234,7 +248,8 @@ def _first_count(norm: str, tables: dict[str, Any]) -> int | None:
 class IncidentClassifier:
     """Sets Doc._.relevant, ._.incident_types, ._.victim_nationality, ._.victim_count.
 
-    The title, when the caller has one, is read from ``doc.user_data['title']``.
+    The title, when the caller has one, is read from ``doc.user_data['title']``; the gate's answer from
+    ``doc.user_data['relevant']`` when the caller has asked it already.
     """
 
     def __init__(self, nlp: Language, name: str, lang: str) -> None:
@@ -244,7 +259,8 @@ class IncidentClassifier:
 
     def __call__(self, doc: Doc) -> Doc:
         title, text = doc.user_data.get("title"), doc_text(doc)
-        doc._.relevant = is_relevant(text, self.lang, title)
+        known = doc.user_data.get("relevant")  # nlp.extract has run the gate already
+        doc._.relevant = is_relevant(text, self.lang, title) if known is None else known
         if not doc._.relevant:
             doc._.incident_types, doc._.victim_nationality, doc._.victim_count = [], None, None
             return doc

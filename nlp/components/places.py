@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 _EN_CAP = re.compile(r"\b[A-Z][A-Za-z]*(?:['’.][A-Za-z]+)*\.?")
 _POSSESSIVE = re.compile(r"['’]s$")
 _KO_WORD = re.compile(r"[가-힣A-Za-z]+")
+_MEMO_SIZE = 200_000  # words a per-word memo keeps before it starts afresh
+_UNSEEN: list[str] = []  # a memo miss (None is a remembered "no candidates")
 
 if not Span.has_extension("place"):
     Span.set_extension("place", default=None)
@@ -69,11 +71,18 @@ def _find_en(text: str, gaz: Gazetteer) -> list[PlaceHit]:
     blocked: list[tuple[int, int]] | None = None
     hits: list[PlaceHit] = []
     pos = 0
+    firsts: dict[str, list[str] | None] = gaz.memo.setdefault("en_firsts", {})
     for m in _EN_CAP.finditer(text):
-        if m.start() < pos:
+        word = m.group()
+        candidates = firsts.get(word, _UNSEEN)
+        if candidates is _UNSEEN:
+            candidates = gaz.en_by_first.get(_POSSESSIVE.sub("", word).rstrip("."))
+            if len(firsts) >= _MEMO_SIZE:
+                firsts.clear()
+            firsts[word] = candidates
+        if not candidates or m.start() < pos:
             continue
-        candidates = gaz.en_by_first.get(_POSSESSIVE.sub("", m.group()).rstrip("."))
-        hit = _match_en(text, m.start(), candidates, gaz) if candidates else None
+        hit = _match_en(text, m.start(), candidates, gaz)
         if hit is None or _after_title(text, hit.start):
             continue
         if blocked is None:
@@ -120,28 +129,88 @@ def _after_title(text: str, start: int) -> bool:
     return bool(_rules()["titles"].search(text[max(0, start - 20):start]))
 
 
+@dataclass(frozen=True)
+class KoWordScan:
+    """What the Korean scan finds in one word without kiwi's tags, kept per word (a spaCy-style cache:
+    words recur). `tried`: for each offset the scan tries, the hit (offsets relative to the word) or None,
+    and whether a kiwi tag could change it. `needs_tags`: see has_korean_place_candidate. `matters`:
+    the word can yield a place (a hit, a tag that could make one, or the first word of a phrase alias)."""
+
+    tried: tuple[tuple[int, PlaceHit | None, bool], ...]
+    needs_tags: bool
+    matters: bool
+
+
+def _ko_word_scan(orig: str, gaz: Gazetteer) -> KoWordScan:
+    memo: dict[str, KoWordScan] = gaz.memo.setdefault("ko_words", {})
+    scan = memo.get(orig)
+    if scan is None:
+        scan = _scan_ko_word(orig, gaz)
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[orig] = scan
+    return scan
+
+
+def _scan_ko_word(orig: str, gaz: Gazetteer) -> KoWordScan:
+    word, heads = fold_hangul(orig), gaz.ko_heads
+    tried = []
+    offsets = (0, 1) if word.startswith("주") and len(word) > 2 else (0,)
+    for off in offsets:
+        if word[off:off + 2] not in heads and word[off:off + 1] not in heads:
+            continue
+        consulted: list[bool] = []
+        tried.append((off, _ko_prefix_hit(word, orig, 0, off, gaz, None, consulted), any(consulted)))
+    needs_tags = False
+    if tried and tried[0][0] == 0:
+        table = gaz.ko_folded
+        candidate = any(word[:j] in table for j in range(1, min(len(word), gaz.max_ko_len) + 1))
+        needs_tags = candidate and tried[0][1] is None
+    matters = orig in gaz.ko_phrases or any(found or tag_dependent for _, found, tag_dependent in tried)
+    return KoWordScan(tuple(tried), needs_tags, matters)
+
+
 def _find_ko(text: str, gaz: Gazetteer, ko_tags: dict[int, tuple[int, str]] | None) -> list[PlaceHit]:
+    """Korean aliases at word starts. Only the distinct words that can yield a place are looked for
+    (their whole-word occurrences, in text order): the same words, in the same order, as a walk over
+    every word (folding keeps letters letters, so the folded text has the same words)."""
     hits: list[PlaceHit] = []
-    heads = gaz.ko_heads
-    folded = fold_hangul(text)
-    for m in _KO_WORD.finditer(folded):
-        word, base = m.group(), m.start()
-        orig = text[base:m.end()]
-        if orig in gaz.ko_phrases:
-            phrase = _ko_phrase_hit(text, base, gaz.ko_phrases[orig], gaz)
+    phrases = gaz.ko_phrases
+    wanted = [w for w in set(_KO_WORD.findall(text)) if _ko_word_scan(w, gaz).matters]
+    for base, orig in sorted((i, w) for w in wanted for i in _whole_word_starts(text, w)):
+        stop = base + len(orig)
+        if orig in phrases:
+            phrase = _ko_phrase_hit(text, base, phrases[orig], gaz)
             if phrase:
                 hits.append(phrase)
-        offsets = (0, 1) if word.startswith("주") and len(word) > 2 else (0,)
-        for off in offsets:
-            if word[off:off + 2] not in heads and word[off:off + 1] not in heads:
-                continue
-            hit = _ko_prefix_hit(word, orig, base, off, gaz, ko_tags)
-            if hit and hit.end == m.end() and hit.place.kind == "country" and _rules()["ko_adjective"].match(text, hit.end):
+        for off, found, tag_dependent in _ko_word_scan(orig, gaz).tried:
+            if tag_dependent and ko_tags:
+                hit = _ko_prefix_hit(fold_hangul(orig), orig, base, off, gaz, ko_tags)
+            else:
+                hit = found and PlaceHit(base + found.start, base + found.end, found.place)
+            if hit and hit.end == stop and hit.place.kind == "country" and _rules()["ko_adjective"].match(text, hit.end):
                 break  # 중국 업체: a Chinese company, the country as an adjective
             if hit:
                 hits.append(hit)
                 break
     return hits
+
+
+def _is_ko_word_char(ch: str) -> bool:
+    """The letters of _KO_WORD: Hangul syllables and ASCII letters."""
+    return "가" <= ch <= "힣" or "a" <= ch <= "z" or "A" <= ch <= "Z"
+
+
+def _whole_word_starts(text: str, word: str) -> list[int]:
+    """Where `word` occurs as a whole _KO_WORD word (no letter either side)."""
+    starts = []
+    i = text.find(word)
+    while i >= 0:
+        end = i + len(word)
+        if (i == 0 or not _is_ko_word_char(text[i - 1])) and (end == len(text) or not _is_ko_word_char(text[end])):
+            starts.append(i)
+        i = text.find(word, end)
+    return starts
 
 
 def _ko_phrase_hit(text: str, start: int, phrases: list[str], gaz: Gazetteer) -> PlaceHit | None:
@@ -158,44 +227,47 @@ def has_korean_place_candidate(text: str) -> bool:
     """True if some word starts with a Korean alias that the suffix rules alone cannot settle
     (an ambiguous name, or an unknown ending) — the words kiwi's POS tags are needed for."""
     gaz = load_gazetteer()
-    table = gaz.ko_folded
-    for m in _KO_WORD.finditer(fold_hangul(text)):
-        word = m.group()
-        if word[:2] not in gaz.ko_heads and word[:1] not in gaz.ko_heads:
-            continue
-        candidate = any(word[:j] in table for j in range(1, min(len(word), gaz.max_ko_len) + 1))
-        if candidate and _ko_prefix_hit(word, text[m.start():m.end()], m.start(), 0, gaz, None) is None:
+    memo: dict[str, KoWordScan] = gaz.memo.setdefault("ko_words", {})
+    for word in _KO_WORD.findall(text):
+        scan = memo.get(word) or _ko_word_scan(word, gaz)
+        if scan.needs_tags:
             return True
     return False
 
 
 def _ko_prefix_hit(word: str, orig: str, base: int, off: int, gaz: Gazetteer,
-                   ko_tags: dict[int, tuple[int, str]] | None) -> PlaceHit | None:
-    """The longest alias at word[off:] (spelling-folded) whose ending in the original word is allowed."""
+                   ko_tags: dict[int, tuple[int, str]] | None, consulted: list[bool] | None = None) -> PlaceHit | None:
+    """The longest alias at word[off:] (spelling-folded) whose ending in the original word is allowed.
+    `consulted` collects, for each ending judged, whether the judgement read kiwi's tag."""
     table = gaz.ko_folded
     for j in range(min(len(word), off + gaz.max_ko_len), off, -1):
         alias = word[off:j]
         if alias not in table:
             continue
         place = gaz.places[table[alias][0]]
-        if _ko_boundary_ok(orig[j:], base + off, base + j, place, ko_tags):
+        if _ko_boundary_ok(orig[j:], base + off, base + j, place, ko_tags, consulted):
             return PlaceHit(base + off, base + j, place)
     return None
 
 
 def _ko_boundary_ok(rest: str, start: int, end: int, place: Place,
-                    ko_tags: dict[int, tuple[int, str]] | None) -> bool:
+                    ko_tags: dict[int, tuple[int, str]] | None, consulted: list[bool] | None = None) -> bool:
     rules = _rules()
     tag = ko_tags.get(start) if ko_tags else None
+    reads_tag = False
     if "ambiguous_ko" in place.flags and not rest.startswith(("시", "군")):
-        return bool(tag and tag[1] == "NNP" and tag[0] == end)
-    if not rest:
-        return True
-    if rest.startswith(rules["ko_ok"]):
-        return not rest.startswith(rules["ko_bad"]) or rest.startswith(("인근", "이", "은"))
-    if rest.startswith(rules["ko_bad"]):
-        return False
-    return bool(tag and tag[1] == "NNP" and tag[0] == end)
+        reads_tag, ok = True, bool(tag and tag[1] == "NNP" and tag[0] == end)
+    elif not rest:
+        ok = True
+    elif rest.startswith(rules["ko_ok"]):
+        ok = not rest.startswith(rules["ko_bad"]) or rest.startswith(("인근", "이", "은"))
+    elif rest.startswith(rules["ko_bad"]):
+        ok = False
+    else:
+        reads_tag, ok = True, bool(tag and tag[1] == "NNP" and tag[0] == end)
+    if consulted is not None:
+        consulted.append(reads_tag)
+    return ok
 
 
 def _find_km(text: str, gaz: Gazetteer) -> list[PlaceHit]:
