@@ -10,7 +10,8 @@ out of the way while it inserts, and puts them back afterwards, whatever happens
   Batches commit one by one: a failure keeps the batches before it, whole and indexed.
 * PostgreSQL: one transaction; the secondary indexes (tsvector and trigram GIN included) and unique
   constraints are dropped, rows are sent with COPY, the indexes and constraints are rebuilt with a
-  large maintenance_work_mem, the documents id sequence is moved past the loaded ids, then ANALYZE.
+  large maintenance_work_mem, the documents id sequence is moved past the loaded ids, then VACUUM
+  (ANALYZE) sets the visibility map and the planner's statistics.
   A failure rolls everything back (PostgreSQL's DDL is transactional)."""
 from __future__ import annotations
 
@@ -178,9 +179,14 @@ def _load_postgres(store: Store, batches: Iterator[Batch], progress: Progress | 
         conn.execute("SELECT setval(pg_get_serial_sequence('documents', 'id'), "
                      "GREATEST((SELECT max(id) FROM documents), 1), (SELECT max(id) FROM documents) IS NOT NULL)")
         conn.commit()
-        for table in BULK_TABLES:
-            conn.execute(f"ANALYZE {table}")
-        conn.commit()
+        # VACUUM sets the visibility map, without which index-only scans (the covering candidate index,
+        # count(*)) visit every heap page of the freshly loaded rows; ANALYZE gives the planner statistics.
+        conn.autocommit = True
+        try:
+            for table in BULK_TABLES:
+                conn.execute(f"VACUUM (ANALYZE) {table}")
+        finally:
+            conn.autocommit = False
     except BaseException:
         raw.rollback()
         raise
