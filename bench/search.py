@@ -39,6 +39,7 @@ from storage.search import (
     CANDIDATE_CAP,
     DEFAULT_FACETS,
     PG_FIRST_WINDOW,
+    PG_SPARSE_REST,
     PG_WINDOW_SETTINGS,
     TRIGRAM_EXPANSION,
     search,
@@ -46,14 +47,15 @@ from storage.search import (
 from storage.search_sql import (
     candidate_query,
     fts5_match,
-    id_windows,
     normalize_filters,
     title_match_query,
     trigram_prefix_query,
+    walk_id_windows,
 )
 
 log = logging.getLogger("bench.search")
 
+UNKEYED = "/*unkeyed*/"  # separates a window statement's keyed and unkeyed variants
 RAW_SAMPLE = 100_000  # documents in the raw FTS5 insert that the bulk load is compared with
 
 
@@ -97,12 +99,14 @@ def raw_statements(store: Store, spec: dict[str, Any]) -> list[str]:
                 return list(s.scalars(trigram_prefix_query(term, TRIGRAM_EXPANSION)))
         match = fts5_match(node, expand)
     windows = node is not None and not store.is_sqlite  # PostgreSQL text queries walk id windows
-    q = candidate_query(dialect.name, node, filters, oldest_first=spec.get("sort") == "oldest", cap=CANDIDATE_CAP,
-                        match=match, id_range=(-1111111111, -2222222222) if windows else None)
+    variants = []
+    for keyed in (True, False) if windows else (True,):  # PostgreSQL: the keyed window and the unkeyed rest
+        q = candidate_query(dialect.name, node, filters, oldest_first=spec.get("sort") == "oldest", cap=CANDIDATE_CAP,
+                            match=match, id_range=(-1111111111, -2222222222) if windows else None, keyed=keyed)
+        variants.append(compiled(q).replace("-1111111111", "{wlo}").replace("-2222222222", "{whi}"))
     if node is None and not filters:  # search() counts the table when the candidate cap is reached
         statements.append("SELECT count(*) FROM documents")
-    sql = compiled(q).replace("-1111111111", "{wlo}").replace("-2222222222", "{whi}")
-    statements.append(sql + ("/*oldest*/" if spec.get("sort") == "oldest" else ""))
+    statements.append(UNKEYED.join(variants) + ("/*oldest*/" if spec.get("sort") == "oldest" else ""))
     if match is not None and spec.get("sort", "relevance") == "relevance":  # its title-match ranking
         title_sql = compiled(title_match_query(match).params(lo=-1, hi=-2))
         statements.append(title_sql.replace("-1", "{lo}", 1).replace("-2", "{hi}", 1))
@@ -164,19 +168,24 @@ class _TimedCorpus:
 
 def _run_windows(cur: Any, sql: str) -> list[Any]:
     """The candidate statement over id windows, as search() runs it on PostgreSQL."""
+    oldest = sql.endswith("/*oldest*/")
+    keyed_sql, unkeyed_sql = sql.removesuffix("/*oldest*/").split(UNKEYED)
     cur.execute("SELECT min(id), max(id) FROM documents")
     first, last = cur.fetchone()
-    rows: list[Any] = []
     if last is None:
-        return rows
+        return []
     cur.execute("SELECT " + ", ".join(f"set_config('{n}', '{v}', true)" for n, v in PG_WINDOW_SETTINGS))
-    for lo, hi in id_windows(first, last, PG_FIRST_WINDOW, oldest_first=sql.endswith("/*oldest*/")):
-        cur.execute(sql.replace("{wlo}", str(lo)).replace("{whi}", str(hi)))
-        rows.extend(cur.fetchall())
-        if len(rows) >= CANDIDATE_CAP:
-            break
+
+    def run(lo: int, hi: int, keyed: bool, cap: int) -> list[Any]:
+        statement = keyed_sql if keyed else unkeyed_sql
+        cur.execute(statement.replace("{wlo}", str(lo)).replace("{whi}", str(hi)).replace(
+            f"LIMIT {CANDIDATE_CAP}", f"LIMIT {cap}"))
+        return list(cur.fetchall())
+
+    rows = walk_id_windows(run, first, last, PG_FIRST_WINDOW, oldest_first=oldest, cap=CANDIDATE_CAP,
+                           sparse_rest=PG_SPARSE_REST)
     cur.execute("; ".join(f"RESET {n}" for n, _ in PG_WINDOW_SETTINGS))
-    return rows[:CANDIDATE_CAP]
+    return rows
 
 
 def build(store: Store, corpus: Corpus) -> dict[str, Any]:

@@ -30,10 +30,10 @@ from storage.search_sql import (
     candidate_query,
     facet_count_query,
     fts5_match,
-    id_windows,
     normalize_filters,
     title_match_query,
     trigram_prefix_query,
+    walk_id_windows,
 )
 
 __all__ = ["DEFAULT_FACETS", "Hit", "SearchError", "SearchResult", "search"]
@@ -46,6 +46,7 @@ CANDIDATE_CAP = 1000
 MAX_PER_PAGE = 100
 FACET_VALUES = 30  # values listed per facet
 PG_FIRST_WINDOW = 4 * CANDIDATE_CAP  # newest ids a PostgreSQL text query looks at first
+PG_SPARSE_REST = 2 * CANDIDATE_CAP  # expected matches below which the rest of the ids is one unkeyed statement
 # For the windowed candidate statements only: the planner prices the tsvector match as cheap and would
 # walk the primary key decompressing each row's tsvector; these make it use the (search_tsv, id) GIN index,
 # which answers a window's matches without reading any tsvector. No parallel workers for millisecond work.
@@ -149,11 +150,13 @@ def _candidates(
     if last_id is None:
         return rows
     s.execute(text("SELECT " + ", ".join(f"set_config('{n}', '{v}', true)" for n, v in PG_WINDOW_SETTINGS)))
-    for window in id_windows(first_id, last_id, PG_FIRST_WINDOW, oldest_first=oldest_first):
-        cap = CANDIDATE_CAP - len(rows)
-        rows.extend(s.execute(candidate_query(dialect, node, flt, oldest_first=oldest_first, cap=cap, id_range=window)))
-        if len(rows) >= CANDIDATE_CAP:
-            break
+
+    def run(lo: int, hi: int, keyed: bool, cap: int) -> list[Any]:
+        q = candidate_query(dialect, node, flt, oldest_first=oldest_first, cap=cap, id_range=(lo, hi), keyed=keyed)
+        return list(s.execute(q))
+
+    rows = walk_id_windows(run, first_id, last_id, PG_FIRST_WINDOW, oldest_first=oldest_first, cap=CANDIDATE_CAP,
+                           sparse_rest=PG_SPARSE_REST)
     s.execute(text("; ".join(f"RESET {n}" for n, _ in PG_WINDOW_SETTINGS)))
     return rows
 
