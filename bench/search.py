@@ -46,6 +46,7 @@ from storage.search import (
 )
 from storage.search_sql import (
     candidate_query,
+    first_id_published_since,
     fts5_match,
     normalize_filters,
     title_match_query,
@@ -106,6 +107,8 @@ def raw_statements(store: Store, spec: dict[str, Any]) -> list[str]:
         variants.append(compiled(q).replace("-1111111111", "{wlo}").replace("-2222222222", "{whi}"))
     if node is None and not filters:  # search() counts the table when the candidate cap is reached
         statements.append("SELECT count(*) FROM documents")
+    if windows and "date_from" in filters:  # the walk starts at the first id published since date_from
+        statements.append("/*first*/" + compiled(first_id_published_since(filters["date_from"])))
     statements.append(UNKEYED.join(variants) + ("/*oldest*/" if spec.get("sort") == "oldest" else ""))
     if match is not None and spec.get("sort", "relevance") == "relevance":  # its title-match ranking
         title_sql = compiled(title_match_query(match).params(lo=-1, hi=-2))
@@ -118,14 +121,19 @@ def run_raw(store: Store, statements: list[str], facets: tuple[str, ...]) -> Non
     try:
         cur = raw.cursor()
         rows: Sequence[Any] = []
+        first_id = 0
         for sql in statements:
             if "{lo}" in sql:  # the title-match query runs over the candidates' id range
                 window = [r[0] for r in rows] or [0]
                 cur.execute(sql.replace("{lo}", str(min(window))).replace("{hi}", str(max(window))))
                 cur.fetchall()
                 continue
+            if sql.startswith("/*first*/"):
+                cur.execute(sql)
+                first_id = (cur.fetchone() or (0,))[0]
+                continue
             if "{wlo}" in sql:
-                rows = _run_windows(cur, sql)
+                rows = _run_windows(cur, sql, first_id)
                 continue
             cur.execute(sql)
             rows = cur.fetchall()
@@ -166,7 +174,7 @@ class _TimedCorpus:
         self.progress.update(self.done)
 
 
-def _run_windows(cur: Any, sql: str) -> list[Any]:
+def _run_windows(cur: Any, sql: str, first_id: int) -> list[Any]:
     """The candidate statement over id windows, as search() runs it on PostgreSQL."""
     oldest = sql.endswith("/*oldest*/")
     keyed_sql, unkeyed_sql = sql.removesuffix("/*oldest*/").split(UNKEYED)
@@ -174,6 +182,7 @@ def _run_windows(cur: Any, sql: str) -> list[Any]:
     first, last = cur.fetchone()
     if last is None:
         return []
+    first = max(first, first_id)
     cur.execute("SELECT " + ", ".join(f"set_config('{n}', '{v}', true)" for n, v in PG_WINDOW_SETTINGS))
 
     def run(lo: int, hi: int, keyed: bool, cap: int) -> list[Any]:

@@ -29,6 +29,7 @@ from storage.search_sql import (
     KNOWN_FACETS,
     candidate_query,
     facet_count_query,
+    first_id_published_since,
     fts5_match,
     normalize_filters,
     title_match_query,
@@ -149,6 +150,8 @@ def _candidates(
     rows: list[Any] = []
     if last_id is None:
         return rows
+    if "date_from" in flt:  # no match is older than the first document published since date_from
+        first_id = max(first_id, s.scalar(first_id_published_since(flt["date_from"])) or 0)
     s.execute(text("SELECT " + ", ".join(f"set_config('{n}', '{v}', true)" for n, v in PG_WINDOW_SETTINGS)))
 
     def run(lo: int, hi: int, keyed: bool, cap: int) -> list[Any]:

@@ -296,8 +296,8 @@ def candidate_query(
     if id_range is not None:
         q = q.where(*_id_bounds(order, id_range, oldest_first=oldest_first, keyed=keyed))
     q = q.where(*filter_conditions(filters))
-    if "date_from" in filters:
-        q = q.where(order >= _first_id_published_since(filters["date_from"]))
+    if "date_from" in filters and id_range is None:  # a window walk starts at first_id_published_since itself
+        q = q.where(order >= first_id_published_since(filters["date_from"]).scalar_subquery())
     return q.order_by(order.asc() if oldest_first else order.desc()).limit(cap)
 
 
@@ -355,13 +355,15 @@ def id_windows(first_id: int, last_id: int, width: int, *, oldest_first: bool) -
         lo, width = hi, width * 8
 
 
-def _first_id_published_since(day: date) -> ColumnElement[AnyType]:
+def first_id_published_since(day: date) -> Select[tuple[int]]:
     """The smallest id published on or after `day`: an exact lower bound on matching ids, so a
-    newest-first walk stops at the date boundary instead of scanning every older match."""
+    newest-first walk stops at the date boundary instead of scanning every older match. An index-only
+    scan of the date range: SQLite's published_at index holds the rowid, PostgreSQL's
+    ix_documents_search_published_id is (published_at, id) (migration 0008)."""
     since = datetime.combine(day, time(), UTC)
     # min(id + 0), not min(id): otherwise SQLite walks ids upward until a date matches, where the
     # published_at index reads only the date range.
-    return select(func.coalesce(func.min(Document.id + 0), 0)).where(Document.published_at >= since).scalar_subquery()
+    return select(func.coalesce(func.min(Document.id + 0), 0)).where(Document.published_at >= since)
 
 
 def _facet_driver(filters: dict[str, AnyType]) -> tuple[str, str] | None:
