@@ -142,7 +142,7 @@ def _validate(
 def _candidates(
     s: Session, dialect: str, node: Node | None, flt: dict[str, Any], oldest_first: bool, match: str | None
 ) -> list[Any]:
-    """At most CANDIDATE_CAP matches, newest first. PostgreSQL text queries walk id windows (id_windows)."""
+    """At most CANDIDATE_CAP matches, newest first. PostgreSQL text queries walk id windows (walk_id_windows)."""
     if dialect == "sqlite" or node is None:
         q = candidate_query(dialect, node, flt, oldest_first=oldest_first, cap=CANDIDATE_CAP, match=match)
         return list(s.execute(q).all())

@@ -205,8 +205,9 @@ def test_walk_id_windows_keys_narrow_windows_and_fetches_a_sparse_rest_at_once()
 
     assert walk_id_windows(run, 1, 10_000, 10, oldest_first=False, cap=5, sparse_rest=1_000) == [
         10_000, 9_900, 9_800, 9_700, 9_600]
-    # 1 match in 10 ids: ~1,000 expected in the rest, so one more keyed window; 1 in 90: the rest unkeyed.
-    assert calls == [(9_990, 10_000, True), (9_910, 9_990, True), (0, 9_910, False)]
+    # 1 match in 10 ids: ~2,000 expected in the rest, so one more keyed window sized for the 4 missing
+    # (4 × 10 / 2 × 1.5 = 30 ids); then 1 match in 40 ids: ~500 expected, the rest in one unkeyed statement.
+    assert calls == [(9_990, 10_000, True), (9_960, 9_990, True), (0, 9_960, False)]
     calls.clear()
     assert walk_id_windows(run, 1, 10_000, 10, oldest_first=False, cap=5, sparse_rest=10) == [
         10_000, 9_900, 9_800, 9_700, 9_600]
