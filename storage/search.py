@@ -51,7 +51,8 @@ PG_SPARSE_REST = 2 * CANDIDATE_CAP  # expected matches below which the rest of t
 # For the windowed candidate statements only: the planner prices the tsvector match as cheap and would
 # walk the primary key decompressing each row's tsvector; these make it use the (search_tsv, id) GIN index,
 # which answers a window's matches without reading any tsvector. No parallel workers for millisecond work.
-PG_WINDOW_SETTINGS = (("enable_indexscan", "off"), ("enable_seqscan", "off"), ("max_parallel_workers_per_gather", "0"))
+PG_WINDOW_SETTINGS = (("enable_indexscan", "off"), ("enable_seqscan", "off"), ("enable_hashjoin", "off"), ("enable_mergejoin", "off"),
+                      ("max_parallel_workers_per_gather", "0"))
 TRIGRAM_EXPANSION = 400  # trigrams OR-ed for one 2-character term
 SNIPPET_CHARS = 240
 
