@@ -32,6 +32,7 @@ bench: $(STAMP)
 ## CI's smoke test of the benchmarks: each runs on a small load and prints its JSON line (figures not judged).
 bench-smoke: $(STAMP)
 	$(BIN)/python bench/search.py --docs 20000 --runs 1
+	$(BIN)/python bench/search.py --docs 20000 --runs 1 --db postgresql+psycopg://postgres@127.0.0.1:5432/test --scratch-db
 	$(BIN)/python bench/ingest.py --pages 100 --repeat 1
 	$(BIN)/python bench/extract.py --docs 20
 

@@ -29,11 +29,12 @@ from storage.search_sql import (
     KNOWN_FACETS,
     candidate_query,
     facet_count_query,
+    first_id_published_since,
     fts5_match,
-    id_windows,
     normalize_filters,
     title_match_query,
     trigram_prefix_query,
+    walk_id_windows,
 )
 
 __all__ = ["DEFAULT_FACETS", "Hit", "SearchError", "SearchResult", "search"]
@@ -46,10 +47,12 @@ CANDIDATE_CAP = 1000
 MAX_PER_PAGE = 100
 FACET_VALUES = 30  # values listed per facet
 PG_FIRST_WINDOW = 4 * CANDIDATE_CAP  # newest ids a PostgreSQL text query looks at first
+PG_SPARSE_REST = 2 * CANDIDATE_CAP  # expected matches below which the rest of the ids is one unkeyed statement
 # For the windowed candidate statements only: the planner prices the tsvector match as cheap and would
 # walk the primary key decompressing each row's tsvector; these make it use the (search_tsv, id) GIN index,
 # which answers a window's matches without reading any tsvector. No parallel workers for millisecond work.
-PG_WINDOW_SETTINGS = (("enable_indexscan", "off"), ("enable_seqscan", "off"), ("max_parallel_workers_per_gather", "0"))
+PG_WINDOW_SETTINGS = (("enable_indexscan", "off"), ("enable_seqscan", "off"), ("enable_hashjoin", "off"), ("enable_mergejoin", "off"),
+                      ("max_parallel_workers_per_gather", "0"))
 TRIGRAM_EXPANSION = 400  # trigrams OR-ed for one 2-character term
 SNIPPET_CHARS = 240
 
@@ -140,7 +143,7 @@ def _validate(
 def _candidates(
     s: Session, dialect: str, node: Node | None, flt: dict[str, Any], oldest_first: bool, match: str | None
 ) -> list[Any]:
-    """At most CANDIDATE_CAP matches, newest first. PostgreSQL text queries walk id windows (id_windows)."""
+    """At most CANDIDATE_CAP matches, newest first. PostgreSQL text queries walk id windows (walk_id_windows)."""
     if dialect == "sqlite" or node is None:
         q = candidate_query(dialect, node, flt, oldest_first=oldest_first, cap=CANDIDATE_CAP, match=match)
         return list(s.execute(q).all())
@@ -148,12 +151,16 @@ def _candidates(
     rows: list[Any] = []
     if last_id is None:
         return rows
+    if "date_from" in flt:  # no match is older than the first document published since date_from
+        first_id = max(first_id, s.scalar(first_id_published_since(flt["date_from"])) or 0)
     s.execute(text("SELECT " + ", ".join(f"set_config('{n}', '{v}', true)" for n, v in PG_WINDOW_SETTINGS)))
-    for window in id_windows(first_id, last_id, PG_FIRST_WINDOW, oldest_first=oldest_first):
-        cap = CANDIDATE_CAP - len(rows)
-        rows.extend(s.execute(candidate_query(dialect, node, flt, oldest_first=oldest_first, cap=cap, id_range=window)))
-        if len(rows) >= CANDIDATE_CAP:
-            break
+
+    def run(lo: int, hi: int, keyed: bool, cap: int) -> list[Any]:
+        q = candidate_query(dialect, node, flt, oldest_first=oldest_first, cap=cap, id_range=(lo, hi), keyed=keyed)
+        return list(s.execute(q))
+
+    rows = walk_id_windows(run, first_id, last_id, PG_FIRST_WINDOW, oldest_first=oldest_first, cap=CANDIDATE_CAP,
+                           sparse_rest=PG_SPARSE_REST)
     s.execute(text("; ".join(f"RESET {n}" for n, _ in PG_WINDOW_SETTINGS)))
     return rows
 

@@ -81,8 +81,8 @@ def test_cli_search_json_table_and_syntax_error(sqlite_url: str) -> None:
 def test_cli_export_stories_and_db(sqlite_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     runner = CliRunner()
     fresh = runner.invoke(cli, ["--db", sqlite_url, "db", "upgrade"])
-    assert fresh.exit_code == 0 and "empty -> 0008" in fresh.output
-    assert "current 0008; head 0008" in runner.invoke(cli, ["--db", sqlite_url, "db", "current"]).output
+    assert fresh.exit_code == 0 and "empty -> 0009" in fresh.output
+    assert "current 0009; head 0009" in runner.invoke(cli, ["--db", sqlite_url, "db", "current"]).output
     from storage.repository import Store
 
     store = Store(sqlite_url)

@@ -164,6 +164,77 @@ def test_candidate_cap_bounds_the_work_and_reports_it(store, monkeypatch: pytest
     assert search(store).total == 5 and search(store).total_exact  # the plain count stays exact
 
 
+WINDOW_QUERIES = [
+    {"query": "캄보디아"}, {"query": "Cambodia", "sort": "oldest"}, {"query": "납치 OR kidnapped"},
+    {"query": "Bokor", "sort": "newest"}, {"query": "ransom -rescued"}, {"query": "police", "sort": "oldest"},
+    {"query": "경찰", "filters": {"country": ["KH"]}}, {"query": "student", "filters": {"date_from": "2025-09-02"}},
+]
+
+
+@pytest.mark.parametrize("first_window, sparse_rest", [(1, 0), (1, 10_000), (2, 1)])
+def test_id_windows_give_the_same_results_however_they_are_cut(  # type: ignore[no-untyped-def]
+    store, monkeypatch: pytest.MonkeyPatch, first_window: int, sparse_rest: int
+) -> None:
+    """PostgreSQL walks id windows (keyed on the bound it starts from) and may fetch the rest unkeyed:
+    one-id windows, an immediate unkeyed rest and two-id windows must all find what one window finds."""
+    _load(store)
+    whole = [search(store, **spec).to_dict() for spec in WINDOW_QUERIES]
+    monkeypatch.setattr(search_module, "PG_FIRST_WINDOW", first_window)
+    monkeypatch.setattr(search_module, "PG_SPARSE_REST", sparse_rest)
+    monkeypatch.setattr(search_module, "CANDIDATE_CAP", 2)
+    capped = [search(store, **spec).to_dict() for spec in WINDOW_QUERIES]
+    monkeypatch.setattr(search_module, "CANDIDATE_CAP", 1000)
+    cut = [search(store, **spec).to_dict() for spec in WINDOW_QUERIES]
+    for a, b in zip(whole, cut, strict=True):
+        a.pop("took_ms"), b.pop("took_ms")
+        assert a == b
+    assert [len(c["hits"]) for c in capped] == [min(2, len(w["hits"])) for w in whole]
+    assert [[h["document"]["id"] for h in c["hits"]] for c in capped] == [
+        sorted((h["document"]["id"] for h in w["hits"]), reverse=w["sort"] != "oldest")[:2]
+        if w["sort"] != "relevance" else [h["document"]["id"] for h in c["hits"]] for w, c in zip(whole, capped)]
+
+
+def test_walk_id_windows_keys_narrow_windows_and_fetches_a_sparse_rest_at_once() -> None:
+    from storage.search_sql import walk_id_windows
+
+    calls: list[tuple[int, int, bool]] = []
+
+    def run(lo: int, hi: int, keyed: bool, cap: int) -> list[int]:
+        calls.append((lo, hi, keyed))
+        return [i for i in range(hi, lo, -1) if i % 100 == 0][:cap]  # one match every 100 ids
+
+    assert walk_id_windows(run, 1, 10_000, 10, oldest_first=False, cap=5, sparse_rest=1_000) == [
+        10_000, 9_900, 9_800, 9_700, 9_600]
+    # 1 match in 10 ids: ~2,000 expected in the rest, so one more keyed window sized for the 4 missing
+    # (4 × 10 / 2 × 1.5 = 30 ids); then 1 match in 40 ids: ~500 expected, the rest in one unkeyed statement.
+    assert calls == [(9_990, 10_000, True), (9_960, 9_990, True), (0, 9_960, False)]
+    calls.clear()
+    assert walk_id_windows(run, 1, 10_000, 10, oldest_first=False, cap=5, sparse_rest=10) == [
+        10_000, 9_900, 9_800, 9_700, 9_600]
+    assert calls[0] == (9_990, 10_000, True) and all(keyed for _, _, keyed in calls)  # dense enough: windows
+    calls.clear()
+
+    def run_oldest(lo: int, hi: int, keyed: bool, cap: int) -> list[int]:
+        calls.append((lo, hi, keyed))
+        return [i for i in range(lo + 1, hi + 1) if i % 100 == 0][:cap]
+
+    assert walk_id_windows(run_oldest, 1, 10_000, 10, oldest_first=True, cap=2, sparse_rest=10_000) == [100, 200]
+    assert calls == [(0, 10, True), (10, 10_000, False)]
+
+
+def test_window_bounds_key_only_the_walks_start() -> None:
+    from sqlalchemy.dialects import postgresql
+
+    def sql(oldest_first: bool, keyed: bool) -> str:
+        q = candidate_query("postgresql", parse_query("Cambodia"), {}, oldest_first=oldest_first, cap=5,
+                            id_range=(10, 20), keyed=keyed)
+        return str(q.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+
+    assert "documents.id > 10" in sql(False, True) and "documents.id + 0 <= 20" in sql(False, True)
+    assert "documents.id <= 20" in sql(True, True) and "documents.id + 0 > 10" in sql(True, True)
+    assert "documents.id + 0 > 10" in sql(False, False) and "documents.id + 0 <= 20" in sql(False, False)
+
+
 def test_relevance_puts_title_matches_before_newer_body_matches(store) -> None:  # type: ignore[no-untyped-def]
     ids = _load(store)
     assert [h.document["id"] for h in search(store, "캄보디아").hits] == [ids[1], ids[4]]
