@@ -176,7 +176,7 @@ def _workers_rss_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=300)
-    parser.add_argument("--repeat", type=int, default=2, help="alternating rounds; the best of each is kept")
+    parser.add_argument("--repeat", type=int, default=4, help="alternating rounds; the best of each is kept")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the ingest crawls (reactor thread); the top functions go to stderr")
     parser.add_argument("--profile-top", type=int, default=45, help="how many functions the summary lists")

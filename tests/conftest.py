@@ -58,6 +58,11 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one test, dropped afterwards."""
+    yield from scratch_pg_database()
+
+
+def scratch_pg_database() -> Iterator[str]:
+    """The URL of a new empty PostgreSQL database, dropped when the generator closes (skips without a server)."""
     if not postgres_available():
         pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
     from sqlalchemy import create_engine, text

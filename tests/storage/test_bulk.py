@@ -3,21 +3,20 @@ facets) on both backends; a failure in the middle leaves the schema (indexes, tr
 exactly as it was; after a PostgreSQL load (COPY with explicit ids) a normal insert still works."""
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from storage.bulk import bulk_insert_documents
 from storage.documents import save_extraction, upsert_document
 from storage.models import Document, DocumentFacet, Extraction
 from storage.repository import Store
 from storage.search import search
-from tests.conftest import PG_ADMIN_URL, postgres_available
+from tests.conftest import scratch_pg_database
 
 # Invented articles: a few Korean and English sentences combined into 48 documents.
 KO = ["캄보디아 경찰이 감금된 대학생을 구출했다", "프놈펜 대사관은 납치 신고를 받았다", "보이스피싱 사기 단지에서 몸값 요구",
@@ -112,18 +111,7 @@ def second_url(db_url: str, tmp_path: Path) -> Iterator[str]:
     if db_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'second.sqlite'}"
         return
-    if not postgres_available():
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
-    name = f"deskwatch_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield from scratch_pg_database()
 
 
 def test_bulk_load_stores_what_one_by_one_upserts_store(store: Store, second_url: str) -> None:
