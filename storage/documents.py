@@ -61,7 +61,7 @@ def documents_to_extract(
     """Documents with no extraction, or (reprocess) one made by another pipeline version, or (everything)
     all of them, by id from `after_id` on (a cursor, so a caller can step past documents it failed on)."""
     with store.read() as s:
-        cond = _to_extract(version, reprocess, everything)
+        cond = to_extract(version, reprocess=reprocess, everything=everything)
         q = select(Document).where(cond, Document.id > after_id).order_by(Document.id).limit(limit)
         return [document_dict(r) for r in s.scalars(q)]
 
@@ -69,11 +69,13 @@ def documents_to_extract(
 def count_documents_to_extract(store: Store, version: str, *, reprocess: bool = False, everything: bool = False) -> int:
     """How many documents documents_to_extract would walk through (for progress)."""
     with store.read() as s:
-        q = select(func.count()).select_from(Document).where(_to_extract(version, reprocess, everything))
+        q = select(func.count()).select_from(Document).where(to_extract(version, reprocess=reprocess, everything=everything))
         return int(s.scalar(q) or 0)
 
 
-def _to_extract(version: str, reprocess: bool, everything: bool) -> ColumnElement[bool]:
+def to_extract(version: str, *, reprocess: bool, everything: bool) -> ColumnElement[bool]:
+    """The documents due for extraction: never extracted, or (reprocess) by another pipeline version, or
+    (everything) all; storage.story_rebuild takes the same documents out of their stories."""
     if everything:
         return Document.id.is_not(None)
     cond: ColumnElement[bool] = Document.extraction_version.is_(None)

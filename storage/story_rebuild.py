@@ -8,9 +8,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, select, text, true, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
+from storage.documents import to_extract
 from storage.identity import incident_from_extraction
 from storage.models import Document, Extraction, Story, StoryKey, StoryLink
 from storage.repository import Store, as_utc
@@ -36,13 +37,6 @@ class StoryRebuild:
         return len(self.former)
 
 
-def rebuild_scope(version: str, everything: bool) -> ColumnElement[bool]:
-    """The documents a reprocess re-extracts (the same rule as storage.documents.documents_to_extract)."""
-    if everything:
-        return true()
-    return Document.extraction_version.is_(None) | (Document.extraction_version != version)
-
-
 def detach_for_rebuild(store: Store, version: str, *, everything: bool) -> StoryRebuild:
     """Take every unpinned report a reprocess will re-extract out of its story and mark it due for
     extraction (a run cut short leaves the rest to the next `process`). Stories left empty are removed;
@@ -55,7 +49,7 @@ def detach_for_rebuild(store: Store, version: str, *, everything: bool) -> Story
         rows = s.execute(
             select(Document.id, Document.story_id, Story.created_at)
             .join(Story, Story.id == Document.story_id)
-            .where(rebuild_scope(version, everything), Document.story_pinned.is_(False))
+            .where(to_extract(version, reprocess=True, everything=everything), Document.story_pinned.is_(False))
             .order_by(Document.id)
         ).all()
         if not rows:
