@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, text
 
-from storage.documents import facet_values
+from storage.documents import extraction_columns, facet_values
 from storage.models import Document, DocumentFacet, Extraction
 from storage.repository import Store, content_hash, url_hash, utcnow
 
@@ -224,16 +224,7 @@ def _rows(doc_id: int, item: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
     data = item.get("extraction")
     if data is None:
         return doc, None
-    ages = [a["value"] for a in data.get("victim_ages", [])]
-    usd = [r["usd"] for r in data.get("ransoms", []) if r.get("usd") is not None]
-    extraction = {
-        "document_id": doc_id, "pipeline_version": item.get("extraction_version") or "bulk",
-        "relevant": bool(data.get("relevant")), "incident_types": list(data.get("incident_types", [])),
-        "victim_nationality": data.get("victim_nationality"), "victim_count": data.get("victim_count"),
-        "min_age": min(ages) if ages else None, "max_age": max(ages) if ages else None,
-        "max_ransom_usd": max(usd) if usd else None, "has_ransom": bool(data.get("ransoms")),
-        "data": data, "extracted_at": now,
-    }
+    extraction = {"document_id": doc_id, **extraction_columns(data, item.get("extraction_version") or "bulk")}
     return doc, extraction
 
 

@@ -88,25 +88,32 @@ def save_extraction(store: Store, doc_id: int, data: dict[str, Any], version: st
 
 
 def _save_extraction_once(store: Store, doc_id: int, data: dict[str, Any], version: str) -> None:
-    ransoms = [r.get("usd") for r in data.get("ransoms", []) if r.get("usd") is not None]
-    ages = [a["value"] for a in data.get("victim_ages", [])]
     with store.write() as s:
         doc = s.get(Document, doc_id)
         if doc is None:
             raise KeyError(f"no document {doc_id}")
         row = s.get(Extraction, doc_id) or Extraction(document_id=doc_id)
-        row.pipeline_version, row.relevant = version, bool(data.get("relevant"))
-        row.incident_types = list(data.get("incident_types", []))
-        row.victim_nationality, row.victim_count = data.get("victim_nationality"), data.get("victim_count")
-        row.min_age, row.max_age = (min(ages), max(ages)) if ages else (None, None)
-        row.max_ransom_usd = max(ransoms) if ransoms else None
-        row.has_ransom = bool(data.get("ransoms"))
-        row.data, row.extracted_at = data, utcnow()
+        for column, value in extraction_columns(data, version).items():
+            setattr(row, column, value)
         s.add(row)
         doc.extraction_version = version
         s.query(DocumentFacet).filter(DocumentFacet.document_id == doc_id).delete()
         # Sorted: concurrent writers touch facet rows in one order, so they cannot deadlock.
         s.add_all(DocumentFacet(document_id=doc_id, facet=f, value=v) for f, v in sorted(facet_values(data)))
+
+
+def extraction_columns(data: dict[str, Any], version: str) -> dict[str, Any]:
+    """An extractions row's columns for nlp's Extraction dict `data` (the queryable fields beside the JSON)."""
+    ransoms = [r["usd"] for r in data.get("ransoms", []) if r.get("usd") is not None]
+    ages = [a["value"] for a in data.get("victim_ages", [])]
+    return {
+        "pipeline_version": version, "relevant": bool(data.get("relevant")),
+        "incident_types": list(data.get("incident_types", [])),
+        "victim_nationality": data.get("victim_nationality"), "victim_count": data.get("victim_count"),
+        "min_age": min(ages) if ages else None, "max_age": max(ages) if ages else None,
+        "max_ransom_usd": max(ransoms) if ransoms else None, "has_ransom": bool(data.get("ransoms")),
+        "data": data, "extracted_at": utcnow(),
+    }
 
 
 def facet_values(data: dict[str, Any]) -> set[tuple[str, str]]:
