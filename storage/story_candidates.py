@@ -17,7 +17,6 @@ SAME_DAYS = timedelta(days=2)  # stories seen this close to a report are candida
 PER_KEY = 40  # the most recent stories per identity key that are looked at
 KEYED_CANDIDATES = 16  # stories sharing keys compared, at most: most keys shared first, then the newest
 NEAR_CANDIDATES = 8  # stories seen within SAME_DAYS compared, at most: the closest in time first
-MAX_CANDIDATES = KEYED_CANDIDATES + NEAR_CANDIDATES  # stories a report is compared with, at most
 MEMBERS_COMPARED = 6  # a story's first report and its most recent ones
 KEYS_PER_QUERY = 50  # identity keys looked up in one statement (SQLite allows 500 terms in a compound select)
 SMALL_STORY = 12  # stories up to this size have their member ids read in one query; larger ones one by one
